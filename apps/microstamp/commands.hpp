@@ -1,0 +1,17 @@
+#pragma once
+// The command line is thin: each subcommand parses its options and calls the library.
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace microstamp::cli {
+
+// A subcommand and what to run when it is chosen.
+struct Command {
+    CLI::App* app = nullptr;
+    std::function<void()> run;
+};
+Command add_encode(CLI::App& app);
+Command add_info(CLI::App& app);
+
+} // namespace microstamp::cli

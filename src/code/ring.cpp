@@ -1,0 +1,190 @@
+#include "code/ring.hpp"
+
+#include "code/reed_solomon.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <numeric>
+
+namespace microstamp {
+namespace {
+
+// Found by a search for balanced pairs with the lowest worst cyclic correlation:
+// combined off-peak |C| <= 4 of 48, and <= 4 of 24 within either track.
+constexpr std::string_view inner_sync = "100111010111110001100100";
+constexpr std::string_view outer_sync = "010110000100111110101101";
+
+const ReedSolomon& ring_code() {
+    static const ReedSolomon code(gf256(), ring_symbols, ring_data_symbols);
+    return code;
+}
+
+// A fixed pseudo-random byte per symbol (xorshift32 from a constant seed).
+const std::array<std::uint8_t, ring_symbols>& whitening() {
+    static const auto table = [] {
+        std::array<std::uint8_t, ring_symbols> bytes{};
+        std::uint32_t state = 0x6d696372;  // "micr"
+        for (auto& byte : bytes) {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            byte = static_cast<std::uint8_t>(state >> 24);
+        }
+        return bytes;
+    }();
+    return table;
+}
+
+int data_bit_of_cell(int cell) { return cell < ring_sync_cell ? 7 - cell : 8 - cell; }
+
+} // namespace
+
+RingCodeword ring_codeword(const Identity& identity) {
+    const ProtectedPayload message = protect(pack_payload(identity));
+    const auto encoded = ring_code().encode(message);
+    RingCodeword codeword{};
+    std::copy(encoded.begin(), encoded.end(), codeword.begin());
+    return codeword;
+}
+
+bool ring_sync_bit(int symbol) {
+    const int sector = symbol % ring_sectors_per_track;
+    const auto& sequence = symbol < ring_sectors_per_track ? inner_sync : outer_sync;
+    return sequence[static_cast<std::size_t>(sector)] == '1';
+}
+
+std::uint8_t ring_whiten(int symbol, std::uint8_t value) {
+    return static_cast<std::uint8_t>(value ^ whitening()[static_cast<std::size_t>(symbol)]);
+}
+
+bool ring_cell_engraved(int symbol, std::uint8_t codeword_byte, int cell) {
+    if (cell == ring_sync_cell) return ring_sync_bit(symbol);
+    return (ring_whiten(symbol, codeword_byte) >> data_bit_of_cell(cell)) & 1U;
+}
+
+std::vector<Cell> ring_cells(const RingCodeword& codeword, const FaceGeometry& geometry) {
+    std::vector<Cell> cells;
+    const double sector_angle = 2 * std::numbers::pi / ring_sectors_per_track;
+    const double (*tracks[ring_tracks])[2] = {&geometry.ring_inner_track_um, &geometry.ring_outer_track_um};
+    const double angular_margin = sector_angle / ring_columns * (1 - geometry.cell_fill) / 2;
+    for (int symbol = 0; symbol < ring_symbols; ++symbol) {
+        const int track = symbol / ring_sectors_per_track;
+        const int sector = symbol % ring_sectors_per_track;
+        const double inner = (*tracks[track])[0], outer = (*tracks[track])[1];
+        const double row_height = (outer - inner) / ring_rows;
+        const double radial_margin = row_height * (1 - geometry.cell_fill) / 2;
+        for (int cell = 0; cell < ring_cells_per_symbol; ++cell) {
+            const int row = cell / ring_columns, column = cell % ring_columns;
+            const double start = sector_angle * (sector + static_cast<double>(column) / ring_columns);
+            AnnularSector shape{inner + row * row_height + radial_margin, inner + (row + 1) * row_height - radial_margin,
+                                start + angular_margin, start + sector_angle / ring_columns - angular_margin};
+            cells.push_back(Cell{shape, Design::ring, cell == ring_sync_cell ? CellRole::sync : CellRole::data, symbol,
+                                 cell, ring_cell_engraved(symbol, codeword[static_cast<std::size_t>(symbol)], cell)});
+        }
+    }
+    for (const double* finder : {geometry.ring_inner_finder_um, geometry.ring_outer_finder_um})
+        cells.push_back(Cell{AnnularSector{finder[0], finder[1], 0, 2 * std::numbers::pi}, Design::ring,
+                             CellRole::finder, -1, -1, true});
+    return cells;
+}
+
+RingDecoding decode_ring(const RingObservation& observation, const RingReadOptions& options) {
+    RingDecoding result;
+    // Sync agreement for every rotation: the mean product of observed soft sync
+    // values and the expected +-1, over both tracks.
+    std::array<double, ring_sectors_per_track> agreement{};
+    for (int rotation = 0; rotation < ring_sectors_per_track; ++rotation) {
+        double sum = 0;
+        for (int symbol = 0; symbol < ring_symbols; ++symbol) {
+            const int track = symbol / ring_sectors_per_track;
+            const int engraved_sector = (symbol % ring_sectors_per_track + rotation) % ring_sectors_per_track;
+            const double expected = ring_sync_bit(track * ring_sectors_per_track + engraved_sector) ? 1.0 : -1.0;
+            sum += expected * observation.cells[static_cast<std::size_t>(symbol)][ring_sync_cell];
+        }
+        agreement[static_cast<std::size_t>(rotation)] = sum / ring_symbols;
+    }
+    std::array<int, ring_sectors_per_track> order{};
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+        return agreement[static_cast<std::size_t>(a)] > agreement[static_cast<std::size_t>(b)];
+    });
+    result.sync_agreement = agreement[static_cast<std::size_t>(order[0])];
+    result.sync_margin = result.sync_agreement - agreement[static_cast<std::size_t>(order[1])];
+    if (result.sync_agreement <= 0) {
+        result.failure = "no sync pattern visible";
+        return result;
+    }
+
+    const ReedSolomon& code = ring_code();
+    const int attempts = std::min(options.max_rotation_attempts, ring_sectors_per_track);
+    for (int attempt = 0; attempt < attempts; ++attempt) {
+        const int rotation = order[static_cast<std::size_t>(attempt)];
+        if (agreement[static_cast<std::size_t>(rotation)] <= 0) break;
+        ++result.attempts;
+        std::vector<std::uint8_t> received(ring_symbols, 0);
+        std::vector<int> erasures;
+        for (int symbol = 0; symbol < ring_symbols; ++symbol) {
+            const int track = symbol / ring_sectors_per_track;
+            const int engraved = track * ring_sectors_per_track +
+                                 (symbol % ring_sectors_per_track + rotation) % ring_sectors_per_track;
+            const auto& soft = observation.cells[static_cast<std::size_t>(symbol)];
+            std::uint8_t byte = 0;
+            bool unsure = false;
+            for (int cell = 0; cell < ring_cells_per_symbol; ++cell) {
+                if (cell == ring_sync_cell) continue;
+                const float value = soft[static_cast<std::size_t>(cell)];
+                if (!(std::fabs(value) >= options.erasure_threshold)) unsure = true;  // NaN is unsure too
+                if (value > 0) byte = static_cast<std::uint8_t>(byte | (1U << data_bit_of_cell(cell)));
+            }
+            if (unsure) erasures.push_back(engraved);
+            else received[static_cast<std::size_t>(engraved)] = ring_whiten(engraved, byte);
+        }
+        result.erasures = static_cast<int>(erasures.size());
+        if (result.erasures > ring_parity_symbols) {
+            result.failure = "too many unreadable sectors";
+            return result;
+        }
+        const auto decoded = code.decode(received, erasures);
+        if (!decoded.ok) {
+            result.failure = "beyond the error-correction capacity";
+            continue;
+        }
+        const auto payload = verify(std::span<const std::uint8_t, protected_payload_bytes>(
+            decoded.codeword.data(), protected_payload_bytes));
+        if (!payload) {
+            result.failure = "integrity check failed";
+            continue;
+        }
+        auto fields = unpack_payload(*payload);
+        if (!fields) {
+            result.failure = "payload not of a known format";
+            continue;
+        }
+        result.status = RingStatus::decoded;
+        result.fields = std::move(fields);
+        result.rotation_sectors = rotation;
+        result.errors = decoded.errors;
+        result.unused_capacity = decoded.unused_capacity();
+        result.failure.clear();
+        return result;
+    }
+    return result;
+}
+
+RingObservation ideal_ring_observation(const std::vector<Cell>& cells, int rotation_sectors) {
+    RingObservation observation;
+    for (const Cell& cell : cells) {
+        if (cell.design != Design::ring || cell.symbol < 0) continue;
+        const int track = cell.symbol / ring_sectors_per_track;
+        const int sector = cell.symbol % ring_sectors_per_track;
+        const int observed_sector =
+            ((sector - rotation_sectors) % ring_sectors_per_track + ring_sectors_per_track) % ring_sectors_per_track;
+        observation.cells[static_cast<std::size_t>(track * ring_sectors_per_track + observed_sector)]
+                         [static_cast<std::size_t>(cell.bit)] = cell.engraved ? 1.0f : -1.0f;
+    }
+    return observation;
+}
+
+} // namespace microstamp
+

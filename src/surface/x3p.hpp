@@ -1,0 +1,67 @@
+#pragma once
+// x3p (ISO 5436-2 / ISO 25178-72): the surface-texture file of crime labs and
+// of NIST's ballistics database. A zip archive holding main.xml (axes, sizes,
+// metadata, checksums) and a binary height matrix, heights in metres.
+//
+//   X3pFile scan = read_x3p("casing.x3p");            // throws FileError
+//   write_x3p("copy.x3p", scan.surface, scan.metadata);
+//
+// The reader takes what real instruments and x3ptools write: archives nested
+// in a folder, extra entries (__MACOSX/, .DS_Store, mask.png), stale
+// main.xml checksums (a warning), CZ data types I, L, F and D, a ValidPointsLink
+// bit mask or NaN for unmeasured points, and an inline DataList. It refuses,
+// with one line naming the file and the fault, what it cannot read faithfully:
+// point clouds, multi-layer matrices, data that fails its MD5, short data.
+//
+// The writer writes what x3ptools and openGPS read: namespace-prefixed root,
+// Records 1-4, bindata/data.bin with its MD5, bindata/valid.bin only when some
+// point is invalid, md5checksum.hex. Output is a pure function of the inputs
+// (fixed zip timestamps), and the file appears atomically or not at all.
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "surface/surface.hpp"
+
+namespace microstamp {
+
+struct X3pFile {
+    Surface surface;                    // heights in micrometres; NaN or masked-out points have valid = 0
+    SurfaceMetadata metadata;           // Record2
+    char z_data_type = 'D';             // CZ DataType as stored: I, L, F or D
+    std::string point_data_md5;         // MD5 of the point data file as stored (lowercase hex); empty for an inline DataList
+    std::vector<std::string> warnings;  // problems that do not make the heights doubtful, one line each
+};
+
+X3pFile read_x3p(const std::filesystem::path& path);
+// `name_for_messages` prefixes every error message (usually the file name).
+X3pFile read_x3p(std::span<const std::uint8_t> zip_bytes, const std::string& name_for_messages);
+
+struct X3pWriteOptions {
+    // 'D' (float64, exact to the conversion guarantee below) or 'F' (float32,
+    // half the size, about 7 significant digits). x3ptools reads only these two.
+    char z_data_type = 'D';
+};
+
+// Invalid points are written as NaN and, because NaN alone cannot mark them for
+// every reader, also in bindata/valid.bin. Record2's Date is written as given:
+// the library never reads the clock, so callers stamp the date they want.
+// Throws FileError when the file cannot be written, std::invalid_argument for a
+// surface or option that cannot be represented.
+void write_x3p(const std::filesystem::path& path, const Surface& surface, const SurfaceMetadata& metadata,
+               const X3pWriteOptions& options = {});
+std::vector<std::uint8_t> x3p_bytes(const Surface& surface, const SurfaceMetadata& metadata,
+                                    const X3pWriteOptions& options = {});
+
+// Height conversion at the x3p boundary; see x3p.cpp for what is exact.
+// micrometres_from_metres is the correctly rounded product with 10^6.
+// metres_from_micrometres returns a value that micrometres_from_metres maps
+// back to `micrometres` whenever one exists, and otherwise the one that maps
+// to the nearest such value. NaN passes through with its bits unchanged.
+double micrometres_from_metres(double metres);
+double metres_from_micrometres(double micrometres);
+
+} // namespace microstamp

@@ -1,0 +1,156 @@
+// The command line as a user meets it: real processes, real files, exit codes
+// and one-line errors.
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fmt/core.h>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+struct CommandResult {
+    int exit_code = -1;
+    std::string out;
+    std::string err;
+};
+
+std::string slurp(const std::filesystem::path& path) {
+    std::ifstream file(path);
+    std::stringstream text;
+    text << file.rdbuf();
+    return text.str();
+}
+
+CommandResult run(const std::string& arguments) {
+    const auto err_path = std::filesystem::temp_directory_path() / fmt::format("microstamp-cli-{}.err", ::getpid());
+    const std::string command = fmt::format("{} {} 2>{}", MICROSTAMP_BINARY, arguments, err_path.string());
+    CommandResult result;
+    FILE* pipe = ::popen(command.c_str(), "r");
+    std::array<char, 4096> buffer{};
+    std::size_t got = 0;
+    while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.out.append(buffer.data(), got);
+    const int status = ::pclose(pipe);
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    result.err = slurp(err_path);
+    std::filesystem::remove(err_path);
+    return result;
+}
+
+std::filesystem::path scratch(const std::string& name) {
+    const auto path = std::filesystem::temp_directory_path() / fmt::format("microstamp-cli-{}-{}", name, ::getpid());
+    std::filesystem::remove_all(path);
+    return path;
+}
+
+std::size_t lines(const std::string& text) {
+    std::size_t count = 0;
+    for (const char character : text) count += character == '\n';
+    return count;
+}
+
+void expect_one_line_error(const CommandResult& result, const std::string& fragment) {
+    EXPECT_NE(result.exit_code, 0);
+    EXPECT_EQ(lines(result.err), 1u) << result.err;
+    EXPECT_NE(result.err.find(fragment), std::string::npos) << result.err;
+    EXPECT_TRUE(result.out.empty()) << result.out;
+}
+
+TEST(Cli, EncodeWritesTheDieAndInfoReadsItBack) {
+    const auto out = scratch("encode");
+    const CommandResult encoded = run(fmt::format("encode --make Glock --model G17 --serial BXR123 --design ring+text+gear --out {}", out.string()));
+    ASSERT_EQ(encoded.exit_code, 0) << encoded.err;
+    const auto summary = nlohmann::json::parse(encoded.out);
+    EXPECT_EQ(summary["identity"]["serial"], "BXR123");
+    EXPECT_EQ(summary["designs"], "ring+text+gear");
+    for (const char* file : {"die.x3p", "die.svg", "preview.png", "manifest.json"})
+        EXPECT_TRUE(std::filesystem::is_regular_file(out / file)) << file;
+
+    const CommandResult x3p = run(fmt::format("info {}", (out / "die.x3p").string()));
+    ASSERT_EQ(x3p.exit_code, 0) << x3p.err;
+    const auto x3p_info = nlohmann::json::parse(x3p.out);
+    EXPECT_EQ(x3p_info["kind"], "x3p");
+    EXPECT_EQ(x3p_info["size_x"], 1502);
+    EXPECT_NEAR(x3p_info["z_min_um"].get<double>(), -15.0, 1e-6);
+
+    const CommandResult die = run(fmt::format("info {}", out.string()));
+    ASSERT_EQ(die.exit_code, 0) << die.err;
+    EXPECT_EQ(nlohmann::json::parse(die.out)["identity"]["model"], "G17");
+
+    const CommandResult png = run(fmt::format("info {}", (out / "preview.png").string()));
+    ASSERT_EQ(png.exit_code, 0) << png.err;
+    EXPECT_EQ(nlohmann::json::parse(png.out)["kind"], "image");
+    std::filesystem::remove_all(out);
+}
+
+TEST(Cli, InfoReadsTheSharedSamples) {
+    const CommandResult result = run(std::string("info ") + MICROSTAMP_SHARED_DIR + "/x3p-samples/sample-land.x3p");
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    const auto info = nlohmann::json::parse(result.out);
+    EXPECT_EQ(info["size_x"], 918);
+    EXPECT_EQ(info["size_y"], 256);
+    EXPECT_EQ(info["invalid_points"], 25292);
+    const CommandResult stale = run(std::string("info ") + MICROSTAMP_SHARED_DIR + "/x3p-samples/csafe-logo.x3p");
+    ASSERT_EQ(stale.exit_code, 0) << stale.err;
+    EXPECT_NE(stale.err.find("warning"), std::string::npos);
+}
+
+TEST(Cli, UnknownManufacturerIsOneLineAndWritesNothing) {
+    const auto out = scratch("unknown");
+    expect_one_line_error(run(fmt::format("encode --make Glok --model G17 --serial 1 --out {}", out.string())),
+                          "unknown manufacturer 'Glok'; closest known: 'Glock'");
+    EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+TEST(Cli, UnknownModelIsOneLineAndWritesNothing) {
+    const auto out = scratch("model");
+    expect_one_line_error(run(fmt::format("encode --make Glock --model G99 --serial 1 --out {}", out.string())),
+                          "unknown Glock model 'G99'");
+    EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+TEST(Cli, BadSerialsAreOneLineAndWriteNothing) {
+    const auto out = scratch("serial");
+    expect_one_line_error(run(fmt::format("encode --make Glock --model G17 --serial 'AB_12' --out {}", out.string())),
+                          "contains '_'");
+    expect_one_line_error(run(fmt::format("encode --make Glock --model G17 --serial ABCDEFGHJKLMN --out {}", out.string())),
+                          "13 characters");
+    EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+TEST(Cli, UnwritableOutputIsOneLine) {
+    expect_one_line_error(run("encode --make Glock --model G17 --serial 1 --out /proc/microstamp/die"), "cannot");
+    const auto out = scratch("occupied");
+    std::filesystem::create_directories(out);
+    std::ofstream(out / "other.txt") << "x";
+    expect_one_line_error(run(fmt::format("encode --make Glock --model G17 --serial 1 --out {}", out.string())),
+                          "exists and is not empty");
+    EXPECT_EQ(std::distance(std::filesystem::directory_iterator(out), {}), 1);
+    std::filesystem::remove_all(out);
+}
+
+TEST(Cli, CorruptFilesAreOneLine) {
+    const auto dir = scratch("corrupt");
+    std::filesystem::create_directories(dir);
+    const std::string sample = slurp(std::string(MICROSTAMP_SHARED_DIR) + "/x3p-samples/testing.x3p");
+    std::ofstream(dir / "truncated.x3p", std::ios::binary) << sample.substr(0, sample.size() / 2);
+    expect_one_line_error(run(fmt::format("info {}", (dir / "truncated.x3p").string())), "truncated.x3p");
+    std::ofstream(dir / "noise.png", std::ios::binary) << "this is not an image";
+    expect_one_line_error(run(fmt::format("info {}", (dir / "noise.png").string())), "noise.png");
+    expect_one_line_error(run(fmt::format("info {}", (dir / "absent.x3p").string())), "no such file");
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, UsageErrorsExitNonZero) {
+    EXPECT_NE(run("encode --make Glock").exit_code, 0);
+    EXPECT_NE(run("frobnicate").exit_code, 0);
+    EXPECT_EQ(run("--help").exit_code, 0);
+}
+
+} // namespace
