@@ -33,54 +33,30 @@ namespace microstamp {
 // part of every octave the micrometre doubles are denser than the images of
 // the metre doubles (some micrometre values cannot survive a write) and in the
 // rest they are sparser (some metre values cannot survive a read). Measured
-// over random doubles, about 4.4% of values fail each way with plain `* 1e6`
-// and `/ 1e6`; among the samples, 9 of the 115 distinct heights of
-// csafe-logo.x3p share their micrometre reading with a neighbouring double.
+// over random doubles, about 4.4% of values fail each way; among the samples,
+// 9 of the 115 distinct heights of csafe-logo.x3p share their micrometre
+// reading with a neighbouring double.
 //
-// What we guarantee instead, bit for bit (tests/surface/test_x3p.cpp):
-//  - reading is correctly rounded: micrometres = metres * 10^6 to nearest;
-//  - writing picks a metre value that reads back as the same micrometres
-//    whenever one exists (about 95.6% of arbitrary doubles, and every height
-//    that itself came from an x3p file), else one ulp away;
+// Both directions are therefore plain correctly rounded operations, which is
+// the best possible: the metre values that read as a given micrometre value u
+// form an interval centred on u / 10^6, so if any double lies in it, the
+// nearest double to u / 10^6 does; the same holds the other way round. Hence,
+// bit for bit (tests/surface/test_x3p.cpp checks each over random doubles):
+//  - write then read gives u back whenever any metre value would (about 95.6%
+//    of arbitrary doubles, and every height that itself came from a file),
+//    and is otherwise one ulp away;
 //  - read(write(read(file))) has the heights of read(file), for every file;
 //  - write(read(write(surface))) has the data.bin of write(surface);
 //  - a third-party D file keeps its data.bin bytes through read and write
-//    unless two of its metre values are neighbours that read as one
-//    micrometre value (pyramid, testing and sample-land keep theirs;
-//    csafe-logo changes 4697 of 310479 values by one ulp in metres while its
-//    micrometre heights stay identical);
+//    unless it holds metre values that share a reading with a neighbour
+//    (pyramid, testing and sample-land keep theirs; csafe-logo changes 4697
+//    of 310479 values by one ulp in metres, its micrometre heights unchanged);
 //  - NaN keeps its bits (R writes NA and -NaN; sample-land has both).
 // Grid spacing does not go through binary metres at all: it is converted as
 // decimal text by shifting the exponent, which is exact both ways.
 
 namespace {
-
 constexpr double micrometres_per_metre = 1e6;
-
-// The metre value nearest to micrometres / 10^6 among those that read back as
-// exactly `micrometres`, if any. The preimage interval of a reading is at most
-// 1.05 ulp wide and contains the exact quotient, which the rounded quotient
-// misses by at most half an ulp, so two ulps either side cover it.
-std::optional<double> metre_value_reading_as(double micrometres) {
-    const double quotient = micrometres / micrometres_per_metre;
-    if (quotient * micrometres_per_metre == micrometres) return quotient;
-    // The sign of quotient * 10^6 - micrometres, exact through fma, says on
-    // which side of the true quotient `quotient` lies: look on the other first.
-    const double excess = std::fma(quotient, micrometres_per_metre, -micrometres);
-    const double toward_true = excess > 0 ? -std::numeric_limits<double>::infinity()
-                                          : std::numeric_limits<double>::infinity();
-    const double away_from_true = -toward_true;
-    double near_side = quotient;
-    double far_side = quotient;
-    for (int step = 0; step < 2; ++step) {
-        near_side = std::nextafter(near_side, toward_true);
-        if (near_side * micrometres_per_metre == micrometres) return near_side;
-        far_side = std::nextafter(far_side, away_from_true);
-        if (far_side * micrometres_per_metre == micrometres) return far_side;
-    }
-    return std::nullopt;
-}
-
 } // namespace
 
 double micrometres_from_metres(double metres) {
@@ -89,14 +65,8 @@ double micrometres_from_metres(double metres) {
 }
 
 double metres_from_micrometres(double micrometres) {
-    if (std::isnan(micrometres) || std::isinf(micrometres)) return micrometres;
-    if (const auto exact = metre_value_reading_as(micrometres)) return *exact;
-    // No metre value reads as `micrometres`: take the one that reads as the
-    // reading of the nearest quotient, so that writing its reading again gives
-    // the same metres (write, read, write is stable).
-    const double quotient = micrometres / micrometres_per_metre;
-    if (const auto stable = metre_value_reading_as(quotient * micrometres_per_metre)) return *stable;
-    return quotient;
+    if (std::isnan(micrometres)) return micrometres;
+    return micrometres / micrometres_per_metre;
 }
 
 namespace {
@@ -473,12 +443,14 @@ ParsedMain parse_main(const pugi::xml_document& document, const std::string& nam
     const std::string z_offset(trim(text_of(child(z_axis, "Offset"))));
     if (!z_increment.empty()) {
         const auto value = parse_scaled_decimal(z_increment, 6);
-        if (!value || !std::isfinite(*value)) fail(name, "CZ Increment " + quote_for_message(z_increment) + " is not a number");
+        if (!value || !std::isfinite(*value))
+            fail(name, "CZ Increment " + quote_for_message(z_increment) + " is not a number");
         parsed.z.increment_um = *value;
     }
     if (!z_offset.empty()) {
         const auto value = parse_scaled_decimal(z_offset, 6);
-        if (!value || !std::isfinite(*value)) fail(name, "CZ Offset " + quote_for_message(z_offset) + " is not a number");
+        if (!value || !std::isfinite(*value))
+            fail(name, "CZ Offset " + quote_for_message(z_offset) + " is not a number");
         parsed.z.offset_um = *value;
     }
 
@@ -555,10 +527,12 @@ void decode_binary_points(std::span<const std::uint8_t> data, const ZAxis& z, Su
                 static_cast<double>(std::bit_cast<float>(load_little_endian<std::uint32_t>(bytes + 4 * i))));
             break;
         case 'I':
-            height = height_from_integer(std::bit_cast<std::int16_t>(load_little_endian<std::uint16_t>(bytes + 2 * i)), z);
+            height = height_from_integer(
+                std::bit_cast<std::int16_t>(load_little_endian<std::uint16_t>(bytes + 2 * i)), z);
             break;
         case 'L':
-            height = height_from_integer(std::bit_cast<std::int32_t>(load_little_endian<std::uint32_t>(bytes + 4 * i)), z);
+            height = height_from_integer(
+                std::bit_cast<std::int32_t>(load_little_endian<std::uint32_t>(bytes + 4 * i)), z);
             break;
         default: throw std::logic_error("unchecked data type");
         }
@@ -573,7 +547,8 @@ void read_data_link(ZipReader& zip, const std::string& folder, pugi::xml_node da
     const std::string point_link = text_of(child(data_link, "PointDataLink"));
     if (trim(point_link).empty()) fail(name, "DataLink has no PointDataLink");
     const auto point_entry = resolve_link(folder, point_link);
-    if (!point_entry) fail(name, "PointDataLink " + quote_for_message(point_link) + " is not a file name inside the archive");
+    if (!point_entry)
+        fail(name, "PointDataLink " + quote_for_message(point_link) + " is not a file name inside the archive");
     const auto point_index = zip.locate(*point_entry);
     if (!point_index) fail(name, "point data file " + *point_entry + " named in main.xml is missing from the archive");
 
@@ -615,7 +590,8 @@ void read_data_link(ZipReader& zip, const std::string& folder, pugi::xml_node da
     const std::string valid_link = text_of(child(data_link, "ValidPointsLink"));
     if (trim(valid_link).empty()) return;
     const auto valid_entry = resolve_link(folder, valid_link);
-    if (!valid_entry) fail(name, "ValidPointsLink " + quote_for_message(valid_link) + " is not a file name inside the archive");
+    if (!valid_entry)
+        fail(name, "ValidPointsLink " + quote_for_message(valid_link) + " is not a file name inside the archive");
     const auto valid_index = zip.locate(*valid_entry);
     if (!valid_index) fail(name, "valid-point mask " + *valid_entry + " named in main.xml is missing from the archive");
     const std::uint64_t mask_bytes = (static_cast<std::uint64_t>(surface.size()) + 7) / 8;

@@ -32,7 +32,7 @@ struct X3pFile {
     Surface surface;                    // heights in micrometres; NaN or masked-out points have valid = 0
     SurfaceMetadata metadata;           // Record2
     char z_data_type = 'D';             // CZ DataType as stored: I, L, F or D
-    std::string point_data_md5;         // MD5 of the point data file as stored (lowercase hex); empty for an inline DataList
+    std::string point_data_md5;         // MD5 of the point data file as stored, lowercase hex; empty for a DataList
     std::vector<std::string> warnings;  // problems that do not make the heights doubtful, one line each
 };
 
@@ -56,11 +56,9 @@ void write_x3p(const std::filesystem::path& path, const Surface& surface, const 
 std::vector<std::uint8_t> x3p_bytes(const Surface& surface, const SurfaceMetadata& metadata,
                                     const X3pWriteOptions& options = {});
 
-// Height conversion at the x3p boundary; see x3p.cpp for what is exact.
-// micrometres_from_metres is the correctly rounded product with 10^6.
-// metres_from_micrometres returns a value that micrometres_from_metres maps
-// back to `micrometres` whenever one exists, and otherwise the one that maps
-// to the nearest such value. NaN passes through with its bits unchanged.
+// Height conversion at the x3p boundary, correctly rounded both ways; NaN
+// passes through with its bits unchanged. No conversion can be exact both ways
+// for every double; x3p.cpp states what these guarantee and why it is the best.
 double micrometres_from_metres(double metres);
 double metres_from_micrometres(double micrometres);
 

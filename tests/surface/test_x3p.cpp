@@ -28,6 +28,8 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string sample_folder = MICROSTAMP_SHARED_DIR "/x3p-samples/";
+const std::string stale_checksum_warning =
+    "main.xml checksum does not match md5checksum.hex (file edited after writing?)";
 
 using Bytes = std::vector<std::uint8_t>;
 using Entries = std::vector<std::pair<std::string, Bytes>>;
@@ -310,7 +312,7 @@ TEST_P(SampleFile, ReadsTheListedSizeTypeStatisticsAndChecksum) {
     EXPECT_EQ(nan_heights, sample.nan_count);
     if (sample.stale_checksum) {
         EXPECT_EQ(file.warnings,
-                  std::vector<std::string>{"main.xml checksum does not match md5checksum.hex (file edited after writing?)"});
+                  std::vector<std::string>{stale_checksum_warning});
     } else {
         EXPECT_TRUE(file.warnings.empty()) << file.warnings.front();
     }
@@ -411,7 +413,7 @@ TEST(X3pSamples, EditedMainXmlOnlyWarns) {
     const X3pFile file = read_x3p(make_zip(entries), "edited.x3p");
     EXPECT_EQ(file.metadata.comment, "edited");
     EXPECT_EQ(file.warnings,
-              std::vector<std::string>{"main.xml checksum does not match md5checksum.hex (file edited after writing?)"});
+              std::vector<std::string>{stale_checksum_warning});
     EXPECT_EQ(statistics(file.surface).maximum_um, 10e6);
 }
 
@@ -773,8 +775,7 @@ TEST(X3pReader, RefusesShortPointData) {
 
 TEST(X3pReader, RefusesArchivesWithoutMainXml) {
     Entries entries = zip_entries(file_bytes(sample_folder + "testing.x3p"));
-    entries.erase(std::remove_if(entries.begin(), entries.end(), [](const auto& item) { return item.first == "main.xml"; }),
-                  entries.end());
+    std::erase_if(entries, [](const auto& item) { return item.first == "main.xml"; });
     expect_file_error([&] { read_x3p(make_zip(entries), "headless.x3p"); },
                       "headless.x3p: no main.xml in the archive");
 }
