@@ -602,9 +602,9 @@ void read_data_link(ZipReader& zip, const std::string& folder, pugi::xml_node da
     const std::string declared_mask_md5 = lowercase(trim(text_of(child(data_link, "MD5ChecksumValidPoints"))));
     if (!declared_mask_md5.empty() && declared_mask_md5 != md5_hex(mask))
         fail(name, *valid_entry + " fails its MD5 check (corrupt valid-point mask)");
-    // ISO 5436-2 leaves the bit order to the reference implementation: openGPS
-    // ValidBuffer::IsValid tests bit (index % 8) of byte (index / 8), so the
-    // least significant bit comes first and 1 means measured.
+    // The schema says only "a packed array of bools"; the bit order is the
+    // reference implementation's: openGPS ValidBuffer::IsValid tests bit
+    // (index % 8) of byte (index / 8), least significant first, 1 = measured.
     const double not_a_number = std::numeric_limits<double>::quiet_NaN();
     for (std::size_t i = 0; i < surface.size(); ++i) {
         if (((mask[i / 8] >> (i % 8)) & 1U) != 0) continue;
