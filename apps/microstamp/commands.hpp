@@ -13,5 +13,6 @@ struct Command {
 };
 Command add_encode(CLI::App& app);
 Command add_info(CLI::App& app);
+Command add_fire(CLI::App& app);
 
 } // namespace microstamp::cli

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.set_version_flag("--version", PROJECT_VERSION_TEXT);
     const std::vector<microstamp::cli::Command> commands = {microstamp::cli::add_encode(app),
+                                                             microstamp::cli::add_fire(app),
                                                              microstamp::cli::add_info(app)};
     try {
         app.parse(argc, argv);

@@ -1,0 +1,241 @@
+#include "physics/pin_face.hpp"
+
+#include "code/identity.hpp"
+#include "physics/random.hpp"
+
+#include <cmath>
+#include <fmt/core.h>
+#include <opencv2/imgproc.hpp>
+
+namespace microstamp {
+namespace {
+
+constexpr std::uint64_t chip_purpose = 0xC41B;
+constexpr std::uint64_t scratch_purpose = 0x5C7A;
+constexpr std::uint64_t dent_purpose = 0xDE17;
+
+void smooth(cv::Mat& relief, double sigma_px) {
+    if (sigma_px < 0.3) return;
+    cv::GaussianBlur(relief, relief, cv::Size(), sigma_px, sigma_px, cv::BORDER_CONSTANT);
+}
+
+// Recess everywhere inside a disc of `radius_px` around (x, y), to at least `depth`.
+void carve_disc(cv::Mat& relief, double x, double y, double radius_px, float depth) {
+    const int first_row = std::max(0, static_cast<int>(std::floor(y - radius_px)));
+    const int last_row = std::min(relief.rows - 1, static_cast<int>(std::ceil(y + radius_px)));
+    const int first_column = std::max(0, static_cast<int>(std::floor(x - radius_px)));
+    const int last_column = std::min(relief.cols - 1, static_cast<int>(std::ceil(x + radius_px)));
+    for (int row = first_row; row <= last_row; ++row) {
+        auto* line = relief.ptr<float>(row);
+        for (int column = first_column; column <= last_column; ++column)
+            if (std::hypot(column - x, row - y) <= radius_px) line[column] = std::max(line[column], depth);
+    }
+}
+
+// A dent from a hammer blow: a spherical-cap depression in the pin face.
+void dent(cv::Mat& relief, double x, double y, double radius_px, double depth_um) {
+    const int first_row = std::max(0, static_cast<int>(std::floor(y - radius_px)));
+    const int last_row = std::min(relief.rows - 1, static_cast<int>(std::ceil(y + radius_px)));
+    const int first_column = std::max(0, static_cast<int>(std::floor(x - radius_px)));
+    const int last_column = std::min(relief.cols - 1, static_cast<int>(std::ceil(x + radius_px)));
+    for (int row = first_row; row <= last_row; ++row) {
+        auto* line = relief.ptr<float>(row);
+        for (int column = first_column; column <= last_column; ++column) {
+            const double share = 1.0 - (std::pow(column - x, 2) + std::pow(row - y, 2)) / (radius_px * radius_px);
+            if (share > 0) line[column] = std::max(line[column], static_cast<float>(depth_um * share));
+        }
+    }
+}
+
+bool inside_pin(const PinFace& face, double x, double y) {
+    const double centre_x = face.relief.cols / 2.0, centre_y = face.relief.rows / 2.0;
+    return std::hypot(x - centre_x, y - centre_y) * face.spacing_um < face.pin_diameter_um / 2;
+}
+
+} // namespace
+
+Defeat parse_defeat(const std::string& text) {
+    const auto colon = text.find(':');
+    if (colon == std::string::npos)
+        throw InputError(fmt::format("defeat '{}' must be KIND:AMOUNT, e.g. stone:30, hammer:15 or swap:blank", text));
+    const std::string kind = text.substr(0, colon), amount = text.substr(colon + 1);
+    Defeat result;
+    if (kind == "swap") {
+        if (amount.empty()) throw InputError("swap needs a die folder or 'blank', e.g. swap:blank");
+        result.kind = DefeatKind::swap;
+        result.replacement = amount;
+        return result;
+    }
+    if (kind == "stone") result.kind = DefeatKind::stone;
+    else if (kind == "file") result.kind = DefeatKind::file;
+    else if (kind == "emery") result.kind = DefeatKind::emery;
+    else if (kind == "hammer") result.kind = DefeatKind::hammer;
+    else throw InputError(fmt::format("unknown defeat '{}'; known: stone, file, emery, hammer, swap", kind));
+    char* end = nullptr;
+    result.seconds = std::strtod(amount.c_str(), &end);
+    if (amount.empty() || *end != '\0' || !(result.seconds >= 0 && result.seconds <= 3600))
+        throw InputError(fmt::format("defeat '{}': the amount must be seconds between 0 and 3600", text));
+    return result;
+}
+
+std::string describe(const Defeat& defeat) {
+    switch (defeat.kind) {
+    case DefeatKind::stone: return fmt::format("sharpening stone {} s", defeat.seconds);
+    case DefeatKind::file: return fmt::format("file {} s", defeat.seconds);
+    case DefeatKind::emery: return fmt::format("emery cloth {} s", defeat.seconds);
+    case DefeatKind::hammer: return fmt::format("hammer {} s", defeat.seconds);
+    case DefeatKind::swap: return fmt::format("pin swapped for {}", defeat.replacement);
+    }
+    return "unknown";
+}
+
+PinFace pin_face(const Die& die) {
+    const Surface& map = die.heightmap;
+    PinFace face;
+    face.spacing_um = map.spacing_x_um;
+    face.engraving_depth_um = die.layout.geometry.engraving_depth_um;
+    face.pin_diameter_um = die.layout.geometry.pin_diameter_um;
+    face.relief = cv::Mat(static_cast<int>(map.height), static_cast<int>(map.width), CV_32F);
+    // The die is the mirror image of the impression: flip x back, and turn heights
+    // below the face into positive recess depths.
+    for (std::size_t row = 0; row < map.height; ++row) {
+        auto* line = face.relief.ptr<float>(static_cast<int>(row));
+        for (std::size_t column = 0; column < map.width; ++column) {
+            const std::size_t source = row * map.width + (map.width - 1 - column);
+            line[column] = map.valid[source] ? static_cast<float>(std::max(0.0, -map.heights_um[source])) : 0.0f;
+        }
+    }
+    return face;
+}
+
+PinFace blank_face(const PinFace& like) {
+    PinFace face = like;
+    face.relief = cv::Mat::zeros(like.relief.size(), CV_32F);
+    face.wear = {};
+    face.defeats.clear();
+    return face;
+}
+
+PinFace wear(const PinFace& fresh, long rounds, const PhysicsConstants& constants, std::uint64_t seed) {
+    if (rounds < 0) throw InputError(fmt::format("rounds fired must be >= 0, not {}", rounds));
+    PinFace face = fresh;
+    face.relief = fresh.relief.clone();
+    const double thousands = static_cast<double>(rounds) / 1000.0;
+    WearState& state = face.wear;
+    state.rounds = rounds;
+    state.edge_rounding_um = constants.get("wear", "edge_rounding_um_per_sqrt_1000_rounds") * std::sqrt(thousands);
+    state.face_wear_um = constants.get("wear", "face_wear_um_per_1000_rounds") * thousands;
+    state.fouling_um = constants.get("wear", "fouling_max_um") *
+                       (1.0 - std::exp(-static_cast<double>(rounds) / constants.get("wear", "fouling_rounds")));
+
+    // Chip sites are a property of the die; whether each has broken by now is a
+    // property of its seeded onset round.
+    const double depth = fresh.engraving_depth_um;
+    cv::Mat recess = fresh.relief > depth / 2;
+    cv::Mat land;
+    cv::bitwise_not(recess, land);
+    cv::Mat distance_to_recess;
+    cv::distanceTransform(land, distance_to_recess, cv::DIST_L2, 3);
+    cv::Mat eroded;
+    cv::erode(recess, eroded, cv::Mat());
+    cv::Mat edges = recess & ~eroded;
+    std::vector<cv::Point> edge_points;
+    cv::findNonZero(edges, edge_points);
+    Random random(derive_seed(seed, chip_purpose));
+    const double edge_length_mm = static_cast<double>(edge_points.size()) * fresh.spacing_um / 1000.0;
+    const auto sites = static_cast<long>(std::lround(constants.get("wear", "chip_sites_per_mm_edge") * edge_length_mm));
+    const double chip_radius_px = constants.get("wear", "chip_radius_um") / fresh.spacing_um;
+    const double mean_at_20um = constants.get("wear", "chip_rounds_at_20um");
+    const int window = std::max(1, static_cast<int>(std::lround(15.0 / fresh.spacing_um)));
+    std::vector<cv::Point2d> chipped;
+    for (long site = 0; site < sites && !edge_points.empty(); ++site) {
+        const cv::Point point = edge_points[random.next() % edge_points.size()];
+        const double onset_draw = random.exponential(1.0);
+        // Width of the land beside the site: twice the largest distance to a recess nearby.
+        double land_half_width_px = 0;
+        for (int dy = -window; dy <= window; ++dy)
+            for (int dx = -window; dx <= window; ++dx) {
+                const int x = point.x + dx, y = point.y + dy;
+                if (x >= 0 && y >= 0 && x < land.cols && y < land.rows)
+                    land_half_width_px = std::max(land_half_width_px, static_cast<double>(distance_to_recess.at<float>(y, x)));
+            }
+        const double land_width_um = 2 * land_half_width_px * fresh.spacing_um;
+        const double onset = onset_draw * mean_at_20um * std::pow(land_width_um / 20.0, 2);
+        if (onset <= static_cast<double>(rounds) && inside_pin(fresh, point.x, point.y)) chipped.emplace_back(point.x, point.y);
+    }
+    state.chips = static_cast<int>(chipped.size());
+
+    smooth(face.relief, state.edge_rounding_um / fresh.spacing_um);
+    const auto lost = static_cast<float>(state.face_wear_um + state.fouling_um);
+    face.relief -= lost;
+    face.relief = cv::max(face.relief, 0.0f);
+    const auto remaining = static_cast<float>(std::max(0.0, depth - lost));
+    for (const auto& site : chipped) carve_disc(face.relief, site.x, site.y, chip_radius_px, remaining);
+    return face;
+}
+
+PinFace defeat(const PinFace& face, const Defeat& defeat, const PhysicsConstants& constants, std::uint64_t seed,
+               const PinFace* replacement) {
+    PinFace result = face;
+    result.relief = face.relief.clone();
+    result.defeats.push_back(describe(defeat));
+    const double centre_x = face.relief.cols / 2.0, centre_y = face.relief.rows / 2.0;
+    const double radius_px = face.pin_diameter_um / 2 / face.spacing_um;
+    switch (defeat.kind) {
+    case DefeatKind::stone:
+    case DefeatKind::file:
+    case DefeatKind::emery: {
+        const char* rate = defeat.kind == DefeatKind::stone ? "stone_um_per_s"
+                           : defeat.kind == DefeatKind::file ? "file_um_per_s"
+                                                             : "emery_um_per_s";
+        const auto removed = static_cast<float>(constants.get("defeat", rate) * defeat.seconds);
+        result.relief -= removed;
+        result.relief = cv::max(result.relief, 0.0f);
+        if (defeat.seconds > 0) {
+            // Parallel scratches across the whole face, in one random direction.
+            Random random(derive_seed(seed, scratch_purpose));
+            const double angle = random.uniform(0, std::numbers::pi);
+            const double spacing_px = constants.get("defeat", "scratch_spacing_um") / face.spacing_um;
+            const double scratch_depth = constants.get("defeat", "scratch_depth_um");
+            const double direction_x = std::cos(angle), direction_y = std::sin(angle);
+            std::vector<double> phases(static_cast<std::size_t>(4 * radius_px / spacing_px) + 2);
+            for (auto& phase : phases) phase = random.uniform(0.2, 1.0);
+            for (int row = 0; row < result.relief.rows; ++row) {
+                auto* line = result.relief.ptr<float>(row);
+                for (int column = 0; column < result.relief.cols; ++column) {
+                    const double across = -(column - centre_x) * direction_y + (row - centre_y) * direction_x;
+                    const double position = across / spacing_px + static_cast<double>(phases.size()) / 2;
+                    const auto index = static_cast<std::size_t>(std::clamp(position, 0.0, static_cast<double>(phases.size() - 1)));
+                    const double fraction = position - std::floor(position);
+                    const double groove = std::max(0.0, 1.0 - std::fabs(fraction - 0.5) * 6) * phases[index] * scratch_depth;
+                    line[column] = std::max(line[column], static_cast<float>(groove));
+                }
+            }
+        }
+        break;
+    }
+    case DefeatKind::hammer: {
+        const double blows = constants.get("defeat", "hammer_blows_per_s") * defeat.seconds;
+        result.relief *= std::pow(constants.get("defeat", "hammer_relief_kept_per_blow"), blows);
+        Random random(derive_seed(seed, dent_purpose));
+        const double dent_radius_px = constants.get("defeat", "hammer_dent_radius_um") / face.spacing_um;
+        const double dent_depth = constants.get("defeat", "hammer_dent_depth_um");
+        for (long blow = 0; blow < std::lround(blows); ++blow) {
+            const double distance = radius_px * std::sqrt(random.uniform()) * 0.8;
+            const double angle = random.uniform(0, 2 * std::numbers::pi);
+            dent(result.relief, centre_x + distance * std::cos(angle), centre_y + distance * std::sin(angle),
+                 dent_radius_px * random.uniform(0.5, 1.0), dent_depth * random.uniform(0.3, 1.0));
+        }
+        break;
+    }
+    case DefeatKind::swap: {
+        if (!replacement) throw InputError("a pin swap needs the replacement pin");
+        PinFace swapped = *replacement;
+        swapped.defeats = result.defeats;
+        return swapped;
+    }
+    }
+    return result;
+}
+
+} // namespace microstamp

@@ -1,0 +1,439 @@
+#include "physics/strike.hpp"
+
+#include "code/identity.hpp"
+#include "physics/random.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/core.h>
+#include <numbers>
+#include <opencv2/imgproc.hpp>
+
+namespace microstamp {
+namespace {
+
+constexpr std::uint64_t pose_purpose = 0x9053;
+constexpr int roughness_side = 1024;
+
+// A fixed, tileable texture of unit arithmetic-mean roughness (Ra = 1), made once:
+// every shot reads it at a random offset, which costs nothing per shot and is as
+// random as the surface finish of a primer cup needs to be.
+const cv::Mat& roughness_texture() {
+    static const cv::Mat texture = [] {
+        cv::Mat noise(roughness_side, roughness_side, CV_32F);
+        Random random(0x7E57);
+        random.fill_normal(std::span<float>(noise.ptr<float>(), noise.total()), 1.0f);
+        // Blur a wrapped copy and crop it, so the texture tiles without seams.
+        constexpr int margin = 8;
+        cv::Mat wrapped;
+        cv::copyMakeBorder(noise, wrapped, margin, margin, margin, margin, cv::BORDER_WRAP);
+        cv::GaussianBlur(wrapped, wrapped, cv::Size(), 1.5, 1.5);
+        noise = wrapped(cv::Rect(margin, margin, roughness_side, roughness_side)).clone();
+        const double mean_absolute = cv::mean(cv::abs(noise))[0];
+        noise /= mean_absolute;
+        return noise;
+    }();
+    return texture;
+}
+
+// Everything one impression needs, in the scan frame.
+struct ImpressionGeometry {
+    PinShape shape = PinShape::hemispherical;
+    double axis_x = 0, axis_y = 0;        // pin axis
+    double contact_x = 0, contact_y = 0;  // where a spherical tip touches (axis moved by tilt)
+    double rotation = 0;
+    double rotation_cosine = 1, rotation_sine = 0;
+    double depth = 0;
+    double contact_radius = 0;            // hemispherical: of the contact patch; flat: pin radius
+    double tip_radius = 0;
+    double half_width = 0, half_height = 0;  // rectangular face
+    double edge_radius = 0;               // rounded edge of flat and rectangular faces
+    double tilt_x = 0, tilt_y = 0;
+    double drive = 0;                     // S at full pressure
+    double rim_exponent = 0.5;
+    double band_half_width = 0;           // rimfire: > 0 limits contact to a band
+    double band_normal_x = 0, band_normal_y = 1;
+    double flowback_height = 0, flowback_gap = 0, flowback_width = 1;
+    double flowback_direction_x = 1, flowback_direction_y = 0;
+};
+
+// Crater depth (<= 0) and contact pressure share (0..1) at a point of the scan frame.
+struct Contact {
+    float crater = 0;
+    float pressure = 0;
+};
+
+Contact contact_at(const ImpressionGeometry& g, double x, double y) {
+    Contact result;
+    const double dx = x - g.axis_x, dy = y - g.axis_y;
+    if (g.band_half_width > 0 && std::fabs(dx * g.band_normal_x + dy * g.band_normal_y) > g.band_half_width)
+        return result;
+    switch (g.shape) {
+    case PinShape::hemispherical: {
+        const double cx = x - g.contact_x, cy = y - g.contact_y;
+        const double squared = cx * cx + cy * cy;
+        const double a2 = g.contact_radius * g.contact_radius;
+        if (squared >= a2) return result;
+        const double cap = g.tip_radius - std::sqrt(std::max(0.0, g.tip_radius * g.tip_radius - squared));
+        result.crater = static_cast<float>(-(g.depth - cap));
+        const double share = 1.0 - squared / a2;
+        result.pressure = static_cast<float>(g.rim_exponent == 0.5 ? std::sqrt(share) : std::pow(share, g.rim_exponent));
+        return result;
+    }
+    case PinShape::flat:
+    case PinShape::rectangular: {
+        double inside = 0;  // distance from the face's edge, positive inside
+        if (g.shape == PinShape::flat) {
+            inside = g.contact_radius - std::hypot(dx, dy);
+        } else {
+            const double px = g.rotation_cosine * dx + g.rotation_sine * dy;
+            const double py = -g.rotation_sine * dx + g.rotation_cosine * dy;
+            inside = std::min(g.half_width - std::fabs(px), g.half_height - std::fabs(py));
+        }
+        if (inside <= 0) return result;
+        const double local_depth = std::max(0.0, g.depth + g.tilt_x * dx + g.tilt_y * dy);
+        const double edge = std::min(1.0, inside / g.edge_radius);
+        result.crater = static_cast<float>(-local_depth * (1.0 - (1.0 - edge) * (1.0 - edge)));
+        result.pressure = static_cast<float>(edge * std::clamp(local_depth / g.depth, 0.0, 2.0));
+        return result;
+    }
+    }
+    return result;
+}
+
+double flowback_at(const ImpressionGeometry& g, double x, double y) {
+    if (g.flowback_height <= 0) return 0;
+    const double rim = g.contact_radius;
+    const double cx = x - g.contact_x, cy = y - g.contact_y;
+    const double radius = std::hypot(cx, cy);
+    const double offset = (radius - rim - g.flowback_gap) / g.flowback_width;
+    if (std::fabs(offset) >= 1 || radius == 0) return 0;
+    const double bump = (1 - offset * offset) * (1 - offset * offset);
+    const double facing = 0.5 * (1 + (cx * g.flowback_direction_x + cy * g.flowback_direction_y) / radius);
+    return g.flowback_height * bump * facing * facing;
+}
+
+// The affine map from scan-grid pixels to pin-face pixels (for warpAffine with WARP_INVERSE_MAP).
+cv::Mat grid_to_face(const CasingGrid& grid, const TransferMap& transfer, double axis_x, double axis_y, double rotation) {
+    const double s = grid.spacing_um, f = transfer.spacing_um;
+    const double x0 = (0.5 - grid.width / 2.0) * s - axis_x;
+    const double y0 = (grid.height / 2.0 - 0.5) * s - axis_y;
+    const double cosine = std::cos(rotation), sine = std::sin(rotation);
+    const double centre_u = transfer.relief.cols / 2.0 - 0.5, centre_v = transfer.relief.rows / 2.0 - 0.5;
+    cv::Mat map = (cv::Mat_<double>(2, 3) << s * cosine / f, -s * sine / f, (cosine * x0 + sine * y0) / f + centre_u,
+                   s * sine / f, s * cosine / f, (sine * x0 - cosine * y0) / f + centre_v);
+    return map;
+}
+
+double scan_x(const CasingGrid& grid, int column) { return (column + 0.5 - grid.width / 2.0) * grid.spacing_um; }
+double scan_y(const CasingGrid& grid, int row) { return (grid.height / 2.0 - row - 0.5) * grid.spacing_um; }
+
+// Crater and transferred relief of one impression.
+void impress(const TransferMap& transfer, const ImpressionGeometry& g, const CasingGrid& grid, cv::Mat& crater,
+             cv::Mat& raised) {
+    const cv::Mat map = grid_to_face(grid, transfer, g.axis_x, g.axis_y, g.rotation);
+    cv::Mat relief, fillability;
+    cv::warpAffine(transfer.relief, relief, map, cv::Size(grid.width, grid.height), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+                   cv::BORDER_CONSTANT, 0);
+    cv::warpAffine(transfer.fillability, fillability, map, cv::Size(grid.width, grid.height),
+                   cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, 0);
+    crater.create(grid.height, grid.width, CV_32F);
+    raised.create(grid.height, grid.width, CV_32F);
+    for (int row = 0; row < grid.height; ++row) {
+        const double y = scan_y(grid, row);
+        const auto* relief_line = relief.ptr<float>(row);
+        const auto* fill_line = fillability.ptr<float>(row);
+        auto* crater_line = crater.ptr<float>(row);
+        auto* raised_line = raised.ptr<float>(row);
+        for (int column = 0; column < grid.width; ++column) {
+            const Contact contact = contact_at(g, scan_x(grid, column), y);
+            const float drive = static_cast<float>(g.drive) * contact.pressure * fill_line[column];
+            crater_line[column] = contact.crater;
+            raised_line[column] = relief_line[column] * drive / (1.0f + drive);
+        }
+    }
+}
+
+// Drag: the tip ploughs on along `direction` while it withdraws, deepening a trench,
+// and slides over the code it has just printed on that side.
+void drag(const ImpressionGeometry& g, const StrikePose& pose, const PhysicsConstants& constants,
+          const CasingGrid& grid, cv::Mat& crater, cv::Mat& raised) {
+    const double ux = std::cos(pose.drag_direction_rad), uy = std::sin(pose.drag_direction_rad);
+    const double length = pose.drag_length_um;
+    const double trench = constants.get("drag", "trench_depth_fraction");
+    const int samples = std::max(2, static_cast<int>(constants.get("drag", "smear_samples")));
+    cv::Mat smeared = cv::Mat::zeros(raised.size(), CV_32F);
+    for (int sample = 0; sample < samples; ++sample) {
+        const double along = length * sample / (samples - 1);
+        // Image rows grow downwards while y grows upwards.
+        const int shift_x = static_cast<int>(std::lround(along * ux / grid.spacing_um));
+        const int shift_y = static_cast<int>(std::lround(-along * uy / grid.spacing_um));
+        cv::Mat shifted = cv::Mat::zeros(raised.size(), CV_32F);
+        const cv::Rect target = cv::Rect(shift_x, shift_y, raised.cols, raised.rows) & cv::Rect(0, 0, raised.cols, raised.rows);
+        if (target.area() > 0) raised(target - cv::Point(shift_x, shift_y)).copyTo(shifted(target));
+        smeared += shifted;
+    }
+    smeared /= samples;
+    const double reach = std::max(g.contact_radius, 1.0);
+    for (int row = 0; row < grid.height; ++row) {
+        const double y = scan_y(grid, row);
+        auto* crater_line = crater.ptr<float>(row);
+        auto* raised_line = raised.ptr<float>(row);
+        const auto* smeared_line = smeared.ptr<float>(row);
+        for (int column = 0; column < grid.width; ++column) {
+            const double x = scan_x(grid, column);
+            const double along = (x - g.axis_x) * ux + (y - g.axis_y) * uy;
+            if (along <= -0.2 * reach) continue;
+            const double weight = std::clamp((along / reach + 0.2) / 0.8, 0.0, 1.0);
+            raised_line[column] = static_cast<float>((1 - weight) * raised_line[column] + weight * smeared_line[column]);
+            if (along > 0) {
+                const double travel = std::min(along, length);
+                const Contact swept = contact_at(g, x - travel * ux, y - travel * uy);
+                const auto trench_depth = static_cast<float>(swept.crater * (1.0 - trench * travel / std::max(length, 1.0)));
+                crater_line[column] = std::min(crater_line[column], trench_depth);
+            }
+        }
+    }
+}
+
+ImpressionGeometry geometry_for(const Firearm& firearm, const Ammunition& ammunition, const PhysicsConstants& constants,
+                                double energy_mj, double axis_x, double axis_y, double rotation, double tilt_x,
+                                double tilt_y) {
+    ImpressionGeometry g;
+    g.shape = firearm.pin_shape;
+    g.axis_x = axis_x;
+    g.axis_y = axis_y;
+    g.rotation = rotation;
+    g.rotation_cosine = std::cos(rotation);
+    g.rotation_sine = std::sin(rotation);
+    g.depth = indentation_depth_um(firearm, ammunition, constants, energy_mj);
+    g.tip_radius = firearm.tip_radius_um;
+    g.tilt_x = tilt_x;
+    g.tilt_y = tilt_y;
+    g.edge_radius = constants.get("indentation", "flat_edge_radius_um");
+    if (g.shape == PinShape::hemispherical) {
+        // A tilted sphere touches off its axis, by R times the tilt.
+        g.contact_x = axis_x + g.tip_radius * std::tan(tilt_x);
+        g.contact_y = axis_y + g.tip_radius * std::tan(tilt_y);
+        const double cap_radius = std::sqrt(std::max(0.0, 2 * g.tip_radius * g.depth - g.depth * g.depth));
+        g.contact_radius = std::min(cap_radius, firearm.pin_diameter_um / 2);
+    } else {
+        g.contact_x = axis_x;
+        g.contact_y = axis_y;
+        g.contact_radius = firearm.pin_diameter_um / 2;
+        g.half_width = firearm.striker_width_um / 2;
+        g.half_height = firearm.striker_height_um / 2;
+        g.edge_radius = std::min(g.edge_radius, 0.5 * std::min(g.half_width, g.half_height));
+    }
+    g.rim_exponent = constants.get("transfer", "rim_exponent");
+    const double hardness = constants.get("transfer", "reference_hardness_hv") / ammunition.primer_hardness_hv;
+    g.drive = constants.get("transfer", "drive") * std::sqrt(energy_mj / constants.get("transfer", "reference_energy_mj")) *
+              hardness * (ammunition.nickel_plated ? constants.get("transfer", "nickel_factor") : 1.0);
+    if (firearm.rim_contact_um > 0) g.band_half_width = firearm.rim_contact_um / 2;
+    return g;
+}
+
+} // namespace
+
+double indentation_depth_um(const Firearm& firearm, const Ammunition& ammunition, const PhysicsConstants& constants,
+                            double energy_mj) {
+    // Flow pressure of the cup in MPa (N/mm^2); lengths in mm so energy comes out in mJ (N mm).
+    const double flow = constants.get("indentation", "cup_flow_pressure_mpa_per_hv") * ammunition.primer_hardness_hv *
+                        ammunition.cup_thickness_um / constants.get("indentation", "reference_cup_thickness_um");
+    double depth_mm = 0;
+    if (firearm.pin_shape == PinShape::hemispherical) {
+        depth_mm = std::sqrt(energy_mj / (std::numbers::pi * firearm.tip_radius_um / 1000 * flow));
+    } else {
+        double area_mm2 = firearm.pin_shape == PinShape::flat
+                              ? std::numbers::pi * std::pow(firearm.pin_diameter_um / 2000, 2)
+                              : firearm.striker_width_um / 1000 * firearm.striker_height_um / 1000;
+        if (firearm.rim_contact_um > 0) area_mm2 = std::min(area_mm2, firearm.rim_contact_um / 1000 * firearm.striker_width_um / 1000);
+        depth_mm = energy_mj / (flow * area_mm2);
+    }
+    return std::min(depth_mm * 1000, ammunition.cup_thickness_um * 1.5);
+}
+
+StrikePose sample_pose(const Firearm& firearm, const Ammunition& ammunition, const PhysicsConstants& constants,
+                       std::uint64_t shot_seed) {
+    Random random(derive_seed(shot_seed, pose_purpose));
+    StrikePose pose;
+    pose.energy_mj = firearm.strike_energy_mj *
+                     std::max(0.2, 1.0 + random.normal() * constants.get("indentation", "energy_sd_fraction"));
+    pose.depth_um = indentation_depth_um(firearm, ammunition, constants, pose.energy_mj);
+    pose.offset_x_um = random.normal() * firearm.strike_offset_sd_um;
+    pose.offset_y_um = random.normal() * firearm.strike_offset_sd_um;
+    // The casing lies at any angle under the microscope; a pin that turns in its
+    // channel adds its own angle, one that does not keeps the drag direction fixed to it.
+    const double casing_angle = random.uniform(0, 2 * std::numbers::pi);
+    const double pin_angle = firearm.pin_rotates ? random.uniform(0, 2 * std::numbers::pi) : 0.0;
+    pose.rotation_rad = std::fmod(casing_angle + pin_angle, 2 * std::numbers::pi);
+    const double tilt_sd = firearm.tilt_sd_deg * std::numbers::pi / 180;
+    pose.tilt_x = random.normal() * tilt_sd;
+    pose.tilt_y = random.normal() * tilt_sd;
+    pose.drag = random.chance(firearm.drag_probability) && firearm.drag_length_um > 0;
+    pose.drag_direction_rad = std::fmod(casing_angle + firearm.drag_direction_deg * std::numbers::pi / 180 +
+                                            2 * std::numbers::pi, 2 * std::numbers::pi);
+    pose.drag_length_um = pose.drag ? firearm.drag_length_um * random.uniform(0.6, 1.2) : 0.0;
+    pose.double_strike = random.chance(firearm.double_strike_probability);
+    const double second_angle = random.uniform(0, 2 * std::numbers::pi);
+    const double second_distance = constants.get("double_strike", "offset_um") * random.uniform(0.5, 1.5);
+    pose.second_offset_x_um = pose.offset_x_um + second_distance * std::cos(second_angle);
+    pose.second_offset_y_um = pose.offset_y_um + second_distance * std::sin(second_angle);
+    pose.second_rotation_rad = pose.rotation_rad + random.normal() * constants.get("double_strike", "rotation_deg") *
+                                                       std::numbers::pi / 180 * (firearm.pin_rotates ? 1.0 : 0.0);
+    pose.second_energy_mj = pose.energy_mj * constants.get("double_strike", "energy_fraction");
+    pose.flowback_height_um = constants.get("flowback", "height_um_per_mpa") * firearm.chamber_pressure_mpa *
+                              ammunition.pressure_factor *
+                              constants.get("transfer", "reference_hardness_hv") / ammunition.primer_hardness_hv *
+                              random.uniform(0.5, 1.0);
+    pose.flowback_direction_rad = random.uniform(0, 2 * std::numbers::pi);
+    pose.rim_band_direction_rad = casing_angle;
+    pose.roughness_offset_x = static_cast<int>(random.next() % roughness_side);
+    pose.roughness_offset_y = static_cast<int>(random.next() % roughness_side);
+    const ImpressionGeometry geometry = geometry_for(firearm, ammunition, constants, pose.energy_mj, 0, 0, 0,
+                                                     pose.tilt_x, pose.tilt_y);
+    pose.contact_radius_um = geometry.contact_radius;
+    return pose;
+}
+
+nlohmann::json to_json(const StrikePose& pose) {
+    return {{"energy_mj", pose.energy_mj},
+            {"depth_um", pose.depth_um},
+            {"contact_radius_um", pose.contact_radius_um},
+            {"offset_um", {pose.offset_x_um, pose.offset_y_um}},
+            {"rotation_deg", pose.rotation_rad * 180 / std::numbers::pi},
+            {"tilt_deg", {pose.tilt_x * 180 / std::numbers::pi, pose.tilt_y * 180 / std::numbers::pi}},
+            {"drag", pose.drag},
+            {"drag_direction_deg", pose.drag_direction_rad * 180 / std::numbers::pi},
+            {"drag_length_um", pose.drag_length_um},
+            {"double_strike", pose.double_strike},
+            {"second_offset_um", {pose.second_offset_x_um, pose.second_offset_y_um}},
+            {"second_rotation_deg", pose.second_rotation_rad * 180 / std::numbers::pi},
+            {"second_energy_mj", pose.second_energy_mj},
+            {"flowback_height_um", pose.flowback_height_um}};
+}
+
+TransferMap prepare_transfer(const PinFace& face, const Ammunition& ammunition, const PhysicsConstants& constants,
+                             double scan_spacing_um) {
+    TransferMap transfer;
+    transfer.spacing_um = face.spacing_um;
+    transfer.pin_diameter_um = face.pin_diameter_um;
+    // Metal does not fill the sharp corners of a recess, and lacquer blurs what it covers.
+    const double rounding = std::hypot(constants.get("transfer", "edge_rounding_um"), ammunition.lacquer_um);
+    transfer.relief = face.relief.clone();
+    if (rounding / face.spacing_um > 0.3)
+        cv::GaussianBlur(transfer.relief, transfer.relief, cv::Size(), rounding / face.spacing_um, 0, cv::BORDER_CONSTANT);
+    // Feature width: twice the largest distance to the face found near each point,
+    // so a whole cell gets its own width rather than each point its distance to an edge.
+    cv::Mat recess = face.relief > 0.5f;
+    cv::Mat distance;
+    cv::distanceTransform(recess, distance, cv::DIST_L2, 3);
+    const int reach = std::max(1, static_cast<int>(std::lround(10.0 / face.spacing_um)));
+    cv::dilate(distance, distance, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * reach + 1, 2 * reach + 1)));
+    const cv::Mat width = distance * (2 * face.spacing_um);
+    const double ratio = constants.get("transfer", "width_depth_ratio");
+    transfer.fillability = cv::Mat(face.relief.size(), CV_32F);
+    for (int row = 0; row < width.rows; ++row) {
+        const auto* width_line = width.ptr<float>(row);
+        const auto* depth_line = transfer.relief.ptr<float>(row);
+        auto* fill_line = transfer.fillability.ptr<float>(row);
+        for (int column = 0; column < width.cols; ++column) {
+            const float w = width_line[column];
+            fill_line[column] = w > 0 ? w / (w + static_cast<float>(ratio) * std::max(depth_line[column], 0.0f)) : 0.0f;
+        }
+    }
+    const double shrink = face.spacing_um / scan_spacing_um;
+    if (scan_spacing_um > 0 && shrink < 0.75) {
+        const cv::Size size(static_cast<int>(std::lround(face.relief.cols * shrink)),
+                            static_cast<int>(std::lround(face.relief.rows * shrink)));
+        cv::resize(transfer.relief, transfer.relief, size, 0, 0, cv::INTER_AREA);
+        cv::resize(transfer.fillability, transfer.fillability, size, 0, 0, cv::INTER_AREA);
+        transfer.spacing_um = face.spacing_um * face.relief.cols / size.width;
+    }
+    return transfer;
+}
+
+Surface strike(const TransferMap& transfer, const Firearm& firearm, const Ammunition& ammunition, const StrikePose& pose,
+               const PhysicsConstants& constants, const CasingGrid& grid) {
+    if (grid.width <= 0 || grid.height <= 0 || !(grid.spacing_um > 0))
+        throw InputError("the scan grid must have a positive size and spacing");
+    ImpressionGeometry g = geometry_for(firearm, ammunition, constants, pose.energy_mj, pose.offset_x_um,
+                                        pose.offset_y_um, pose.rotation_rad, pose.tilt_x, pose.tilt_y);
+    g.band_normal_x = -std::sin(pose.rim_band_direction_rad);
+    g.band_normal_y = std::cos(pose.rim_band_direction_rad);
+    g.flowback_height = pose.flowback_height_um;
+    g.flowback_gap = constants.get("flowback", "gap_um");
+    g.flowback_width = constants.get("flowback", "width_um");
+    g.flowback_direction_x = std::cos(pose.flowback_direction_rad);
+    g.flowback_direction_y = std::sin(pose.flowback_direction_rad);
+
+    cv::Mat crater, raised;
+    impress(transfer, g, grid, crater, raised);
+    if (pose.drag) drag(g, pose, constants, grid, crater, raised);
+    cv::Mat surface = crater + raised;
+    if (pose.double_strike) {
+        ImpressionGeometry second = geometry_for(firearm, ammunition, constants, pose.second_energy_mj,
+                                                 pose.second_offset_x_um, pose.second_offset_y_um,
+                                                 pose.second_rotation_rad, pose.tilt_x, pose.tilt_y);
+        second.band_half_width = g.band_half_width;
+        second.band_normal_x = g.band_normal_x;
+        second.band_normal_y = g.band_normal_y;
+        cv::Mat second_crater, second_raised;
+        impress(transfer, second, grid, second_crater, second_raised);
+        // The lighter strike only reshapes metal where it reaches below what is there.
+        const cv::Mat second_surface = second_crater + second_raised;
+        const cv::Mat reached = second_crater < 0;
+        cv::Mat lower = cv::min(surface, second_surface);
+        lower.copyTo(surface, reached);
+    }
+
+    const cv::Mat& texture = roughness_texture();
+    const auto ra = static_cast<float>(ammunition.roughness_ra_um);
+    Surface result(static_cast<std::size_t>(grid.width), static_cast<std::size_t>(grid.height), grid.spacing_um);
+    for (int row = 0; row < grid.height; ++row) {
+        const double y = scan_y(grid, row);
+        const auto* line = surface.ptr<float>(row);
+        const auto* texture_line = texture.ptr<float>((row + pose.roughness_offset_y) % roughness_side);
+        for (int column = 0; column < grid.width; ++column) {
+            const double lip = flowback_at(g, scan_x(grid, column), y);
+            result.heights_um[static_cast<std::size_t>(row) * static_cast<std::size_t>(grid.width) +
+                              static_cast<std::size_t>(column)] =
+                line[column] + ra * texture_line[(column + pose.roughness_offset_x) % roughness_side] + lip;
+        }
+    }
+    return result;
+}
+
+Surface breech_impression(const TransferMap& transfer, const Firearm& firearm, const Ammunition& ammunition,
+                          const StrikePose& pose, const PhysicsConstants& constants, const CasingGrid& grid) {
+    // The case head is pressed flat against the breech face: uniform pressure over
+    // the whole stamp, no crater.
+    const double pressure = firearm.chamber_pressure_mpa * ammunition.pressure_factor;
+    const double headspace = constants.get("breech", "reference_headspace_um") / std::max(firearm.headspace_um, 10.0);
+    const double drive = constants.get("breech", "drive") * pressure / constants.get("breech", "reference_pressure_mpa") *
+                         constants.get("breech", "reference_head_hardness_hv") / ammunition.head_hardness_hv *
+                         std::min(1.5, std::sqrt(headspace));
+    const cv::Mat map = grid_to_face(grid, transfer, 0, 0, pose.rotation_rad);
+    cv::Mat relief, fillability;
+    cv::warpAffine(transfer.relief, relief, map, cv::Size(grid.width, grid.height), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+                   cv::BORDER_CONSTANT, 0);
+    cv::warpAffine(transfer.fillability, fillability, map, cv::Size(grid.width, grid.height),
+                   cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, 0);
+    const cv::Mat& texture = roughness_texture();
+    const auto ra = static_cast<float>(ammunition.roughness_ra_um);
+    Surface result(static_cast<std::size_t>(grid.width), static_cast<std::size_t>(grid.height), grid.spacing_um);
+    for (int row = 0; row < grid.height; ++row) {
+        const auto* relief_line = relief.ptr<float>(row);
+        const auto* fill_line = fillability.ptr<float>(row);
+        const auto* texture_line = texture.ptr<float>((row + pose.roughness_offset_x) % roughness_side);
+        for (int column = 0; column < grid.width; ++column) {
+            const double s = drive * fill_line[column];
+            result.heights_um[static_cast<std::size_t>(row) * static_cast<std::size_t>(grid.width) +
+                              static_cast<std::size_t>(column)] =
+                relief_line[column] * s / (1 + s) + ra * texture_line[(column + pose.roughness_offset_y) % roughness_side];
+        }
+    }
+    return result;
+}
+
+} // namespace microstamp
