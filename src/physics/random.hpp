@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <numbers>
 #include <span>
+#include <vector>
 
 namespace microstamp {
 
@@ -49,21 +50,45 @@ public:
     double normal(double mean, double sd) { return mean + sd * normal(); }
     double exponential(double mean) { return -mean * std::log(1.0 - uniform()); }
 
-    // Fills with approximately normal values (sum of four uniforms, rescaled): 10x
-    // faster than Box-Muller and indistinguishable for sensor and height noise.
+    // Fills with normal values from a 65,536-entry inverse-CDF table, four per
+    // 64-bit draw: several times faster than Box-Muller, and a table of that size
+    // reproduces the normal distribution to |z| ~ 4.3, ample for sensor and height noise.
     void fill_normal(std::span<float> values, float sd) {
-        constexpr float scale = 1.7320508f / 65536.0f;  // sum of four U(0, 2^16) has sd 2^16 / sqrt(3)
-        for (auto& value : values) {
-            const std::uint64_t bits = next();
-            const int sum = static_cast<int>(bits & 0xFFFF) + static_cast<int>((bits >> 16) & 0xFFFF) +
-                            static_cast<int>((bits >> 32) & 0xFFFF) + static_cast<int>(bits >> 48) - 2 * 65536;
-            value = sd * scale * static_cast<float>(sum);
+        const float* table = normal_table();
+        std::size_t index = 0;
+        while (index < values.size()) {
+            std::uint64_t bits = next();
+            for (int part = 0; part < 4 && index < values.size(); ++part, bits >>= 16)
+                values[index++] = sd * table[bits & 0xFFFF];
         }
     }
 
 private:
+    static const float* normal_table();
     static std::uint64_t rotate(std::uint64_t value, int bits) { return (value << bits) | (value >> (64 - bits)); }
     std::uint64_t state_[4];
 };
+
+// Quantiles of the standard normal at the centres of 65,536 equal-probability bins.
+inline const float* Random::normal_table() {
+    static const std::vector<float> table = [] {
+        std::vector<float> values(65536);
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            const double p = (static_cast<double>(i) + 0.5) / static_cast<double>(values.size());
+            // Hastings' approximation, refined by Newton steps on the exact tail probability.
+            const double q = p < 0.5 ? p : 1 - p;
+            const double t = std::sqrt(-2 * std::log(q));
+            double z = t - (2.515517 + 0.802853 * t + 0.010328 * t * t) /
+                               (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
+            for (int step = 0; step < 3; ++step) {
+                const double error = 0.5 * std::erfc(z / std::numbers::sqrt2) - q;
+                z += error / (std::exp(-z * z / 2) / std::sqrt(2 * std::numbers::pi));
+            }
+            values[i] = static_cast<float>(p < 0.5 ? -z : z);
+        }
+        return values;
+    }();
+    return table.data();
+}
 
 } // namespace microstamp

@@ -17,13 +17,46 @@ constexpr std::uint64_t topography_purpose = 0x70B0;
 constexpr std::uint64_t photograph_purpose = 0xF070;
 constexpr double degrees = std::numbers::pi / 180;
 
-// Height differences by central differences (one-sided at the border); y grows upwards
-// while rows grow downwards.
-void gradients(const Surface& surface, std::size_t column, std::size_t row, double& gx, double& gy) {
-    const std::size_t left = column > 0 ? column - 1 : column, right = column + 1 < surface.width ? column + 1 : column;
-    const std::size_t up = row > 0 ? row - 1 : row, down = row + 1 < surface.height ? row + 1 : row;
-    gx = (surface.at(right, row) - surface.at(left, row)) / (static_cast<double>(right - left) * surface.spacing_x_um);
-    gy = (surface.at(column, up) - surface.at(column, down)) / (static_cast<double>(down - up) * surface.spacing_y_um);
+// Heights as float rows, and their slopes by central differences (one-sided at the
+// border); y grows upwards while rows grow downwards.
+struct Slopes {
+    cv::Mat x, y;  // CV_32F, dz/dx and dz/dy
+};
+
+Slopes slopes(const Surface& surface) {
+    const int width = static_cast<int>(surface.width), height = static_cast<int>(surface.height);
+    cv::Mat heights(height, width, CV_32F);
+    for (int row = 0; row < height; ++row) {
+        auto* line = heights.ptr<float>(row);
+        const double* source = surface.heights_um.data() + static_cast<std::size_t>(row) * surface.width;
+        const std::uint8_t* valid = surface.valid.data() + static_cast<std::size_t>(row) * surface.width;
+        for (int column = 0; column < width; ++column) line[column] = valid[column] ? static_cast<float>(source[column]) : 0.0f;
+    }
+    Slopes result{cv::Mat(height, width, CV_32F), cv::Mat(height, width, CV_32F)};
+    const auto inverse_x = static_cast<float>(0.5 / surface.spacing_x_um);
+    const auto inverse_y = static_cast<float>(0.5 / surface.spacing_y_um);
+    for (int row = 0; row < height; ++row) {
+        const int up = std::max(row - 1, 0), down = std::min(row + 1, height - 1);
+        const float row_scale = inverse_y * 2.0f / static_cast<float>(std::max(down - up, 1));
+        const auto* above = heights.ptr<float>(up);
+        const auto* below = heights.ptr<float>(down);
+        const auto* line = heights.ptr<float>(row);
+        auto* gx = result.x.ptr<float>(row);
+        auto* gy = result.y.ptr<float>(row);
+        for (int column = 1; column + 1 < width; ++column) {
+            gx[column] = (line[column + 1] - line[column - 1]) * inverse_x;
+            gy[column] = (above[column] - below[column]) * row_scale;
+        }
+        if (width > 1) {
+            gx[0] = (line[1] - line[0]) * 2.0f * inverse_x;
+            gx[width - 1] = (line[width - 1] - line[width - 2]) * 2.0f * inverse_x;
+        } else {
+            gx[0] = 0;
+        }
+        gy[0] = (above[0] - below[0]) * row_scale;
+        gy[width - 1] = (above[width - 1] - below[width - 1]) * row_scale;
+    }
+    return result;
 }
 
 void check(const Surface& casing) {
@@ -37,28 +70,35 @@ Surface scan_topography(const Surface& casing, const Scanner& scanner, std::uint
     Random random(derive_seed(seed, topography_purpose));
     const double slope_x = std::tan(random.normal() * scanner.tilt_sd_deg * degrees);
     const double slope_y = std::tan(random.normal() * scanner.tilt_sd_deg * degrees);
-    const double max_gradient = std::tan(scanner.max_slope_deg * degrees);
+    const auto max_gradient = static_cast<float>(std::tan(scanner.max_slope_deg * degrees));
     std::vector<float> noise(casing.size());
     random.fill_normal(noise, static_cast<float>(scanner.height_noise_um));
-    Surface scan = casing;
+    const Slopes slope = slopes(casing);
+    Surface scan(casing.width, casing.height, casing.spacing_x_um);
+    scan.spacing_y_um = casing.spacing_y_um;
     const double centre_x = static_cast<double>(casing.width) / 2, centre_y = static_cast<double>(casing.height) / 2;
-    const auto dropout_threshold = static_cast<std::uint64_t>(scanner.dropout_fraction * 18446744073709551615.0);
-    for (std::size_t row = 0; row < casing.height; ++row)
+    const float steepest = max_gradient * max_gradient;
+    for (std::size_t row = 0; row < casing.height; ++row) {
+        const auto* gx = slope.x.ptr<float>(static_cast<int>(row));
+        const auto* gy = slope.y.ptr<float>(static_cast<int>(row));
+        const double row_tilt = slope_y * (centre_y - static_cast<double>(row)) * casing.spacing_y_um;
+        const std::size_t start = row * casing.width;
         for (std::size_t column = 0; column < casing.width; ++column) {
-            const std::size_t index = row * casing.width + column;
-            double gx = 0, gy = 0;
-            gradients(casing, column, row, gx, gy);
-            const bool lost = random.next() < dropout_threshold || gx * gx + gy * gy > max_gradient * max_gradient ||
-                              !casing.valid[index];
-            if (lost) {
-                scan.valid[index] = 0;
-                scan.heights_um[index] = std::numeric_limits<double>::quiet_NaN();
-                continue;
-            }
-            scan.heights_um[index] += noise[index] +
-                                      slope_x * (static_cast<double>(column) - centre_x) * casing.spacing_x_um +
-                                      slope_y * (centre_y - static_cast<double>(row)) * casing.spacing_y_um;
+            const std::size_t index = start + column;
+            const bool measured = casing.valid[index] && gx[column] * gx[column] + gy[column] * gy[column] <= steepest;
+            scan.valid[index] = measured;
+            scan.heights_um[index] = measured ? casing.heights_um[index] + noise[index] + row_tilt +
+                                                    slope_x * (static_cast<double>(column) - centre_x) * casing.spacing_x_um
+                                              : std::numeric_limits<double>::quiet_NaN();
         }
+    }
+    // Random dropouts: as many as the fraction asks, at random points.
+    const auto dropouts = static_cast<std::size_t>(std::lround(scanner.dropout_fraction * static_cast<double>(casing.size())));
+    for (std::size_t lost = 0; lost < dropouts; ++lost) {
+        const std::size_t index = random.next() % casing.size();
+        scan.valid[index] = 0;
+        scan.heights_um[index] = std::numeric_limits<double>::quiet_NaN();
+    }
     return scan;
 }
 
@@ -68,44 +108,43 @@ Image photograph(const Surface& casing, const Microscope& microscope, std::uint6
     Random random(derive_seed(seed, photograph_purpose));
     const int width = static_cast<int>(casing.width), height = static_cast<int>(casing.height);
     const double elevation = microscope.elevation_deg * degrees, azimuth = microscope.azimuth_deg * degrees;
-    const double light_x = std::cos(elevation) * std::cos(azimuth), light_y = std::cos(elevation) * std::sin(azimuth);
-    const double light_z = std::sin(elevation);
+    const bool ring = microscope.lighting == Lighting::ring;
+    // A ring of lights at one elevation: the horizontal parts cancel on average.
+    const auto light_x = static_cast<float>(ring ? 0.0 : std::cos(elevation) * std::cos(azimuth));
+    const auto light_y = static_cast<float>(ring ? 0.0 : std::cos(elevation) * std::sin(azimuth));
+    const auto light_z = static_cast<float>(std::sin(elevation));
     // Blinn's half vector between the light and a camera looking straight down.
-    const double half_norm = std::sqrt(light_x * light_x + light_y * light_y + (light_z + 1) * (light_z + 1));
-    const double half_x = light_x / half_norm, half_y = light_y / half_norm, half_z = (light_z + 1) / half_norm;
-    const double shininess = std::max(1.0, microscope.shininess);
-    const double radius_squared = (width * width + height * height) / 4.0;
+    const float half_norm = std::sqrt(light_x * light_x + light_y * light_y + (light_z + 1) * (light_z + 1));
+    const float half_x = ring ? 0.0f : light_x / half_norm, half_y = ring ? 0.0f : light_y / half_norm;
+    const float half_z = ring ? 1.0f : (light_z + 1) / half_norm;
+    const auto shininess = static_cast<float>(std::max(1.0, microscope.shininess));
+    const auto specular_share = static_cast<float>(microscope.specular);
+    const auto exposure = static_cast<float>(microscope.exposure);
+    const double radius_squared = (static_cast<double>(width) * width + static_cast<double>(height) * height) / 4.0;
+    std::vector<float> column_falloff(static_cast<std::size_t>(width));
+    for (int column = 0; column < width; ++column)
+        column_falloff[static_cast<std::size_t>(column)] =
+            static_cast<float>(microscope.vignetting * std::pow(column - width / 2.0, 2) / radius_squared);
 
+    const Slopes slope = slopes(casing);
     cv::Mat intensity(height, width, CV_32F);
     for (int row = 0; row < height; ++row) {
+        const auto* gx = slope.x.ptr<float>(row);
+        const auto* gy = slope.y.ptr<float>(row);
         auto* line = intensity.ptr<float>(row);
+        const auto row_falloff = static_cast<float>(microscope.vignetting * std::pow(row - height / 2.0, 2) / radius_squared);
         for (int column = 0; column < width; ++column) {
-            const auto index = static_cast<std::size_t>(row) * casing.width + static_cast<std::size_t>(column);
-            if (!casing.valid[index]) {
-                line[column] = 0;
-                continue;
-            }
-            double gx = 0, gy = 0;
-            gradients(casing, static_cast<std::size_t>(column), static_cast<std::size_t>(row), gx, gy);
-            const double norm = std::sqrt(gx * gx + gy * gy + 1);
-            const double nx = -gx / norm, ny = -gy / norm, nz = 1 / norm;
-            double diffuse = 0, facing = 0;
-            if (microscope.lighting == Lighting::oblique) {
-                diffuse = std::max(0.0, nx * light_x + ny * light_y + nz * light_z);
-                facing = std::max(0.0, nx * half_x + ny * half_y + nz * half_z);
-            } else {
-                // A ring of lights at one elevation: the horizontal parts cancel on average.
-                diffuse = std::max(0.0, nz * light_z);
-                facing = nz;
-            }
+            const float inverse_norm = 1.0f / std::sqrt(gx[column] * gx[column] + gy[column] * gy[column] + 1.0f);
+            const float diffuse = std::max(0.0f, (light_z - gx[column] * light_x - gy[column] * light_y) * inverse_norm);
+            const float facing = std::max(0.0f, (half_z - gx[column] * half_x - gy[column] * half_y) * inverse_norm);
             // Schlick's rational stand-in for facing^shininess: the same highlight, no pow().
-            const double specular = facing / (shininess - shininess * facing + facing);
-            const double dx = column - width / 2.0, dy = row - height / 2.0;
-            const double vignette = 1.0 - microscope.vignetting * (dx * dx + dy * dy) / radius_squared;
-            line[column] = static_cast<float>(microscope.exposure * vignette *
-                                              (0.08 + 0.72 * diffuse + microscope.specular * specular));
+            const float specular = facing / (shininess - shininess * facing + facing);
+            const float vignette = 1.0f - row_falloff - column_falloff[static_cast<std::size_t>(column)];
+            line[column] = exposure * vignette * (0.08f + 0.72f * diffuse + specular_share * specular);
         }
     }
+    for (std::size_t index = 0; index < casing.size(); ++index)
+        if (!casing.valid[index]) intensity.ptr<float>()[index] = 0;
     if (microscope.defocus_px > 0.2)
         cv::GaussianBlur(intensity, intensity, cv::Size(), microscope.defocus_px, 0, cv::BORDER_REFLECT);
     std::vector<float> noise(casing.size());
@@ -113,14 +152,9 @@ Image photograph(const Surface& casing, const Microscope& microscope, std::uint6
 
     Image image{width, height, microscope.bits, std::vector<std::uint16_t>(casing.size()), casing.spacing_x_um};
     const float top = microscope.bits == 16 ? 65535.0f : 255.0f;
-    for (int row = 0; row < height; ++row) {
-        const auto* line = intensity.ptr<float>(row);
-        for (int column = 0; column < width; ++column) {
-            const auto index = static_cast<std::size_t>(row) * casing.width + static_cast<std::size_t>(column);
-            const float value = std::clamp(line[column] + noise[index], 0.0f, 1.0f);
-            image.pixels[index] = static_cast<std::uint16_t>(value * top + 0.5f);
-        }
-    }
+    const auto* values = intensity.ptr<float>();
+    for (std::size_t index = 0; index < casing.size(); ++index)
+        image.pixels[index] = static_cast<std::uint16_t>(std::clamp(values[index] + noise[index], 0.0f, 1.0f) * top + 0.5f);
     if (microscope.jpeg_quality > 0) {
         if (microscope.bits != 8) throw InputError("JPEG compression applies to 8-bit images only");
         cv::Mat mat(height, width, CV_8U);

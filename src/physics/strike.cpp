@@ -102,12 +102,13 @@ Contact contact_at(const ImpressionGeometry& g, double x, double y) {
 }
 
 double flowback_at(const ImpressionGeometry& g, double x, double y) {
-    if (g.flowback_height <= 0) return 0;
-    const double rim = g.contact_radius;
     const double cx = x - g.contact_x, cy = y - g.contact_y;
-    const double radius = std::hypot(cx, cy);
-    const double offset = (radius - rim - g.flowback_gap) / g.flowback_width;
-    if (std::fabs(offset) >= 1 || radius == 0) return 0;
+    const double squared = cx * cx + cy * cy;
+    const double inner = std::max(0.0, g.contact_radius + g.flowback_gap - g.flowback_width);
+    const double outer = g.contact_radius + g.flowback_gap + g.flowback_width;
+    if (squared <= inner * inner || squared >= outer * outer) return 0;
+    const double radius = std::sqrt(squared);
+    const double offset = (radius - g.contact_radius - g.flowback_gap) / g.flowback_width;
     const double bump = (1 - offset * offset) * (1 - offset * offset);
     const double facing = 0.5 * (1 + (cx * g.flowback_direction_x + cy * g.flowback_direction_y) / radius);
     return g.flowback_height * bump * facing * facing;
@@ -128,30 +129,77 @@ cv::Mat grid_to_face(const CasingGrid& grid, const TransferMap& transfer, double
 double scan_x(const CasingGrid& grid, int column) { return (column + 0.5 - grid.width / 2.0) * grid.spacing_um; }
 double scan_y(const CasingGrid& grid, int row) { return (grid.height / 2.0 - row - 0.5) * grid.spacing_um; }
 
-// Crater and transferred relief of one impression.
+// The part of the grid the pin face can reach (pin footprint plus `margin_um`).
+cv::Rect reach_of(const CasingGrid& grid, double centre_x, double centre_y, double radius_um) {
+    const int first_column = static_cast<int>(std::floor((centre_x - radius_um) / grid.spacing_um + grid.width / 2.0));
+    const int last_column = static_cast<int>(std::ceil((centre_x + radius_um) / grid.spacing_um + grid.width / 2.0));
+    const int first_row = static_cast<int>(std::floor(grid.height / 2.0 - (centre_y + radius_um) / grid.spacing_um));
+    const int last_row = static_cast<int>(std::ceil(grid.height / 2.0 - (centre_y - radius_um) / grid.spacing_um));
+    return cv::Rect(first_column, first_row, last_column - first_column + 1, last_row - first_row + 1) &
+           cv::Rect(0, 0, grid.width, grid.height);
+}
+
+// Crater and transferred relief of one impression; both zero where the pin never reaches.
 void impress(const TransferMap& transfer, const ImpressionGeometry& g, const CasingGrid& grid, cv::Mat& crater,
              cv::Mat& raised) {
-    const cv::Mat map = grid_to_face(grid, transfer, g.axis_x, g.axis_y, g.rotation);
-    cv::Mat relief, fillability;
-    cv::warpAffine(transfer.relief, relief, map, cv::Size(grid.width, grid.height), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
-                   cv::BORDER_CONSTANT, 0);
-    cv::warpAffine(transfer.fillability, fillability, map, cv::Size(grid.width, grid.height),
-                   cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, 0);
-    crater.create(grid.height, grid.width, CV_32F);
-    raised.create(grid.height, grid.width, CV_32F);
-    for (int row = 0; row < grid.height; ++row) {
-        const double y = scan_y(grid, row);
-        const auto* relief_line = relief.ptr<float>(row);
-        const auto* fill_line = fillability.ptr<float>(row);
-        auto* crater_line = crater.ptr<float>(row);
-        auto* raised_line = raised.ptr<float>(row);
-        for (int column = 0; column < grid.width; ++column) {
-            const Contact contact = contact_at(g, scan_x(grid, column), y);
-            const float drive = static_cast<float>(g.drive) * contact.pressure * fill_line[column];
+    crater = cv::Mat::zeros(grid.height, grid.width, CV_32F);
+    raised = cv::Mat::zeros(grid.height, grid.width, CV_32F);
+    const double footprint = std::max({transfer.pin_diameter_um / 2, g.contact_radius, g.half_width, g.half_height}) +
+                             std::hypot(g.contact_x - g.axis_x, g.contact_y - g.axis_y) + 2 * grid.spacing_um;
+    const cv::Rect area = reach_of(grid, g.axis_x, g.axis_y, footprint);
+    if (area.empty()) return;
+    // Relief and fillability travel together through one warp of the reachable area only.
+    cv::Mat map = grid_to_face(grid, transfer, g.axis_x, g.axis_y, g.rotation);
+    map.at<double>(0, 2) += map.at<double>(0, 0) * area.x + map.at<double>(0, 1) * area.y;
+    map.at<double>(1, 2) += map.at<double>(1, 0) * area.x + map.at<double>(1, 1) * area.y;
+    cv::Mat warped;
+    cv::warpAffine(transfer.both, warped, map, area.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, 0);
+    for (int row = 0; row < area.height; ++row) {
+        const double y = scan_y(grid, area.y + row);
+        const auto* source = warped.ptr<cv::Vec2f>(row);
+        auto* crater_line = crater.ptr<float>(area.y + row) + area.x;
+        auto* raised_line = raised.ptr<float>(area.y + row) + area.x;
+        for (int column = 0; column < area.width; ++column) {
+            const Contact contact = contact_at(g, scan_x(grid, area.x + column), y);
+            if (contact.pressure <= 0 && contact.crater == 0) continue;
+            const float drive = static_cast<float>(g.drive) * contact.pressure * source[column][1];
             crater_line[column] = contact.crater;
-            raised_line[column] = relief_line[column] * drive / (1.0f + drive);
+            raised_line[column] = source[column][0] * drive / (1.0f + drive);
         }
     }
+}
+
+// The lip of primer metal pushed back around the pin, added where it can be.
+void add_flowback(const ImpressionGeometry& g, const CasingGrid& grid, cv::Mat& surface) {
+    if (g.flowback_height <= 0) return;
+    const cv::Rect area = reach_of(grid, g.contact_x, g.contact_y, g.contact_radius + g.flowback_gap + g.flowback_width);
+    for (int row = area.y; row < area.y + area.height; ++row) {
+        const double y = scan_y(grid, row);
+        auto* line = surface.ptr<float>(row);
+        for (int column = area.x; column < area.x + area.width; ++column)
+            line[column] += static_cast<float>(flowback_at(g, scan_x(grid, column), y));
+    }
+}
+
+// Heights plus the primer's surface finish, read from the texture at the shot's offset.
+Surface with_roughness(const cv::Mat& heights, const Ammunition& ammunition, const StrikePose& pose, const CasingGrid& grid) {
+    const cv::Mat& texture = roughness_texture();
+    const auto ra = static_cast<float>(ammunition.roughness_ra_um);
+    Surface result(static_cast<std::size_t>(grid.width), static_cast<std::size_t>(grid.height), grid.spacing_um);
+    for (int row = 0; row < grid.height; ++row) {
+        const auto* line = heights.ptr<float>(row);
+        const auto* texture_line = texture.ptr<float>((row + pose.roughness_offset_y) % roughness_side);
+        double* target = result.heights_um.data() + static_cast<std::size_t>(row) * static_cast<std::size_t>(grid.width);
+        int column = 0;
+        while (column < grid.width) {
+            // Runs of columns that do not wrap around the texture's edge.
+            const int start = (column + pose.roughness_offset_x) % roughness_side;
+            const int run = std::min(grid.width - column, roughness_side - start);
+            for (int i = 0; i < run; ++i) target[column + i] = line[column + i] + ra * texture_line[start + i];
+            column += run;
+        }
+    }
+    return result;
 }
 
 // Drag: the tip ploughs on along `direction` while it withdraws, deepening a trench,
@@ -350,6 +398,7 @@ TransferMap prepare_transfer(const PinFace& face, const Ammunition& ammunition, 
         cv::resize(transfer.fillability, transfer.fillability, size, 0, 0, cv::INTER_AREA);
         transfer.spacing_um = face.spacing_um * face.relief.cols / size.width;
     }
+    cv::merge(std::vector<cv::Mat>{transfer.relief, transfer.fillability}, transfer.both);
     return transfer;
 }
 
@@ -370,7 +419,8 @@ Surface strike(const TransferMap& transfer, const Firearm& firearm, const Ammuni
     cv::Mat crater, raised;
     impress(transfer, g, grid, crater, raised);
     if (pose.drag) drag(g, pose, constants, grid, crater, raised);
-    cv::Mat surface = crater + raised;
+    cv::Mat& surface = crater;
+    surface += raised;
     if (pose.double_strike) {
         ImpressionGeometry second = geometry_for(firearm, ammunition, constants, pose.second_energy_mj,
                                                  pose.second_offset_x_um, pose.second_offset_y_um,
@@ -387,21 +437,8 @@ Surface strike(const TransferMap& transfer, const Firearm& firearm, const Ammuni
         lower.copyTo(surface, reached);
     }
 
-    const cv::Mat& texture = roughness_texture();
-    const auto ra = static_cast<float>(ammunition.roughness_ra_um);
-    Surface result(static_cast<std::size_t>(grid.width), static_cast<std::size_t>(grid.height), grid.spacing_um);
-    for (int row = 0; row < grid.height; ++row) {
-        const double y = scan_y(grid, row);
-        const auto* line = surface.ptr<float>(row);
-        const auto* texture_line = texture.ptr<float>((row + pose.roughness_offset_y) % roughness_side);
-        for (int column = 0; column < grid.width; ++column) {
-            const double lip = flowback_at(g, scan_x(grid, column), y);
-            result.heights_um[static_cast<std::size_t>(row) * static_cast<std::size_t>(grid.width) +
-                              static_cast<std::size_t>(column)] =
-                line[column] + ra * texture_line[(column + pose.roughness_offset_x) % roughness_side] + lip;
-        }
-    }
-    return result;
+    add_flowback(g, grid, surface);
+    return with_roughness(surface, ammunition, pose, grid);
 }
 
 Surface breech_impression(const TransferMap& transfer, const Firearm& firearm, const Ammunition& ammunition,
@@ -419,21 +456,17 @@ Surface breech_impression(const TransferMap& transfer, const Firearm& firearm, c
                    cv::BORDER_CONSTANT, 0);
     cv::warpAffine(transfer.fillability, fillability, map, cv::Size(grid.width, grid.height),
                    cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, 0);
-    const cv::Mat& texture = roughness_texture();
-    const auto ra = static_cast<float>(ammunition.roughness_ra_um);
-    Surface result(static_cast<std::size_t>(grid.width), static_cast<std::size_t>(grid.height), grid.spacing_um);
+    cv::Mat heights(grid.height, grid.width, CV_32F);
     for (int row = 0; row < grid.height; ++row) {
         const auto* relief_line = relief.ptr<float>(row);
         const auto* fill_line = fillability.ptr<float>(row);
-        const auto* texture_line = texture.ptr<float>((row + pose.roughness_offset_x) % roughness_side);
+        auto* line = heights.ptr<float>(row);
         for (int column = 0; column < grid.width; ++column) {
-            const double s = drive * fill_line[column];
-            result.heights_um[static_cast<std::size_t>(row) * static_cast<std::size_t>(grid.width) +
-                              static_cast<std::size_t>(column)] =
-                relief_line[column] * s / (1 + s) + ra * texture_line[(column + pose.roughness_offset_y) % roughness_side];
+            const float s = static_cast<float>(drive) * fill_line[column];
+            line[column] = relief_line[column] * s / (1 + s);
         }
     }
-    return result;
+    return with_roughness(heights, ammunition, pose, grid);
 }
 
 } // namespace microstamp

@@ -65,6 +65,7 @@ nlohmann::json to_json(const StrikePose& pose);
 struct TransferMap {
     cv::Mat relief;       // CV_32F, um
     cv::Mat fillability;  // CV_32F, 0..1
+    cv::Mat both;         // CV_32FC2: relief and fillability interleaved, warped together per strike
     double spacing_um = 1.0;
     double pin_diameter_um = 1600;
 };

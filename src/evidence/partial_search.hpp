@@ -1,0 +1,74 @@
+#pragma once
+// Ranking stored serials against a partial reading, the way IBIS hands an examiner a
+// ranked candidate list to confirm.
+//
+// Model (per-character, independent): a reader reports each engraved character either
+// as unreadable ('?', no information) or as a character that is right with probability
+// 1 - e and otherwise any of the other A - 1 characters alike (A = 37, the serial
+// alphabet). For a stored serial s and a pattern p of the same length, the likelihood
+// ratio of "p was read from the gun with serial s" against "p was read from a random
+// gun" (whose characters are uniform over the alphabet) is the product over read
+// positions of
+//     (1 - e) * A        where p[i] == s[i]
+//     e / (A - 1) * A    where p[i] != s[i]
+// Unreadable positions, on either side, contribute 1. Serials of another length get
+// ratio 0 (the stamp's length is read reliably from its layout). The default e = 0.05
+// is *assumed* (no published per-character error rate for worn microstamps): set it
+// from a study of the reader.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace microstamp {
+
+struct PartialMatchModel {
+    double character_error_rate = 0.05;  // e above; must lie in (0, 1)
+};
+
+struct SerialScore {
+    double log10_likelihood_ratio = 0;
+    int matched = 0;     // read positions that agree
+    int mismatched = 0;  // read positions that disagree
+};
+
+// nullopt when the lengths differ.
+std::optional<SerialScore> score_serial(std::string_view pattern, std::string_view serial,
+                                        const PartialMatchModel& model);
+
+// The stored side, kept in memory for speed: one entry per reading with a serial.
+class SerialIndex {
+public:
+    struct Entry {
+        std::int64_t exhibit_id = 0;
+        std::uint16_t manufacturer_code = 0;
+        std::uint16_t model_code = 0;
+        std::uint8_t length = 0;
+        char serial[12] = {};
+    };
+    struct Ranked {
+        std::int64_t exhibit_id = 0;
+        std::string serial;
+        std::uint16_t manufacturer_code = 0;
+        std::uint16_t model_code = 0;
+        SerialScore score;
+    };
+
+    void add(std::int64_t exhibit_id, std::uint16_t manufacturer_code, std::uint16_t model_code,
+             std::string_view serial);
+    std::size_t size() const { return entries_.size(); }
+
+    // The best `limit` exhibits (each once, by its best reading) whose ratio exceeds 1,
+    // best first; ties by exhibit id. Optional codes restrict to one make or model.
+    std::vector<Ranked> rank(std::string_view pattern, const PartialMatchModel& model, std::size_t limit,
+                             std::optional<std::uint16_t> manufacturer_code = std::nullopt,
+                             std::optional<std::uint16_t> model_code = std::nullopt) const;
+
+private:
+    std::vector<Entry> entries_;
+};
+
+} // namespace microstamp

@@ -1,0 +1,243 @@
+#pragma once
+// The evidence store: cases, exhibits, custody, scans, readings, links, trace requests,
+// users and the audit log, behind one interface over SQLite or PostgreSQL.
+//
+//   Store store = Store::open("sqlite:lab.db");
+//   Session examiner = store.logon("avery", password);          // audited, CJIS lockout
+//   CaseRecord c = store.open_case(examiner, {"WA0010000", "24-118", "5212"});
+//   store.add_exhibit(examiner, {{"WA0010000", "24-118"}, "3", "2024-05-01T22:10Z", "5th & Pine"},
+//                     {acquire_scan("casing3.x3p")}, {});
+//
+// Every call acts as the session's user; the role rules of access.hpp are checked here,
+// and every call, allowed or refused, succeeded or failed, appends one audit record in
+// the same transaction as its effect. Data are appended, never overwritten: readings,
+// custody events, scans, links and the audit log have no update path (and triggers
+// refuse UPDATE and DELETE on them).
+
+#include "evidence/access.hpp"
+#include "evidence/audit.hpp"
+#include "evidence/database.hpp"
+#include "evidence/partial_search.hpp"
+#include "evidence/reading.hpp"
+#include "evidence/scan.hpp"
+#include "evidence/trace_request.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace microstamp {
+
+struct StoreOptions {
+    // Injected so tests can walk through lockouts; the store reads no other clock.
+    std::function<std::chrono::system_clock::time_point()> clock = [] { return std::chrono::system_clock::now(); };
+    // The Ed25519 key that signs audit checkpoints. When empty: $MICROSTAMP_SIGNING_KEY_FILE,
+    // else, for SQLite, the file PATH.signing-key beside the store. PostgreSQL has no default.
+    std::filesystem::path signing_key_file;
+    PasswordCost password_cost = PasswordCost::interactive;
+    // Sign a checkpoint automatically whenever the log reaches a multiple of this size
+    // (and a key is at hand). Smaller: a tamperer can rewrite less unseen; larger: less work.
+    std::int64_t checkpoint_interval = 64;
+};
+
+// Proof of a logon, issued only by Store::logon.
+class Session {
+public:
+    const std::string& user() const { return user_; }
+    Role role() const { return role_; }
+
+private:
+    friend class Store;
+    Session(std::string user, Role role, const void* store) : user_(std::move(user)), role_(role), store_(store) {}
+    std::string user_;
+    Role role_;
+    const void* store_;
+};
+
+struct CaseKey {
+    std::string agency_ori;   // may be empty when the case number alone is unique
+    std::string case_number;
+};
+struct ExhibitKey {
+    CaseKey case_key;
+    std::string item_number;
+};
+
+struct NewCase {
+    std::string agency_ori;    // 9 characters, e.g. "WA0010000"
+    std::string case_number;
+    std::string offense_code;  // NCIC offense code, 4 digits, e.g. "5212"
+};
+struct CaseRecord {
+    std::int64_t id = 0;
+    std::string agency_ori, case_number, offense_code, opened_at, opened_by;
+};
+
+struct NewExhibit {
+    CaseKey case_key;
+    std::string item_number;      // unique within the case
+    std::string collected_at;     // ISO 8601 date or date-time
+    std::string collected_place;
+    std::string description;
+};
+struct ExhibitRecord {
+    std::int64_t id = 0;
+    std::int64_t case_id = 0;
+    std::string case_number, agency_ori;
+    std::string item_number, collected_at, collected_place, description, created_at, created_by;
+};
+
+struct NewCustodyEvent {
+    std::string from, to;     // handlers (people or places), as written on the custody form
+    std::string happened_at;  // ISO 8601
+    std::string purpose;
+};
+struct CustodyEvent {
+    std::int64_t id = 0;
+    std::int64_t exhibit_id = 0;
+    std::string from, to, happened_at, purpose, recorded_at, recorded_by;
+};
+
+struct ScanRecord {
+    std::string sha256, format, file_name, summary, acquired_at, acquired_by;
+    std::int64_t size_bytes = 0;
+};
+
+struct ReadingRecord {
+    std::int64_t id = 0;
+    std::int64_t exhibit_id = 0;
+    std::string scan_sha256, reader_version, json, status, recorded_at, recorded_by;
+    std::optional<std::uint16_t> manufacturer_code, model_code;
+    std::optional<std::string> serial;
+};
+
+enum class LinkBasis { identical_identity, likelihood_ratio };
+struct LinkRecord {
+    std::int64_t id = 0;
+    std::int64_t exhibit_a = 0, exhibit_b = 0;
+    std::string basis;  // "identical_identity" or "likelihood_ratio"
+    std::optional<double> likelihood_ratio;
+    std::string note, created_at, created_by;
+};
+
+struct ExhibitDetail {
+    ExhibitRecord exhibit;
+    std::vector<CustodyEvent> custody;
+    std::vector<ScanRecord> scans;
+    std::vector<ReadingRecord> readings;
+    std::vector<LinkRecord> links;
+};
+struct CaseDetail {
+    CaseRecord case_record;
+    std::vector<ExhibitDetail> exhibits;
+};
+
+struct IdentityMatch {
+    ExhibitRecord exhibit;
+    std::int64_t reading_id = 0;
+    std::string status;
+};
+
+struct PartialQuery {
+    std::string serial_pattern;  // e.g. "58A-1?42??"
+    std::optional<std::uint16_t> manufacturer_code, model_code;
+    PartialMatchModel model;
+    std::size_t limit = 20;
+};
+struct Candidate {
+    ExhibitRecord exhibit;
+    std::string serial;
+    std::uint16_t manufacturer_code = 0, model_code = 0;
+    SerialScore score;
+};
+
+struct NewTraceRequest {
+    ExhibitKey exhibit;
+    std::string priority = "routine";
+    std::string officer;
+    bool obliterated = false;
+    std::string firearm_type = "pistol";
+    std::string caliber;  // empty: the catalog's caliber for the model
+    std::string country_of_origin, importer;
+};
+
+// For building large stores fast (migrations from other systems, benchmarks): many
+// exhibits of one case in one transaction and one audit record.
+struct BulkExhibit {
+    std::string item_number, collected_at, collected_place;
+    std::optional<NewReading> reading;
+};
+
+struct UserRecord {
+    std::string name;
+    Role role = Role::examiner;
+};
+
+class Store {
+public:
+    // Creates the schema, the signing key and the first administrator. Refuses a store
+    // that already exists.
+    static Store create(const std::string& url, const std::string& admin_name, const std::string& admin_password,
+                        StoreOptions options = {});
+    // Opens an existing store and upgrades its schema in place if it is older.
+    static Store open(const std::string& url, StoreOptions options = {});
+
+    Store(Store&&) noexcept;
+    Store& operator=(Store&&) noexcept;
+    ~Store();
+
+    int schema_version() const;
+    database::Backend backend() const;
+    std::vector<std::uint8_t> public_key() const;
+    bool can_sign() const;
+
+    Session logon(const std::string& name, const std::string& password);
+    UserRecord add_user(const Session& session, const std::string& name, Role role, const std::string& password);
+
+    CaseRecord open_case(const Session& session, const NewCase& new_case);
+    // Exhibit, scans and readings land together or not at all.
+    ExhibitRecord add_exhibit(const Session& session, const NewExhibit& exhibit, const std::vector<AcquiredScan>& scans,
+                              const std::vector<NewReading>& readings);
+    ReadingRecord add_reading(const Session& session, const ExhibitKey& exhibit, const NewReading& reading);
+    CustodyEvent record_custody(const Session& session, const ExhibitKey& exhibit, const NewCustodyEvent& event);
+    LinkRecord link(const Session& session, const ExhibitKey& first, const ExhibitKey& second, LinkBasis basis,
+                    std::optional<double> likelihood_ratio, const std::string& note);
+    void bulk_import(const Session& session, const CaseKey& case_key, std::span<const BulkExhibit> exhibits);
+
+    CaseDetail show_case(const Session& session, const CaseKey& case_key);
+    ExhibitDetail show_exhibit(const Session& session, const ExhibitKey& exhibit);
+    std::vector<std::uint8_t> scan_bytes(const Session& session, const std::string& sha256);
+    std::vector<IdentityMatch> find_identity(const Session& session, std::uint16_t manufacturer_code,
+                                             std::uint16_t model_code, const std::string& serial);
+    std::vector<Candidate> search_partial(const Session& session, const PartialQuery& query);
+
+    TraceRequest issue_trace_request(const Session& session, const NewTraceRequest& request);
+
+    // Signs the current tree head; a no-op when the last checkpoint already covers it.
+    std::optional<Checkpoint> checkpoint();
+    // `pinned_public_key`: verify against this key rather than the one in the store.
+    AuditVerification verify_audit(const Session& session,
+                                   std::optional<std::vector<std::uint8_t>> pinned_public_key = std::nullopt);
+    // Proves record `sequence` is in the log, against the latest signed checkpoint
+    // that covers it (signing one first if none does and a key is at hand).
+    InclusionProof prove_record(const Session& session, std::int64_t sequence);
+
+private:
+    struct State;
+    explicit Store(std::unique_ptr<State> state);
+    std::unique_ptr<State> state_;
+};
+
+// Ingest at the edge: acquires each scan file (checking and hashing it), runs the
+// reader when there is one, and adds everything in one transaction. `extra_readings`
+// are readings supplied by hand (e.g. --reading FILE), attached to the first scan.
+ExhibitRecord ingest_exhibit(Store& store, const Session& session, const NewExhibit& exhibit,
+                             const std::vector<std::filesystem::path>& scan_files, const ScanReader& reader,
+                             std::vector<NewReading> extra_readings = {});
+
+} // namespace microstamp
