@@ -128,7 +128,8 @@ PinFace pin_face(const Die& die) {
 
 PinFace blank_face(const PinFace& like) {
     PinFace face = like;
-    face.relief = cv::Mat::zeros(like.relief.size(), CV_32F);
+    // A new buffer: assigning a MatExpr would write zeros into the one `like` shares.
+    face.relief = cv::Mat(like.relief.size(), CV_32F, cv::Scalar(0));
     face.wear = {};
     face.defeats.clear();
     return face;
