@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The main job, end to end on a fresh machine: install, build, then encode a
-# pistol's stamp and show what was written. Outputs go to demo-output/.
+# The main job, end to end on a fresh machine: install, build, encode a pistol's
+# stamp, fire it, and show what was written. Outputs go to demo-output/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh >/dev/null
@@ -12,9 +12,19 @@ microstamp=build/apps/microstamp/microstamp
 echo "== encode: SIG Sauer P229 (.40 S&W) serial 58A-104233, ring + text + gear"
 "$microstamp" encode --make "SIG Sauer" --model P229 --serial 58A-104233 --design ring+text+gear \
   --out "$out/die" > "$out/encode.json"
-echo "== the die folder:"
 ls -l "$out/die"
-echo "== microstamp info $out/die/die.x3p"
-"$microstamp" info "$out/die/die.x3p" | head -20
+
+echo "== fire: 5,000 rounds in a .40 S&W tilting-barrel duty pistol; save shots 1, 2, 4999, 5000"
+"$microstamp" fire --die "$out/die" --firearm duty-40-tilting --ammo standard-small-pistol \
+  --rounds 5000 --shots 1,2,4999-5000 --seed 2026 --out "$out/shots" > "$out/fire.json"
+ls -l "$out/shots"
+
+echo "== microstamp info $out/shots/shot-005000.x3p"
+"$microstamp" info "$out/shots/shot-005000.x3p" | head -16
 echo
-echo "Outputs: $out/die/die.svg (laser artwork), $out/die/preview.png, $out/die/die.x3p, $out/die/manifest.json"
+echo "Outputs:"
+echo "  $out/die/die.svg            laser-engraving artwork (true scale)"
+echo "  $out/die/die.x3p            die heightmap"
+echo "  $out/shots/shot-000001.png  first casing, microscope photograph"
+echo "  $out/shots/shot-005000.png  casing after 5,000 rounds"
+echo "  $out/shots/*.truth.json     ground truth of each shot"

@@ -51,7 +51,8 @@ void reject_unknown_keys(const nlohmann::json& json, const std::vector<std::stri
 
 std::filesystem::path profile_path(const std::string& name_or_path, const char* folder) {
     const std::filesystem::path direct(name_or_path);
-    if (direct.extension() == ".json") return direct;
+    std::error_code error;
+    if (direct.extension() == ".json" || std::filesystem::is_regular_file(direct, error)) return direct;
     return default_data_folder() / folder / (name_or_path + ".json");
 }
 

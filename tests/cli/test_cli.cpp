@@ -147,6 +147,68 @@ TEST(Cli, CorruptFilesAreOneLine) {
     std::filesystem::remove_all(dir);
 }
 
+// A die folder shared by the fire tests.
+const std::filesystem::path& die_folder() {
+    static const std::filesystem::path folder = [] {
+        const auto path = scratch("fire-die");
+        const CommandResult made = run(fmt::format("encode --make 'SIG Sauer' --model P320 --serial 58A-104233 --out {}", path.string()));
+        EXPECT_EQ(made.exit_code, 0) << made.err;
+        return path;
+    }();
+    return folder;
+}
+
+TEST(Cli, FireWritesShotsThatInfoReadsBack) {
+    const auto out = scratch("fire");
+    const CommandResult fired = run(fmt::format(
+        "fire --die {} --firearm duty-40-tilting --ammo standard-small-pistol --rounds 3000 --shots 1,3000 --seed 9 "
+        "--size 400 --spacing 3 --breech-face --out {}",
+        die_folder().string(), out.string()));
+    ASSERT_EQ(fired.exit_code, 0) << fired.err;
+    for (const char* file : {"shot-000001.x3p", "shot-000001.png", "shot-000001.truth.json", "shot-003000.x3p",
+                             "shot-003000-breech.x3p", "shot-003000-breech.png", "run.json"})
+        EXPECT_TRUE(std::filesystem::is_regular_file(out / file)) << file;
+    const auto truth = nlohmann::json::parse(slurp(out / "shot-003000.truth.json"));
+    EXPECT_EQ(truth["identity"]["serial"], "58A-104233");
+    EXPECT_EQ(truth["wear"]["rounds_before_shot"], 2999);
+    EXPECT_EQ(truth["firearm"]["name"], "duty-40-tilting");
+
+    const CommandResult x3p = run(fmt::format("info {}", (out / "shot-003000.x3p").string()));
+    ASSERT_EQ(x3p.exit_code, 0) << x3p.err;
+    const auto info = nlohmann::json::parse(x3p.out);
+    EXPECT_EQ(info["size_x"], 400);
+    EXPECT_DOUBLE_EQ(info["spacing_x_um"].get<double>(), 3.0);
+    EXPECT_GT(info["invalid_points"].get<int>(), 0);  // dropouts and steep walls
+    const CommandResult png = run(fmt::format("info {}", (out / "shot-000001.png").string()));
+    ASSERT_EQ(png.exit_code, 0) << png.err;
+    EXPECT_EQ(nlohmann::json::parse(png.out)["width"], 400);
+    std::filesystem::remove_all(out);
+}
+
+TEST(Cli, FireBadInputIsOneLineAndWritesNothing) {
+    const auto out = scratch("fire-bad");
+    const std::string die = die_folder().string();
+    expect_one_line_error(run(fmt::format("fire --die {} --firearm ak-47 --ammo standard-small-pistol --rounds 1 --seed 1 --out {}", die, out.string())),
+                          "unknown firearm profile 'ak-47'");
+    expect_one_line_error(run(fmt::format("fire --die {} --firearm service-9mm-striker --ammo standard-small-pistol --rounds -5 --seed 1 --out {}", die, out.string())),
+                          "--rounds must be at least 1");
+    expect_one_line_error(run(fmt::format("fire --die /nonexistent --firearm service-9mm-striker --ammo standard-small-pistol --rounds 1 --seed 1 --out {}", out.string())),
+                          "manifest.json");
+    expect_one_line_error(run(fmt::format("fire --die {} --firearm service-9mm-striker --ammo standard-small-pistol --rounds 10 --shots 11 --seed 1 --out {}", die, out.string())),
+                          "1..10");
+    expect_one_line_error(run(fmt::format("fire --die {} --firearm service-9mm-striker --ammo standard-small-pistol --rounds 1 --defeat sand:3 --seed 1 --out {}", die, out.string())),
+                          "unknown defeat 'sand'");
+    const auto profile = std::filesystem::temp_directory_path() / fmt::format("microstamp-broken-{}.json", ::getpid());
+    std::ofstream(profile) << "{\"name\": \"broken\", \"strike_energy_mj\": \"lots\"}";
+    expect_one_line_error(run(fmt::format("fire --die {} --firearm {} --ammo standard-small-pistol --rounds 1 --seed 1 --out {}", die, profile.string(), out.string())),
+                          "'strike_energy_mj' must be a number");
+    std::ofstream(profile, std::ios::trunc) << "{ not json";
+    expect_one_line_error(run(fmt::format("fire --die {} --firearm {} --ammo standard-small-pistol --rounds 1 --seed 1 --out {}", die, profile.string(), out.string())),
+                          "malformed JSON");
+    EXPECT_FALSE(std::filesystem::exists(out));
+    std::filesystem::remove(profile);
+}
+
 TEST(Cli, UsageErrorsExitNonZero) {
     EXPECT_NE(run("encode --make Glock").exit_code, 0);
     EXPECT_NE(run("frobnicate").exit_code, 0);
