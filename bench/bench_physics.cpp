@@ -48,8 +48,9 @@ void one_shot(benchmark::State& state, const std::string& firearm_name, bool for
         pose.drag = force_drag;
         if (force_drag) pose.drag_length_um = setup.firearm.drag_length_um;
         const Surface casing = strike(setup.transfer, setup.firearm, setup.ammunition, pose, default_physics_constants(), setup.grid);
-        benchmark::DoNotOptimize(scan_topography(casing, Scanner{}, seed));
-        benchmark::DoNotOptimize(photograph(casing, Microscope{}, seed));
+        const SurfaceSlopes slopes = surface_slopes(casing);
+        benchmark::DoNotOptimize(scan_topography(casing, slopes, Scanner{}, seed));
+        benchmark::DoNotOptimize(photograph(casing, slopes, Microscope{}, seed));
     }
 }
 

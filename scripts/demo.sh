@@ -3,10 +3,15 @@
 # stamp, fire it, and show what was written. Outputs go to demo-output/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build.sh >/dev/null
 out=demo-output
 rm -rf "$out"
 mkdir -p "$out"
+echo "== building (log: $out/build.log)"
+if ! bash scripts/build.sh > "$out/build.log" 2>&1; then
+  tail -n 40 "$out/build.log"
+  echo "demo: the build failed; see $out/build.log" >&2
+  exit 1
+fi
 microstamp=build/apps/microstamp/microstamp
 
 echo "== encode: SIG Sauer P229 (.40 S&W) serial 58A-104233, ring + text + gear"

@@ -91,8 +91,9 @@ void fire(const Die& die, const Firearm& firearm, const Ammunition& ammunition, 
         Shot shot;
         shot.number = number;
         shot.casing = strike(transfer, firearm, ammunition, pose, constants, options.grid);
-        shot.topography = scan_topography(shot.casing, options.scanner, derive_seed(shot_seed, topography_scan_purpose));
-        shot.photograph = photograph(shot.casing, options.microscope, derive_seed(shot_seed, photograph_scan_purpose));
+        const SurfaceSlopes slopes = surface_slopes(shot.casing);
+        shot.topography = scan_topography(shot.casing, slopes, options.scanner, derive_seed(shot_seed, topography_scan_purpose));
+        shot.photograph = photograph(shot.casing, slopes, options.microscope, derive_seed(shot_seed, photograph_scan_purpose));
         if (options.breech_face) {
             const Surface head = breech_impression(transfer, firearm, ammunition, pose, constants, options.grid);
             shot.breech_topography = scan_topography(head, options.scanner, derive_seed(shot_seed, topography_scan_purpose, 1));

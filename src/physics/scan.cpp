@@ -17,13 +17,14 @@ constexpr std::uint64_t topography_purpose = 0x70B0;
 constexpr std::uint64_t photograph_purpose = 0xF070;
 constexpr double degrees = std::numbers::pi / 180;
 
-// Heights as float rows, and their slopes by central differences (one-sided at the
-// border); y grows upwards while rows grow downwards.
-struct Slopes {
-    cv::Mat x, y;  // CV_32F, dz/dx and dz/dy
-};
+void check(const Surface& casing);
 
-Slopes slopes(const Surface& surface) {
+} // namespace
+
+// Slopes by central differences (one-sided at the border); y grows upwards while rows
+// grow downwards. Invalid points count as height 0.
+SurfaceSlopes surface_slopes(const Surface& surface) {
+    check(surface);
     const int width = static_cast<int>(surface.width), height = static_cast<int>(surface.height);
     cv::Mat heights(height, width, CV_32F);
     for (int row = 0; row < height; ++row) {
@@ -32,7 +33,7 @@ Slopes slopes(const Surface& surface) {
         const std::uint8_t* valid = surface.valid.data() + static_cast<std::size_t>(row) * surface.width;
         for (int column = 0; column < width; ++column) line[column] = valid[column] ? static_cast<float>(source[column]) : 0.0f;
     }
-    Slopes result{cv::Mat(height, width, CV_32F), cv::Mat(height, width, CV_32F)};
+    SurfaceSlopes result{cv::Mat(height, width, CV_32F), cv::Mat(height, width, CV_32F)};
     const auto inverse_x = static_cast<float>(0.5 / surface.spacing_x_um);
     const auto inverse_y = static_cast<float>(0.5 / surface.spacing_y_um);
     for (int row = 0; row < height; ++row) {
@@ -59,6 +60,8 @@ Slopes slopes(const Surface& surface) {
     return result;
 }
 
+namespace {
+
 void check(const Surface& casing) {
     if (casing.empty()) throw InputError("cannot scan an empty surface");
 }
@@ -66,6 +69,10 @@ void check(const Surface& casing) {
 } // namespace
 
 Surface scan_topography(const Surface& casing, const Scanner& scanner, std::uint64_t seed) {
+    return scan_topography(casing, surface_slopes(casing), scanner, seed);
+}
+
+Surface scan_topography(const Surface& casing, const SurfaceSlopes& slope, const Scanner& scanner, std::uint64_t seed) {
     check(casing);
     Random random(derive_seed(seed, topography_purpose));
     const double slope_x = std::tan(random.normal() * scanner.tilt_sd_deg * degrees);
@@ -73,7 +80,6 @@ Surface scan_topography(const Surface& casing, const Scanner& scanner, std::uint
     const auto max_gradient = static_cast<float>(std::tan(scanner.max_slope_deg * degrees));
     std::vector<float> noise(casing.size());
     random.fill_normal(noise, static_cast<float>(scanner.height_noise_um));
-    const Slopes slope = slopes(casing);
     Surface scan(casing.width, casing.height, casing.spacing_x_um);
     scan.spacing_y_um = casing.spacing_y_um;
     const double centre_x = static_cast<double>(casing.width) / 2, centre_y = static_cast<double>(casing.height) / 2;
@@ -103,6 +109,10 @@ Surface scan_topography(const Surface& casing, const Scanner& scanner, std::uint
 }
 
 Image photograph(const Surface& casing, const Microscope& microscope, std::uint64_t seed) {
+    return photograph(casing, surface_slopes(casing), microscope, seed);
+}
+
+Image photograph(const Surface& casing, const SurfaceSlopes& slope, const Microscope& microscope, std::uint64_t seed) {
     check(casing);
     if (microscope.bits != 8 && microscope.bits != 16) throw InputError("a microscope image is 8 or 16 bit");
     Random random(derive_seed(seed, photograph_purpose));
@@ -126,7 +136,6 @@ Image photograph(const Surface& casing, const Microscope& microscope, std::uint6
         column_falloff[static_cast<std::size_t>(column)] =
             static_cast<float>(microscope.vignetting * std::pow(column - width / 2.0, 2) / radius_squared);
 
-    const Slopes slope = slopes(casing);
     cv::Mat intensity(height, width, CV_32F);
     for (int row = 0; row < height; ++row) {
         const auto* gx = slope.x.ptr<float>(row);

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
 
 namespace microstamp {
 
@@ -38,8 +39,17 @@ struct Microscope {
     int jpeg_quality = 0;              // 0 = lossless; 1..100 = JPEG round trip
 };
 
+// Height slopes of a surface (dz/dx, dz/dy, float): both scans need them, so a caller
+// that makes both computes them once.
+struct SurfaceSlopes {
+    cv::Mat x, y;
+};
+SurfaceSlopes surface_slopes(const Surface& surface);
+
 Surface scan_topography(const Surface& casing, const Scanner& scanner, std::uint64_t seed);
+Surface scan_topography(const Surface& casing, const SurfaceSlopes& slopes, const Scanner& scanner, std::uint64_t seed);
 Image photograph(const Surface& casing, const Microscope& microscope, std::uint64_t seed);
+Image photograph(const Surface& casing, const SurfaceSlopes& slopes, const Microscope& microscope, std::uint64_t seed);
 
 nlohmann::json to_json(const Scanner& scanner);
 nlohmann::json to_json(const Microscope& microscope);
