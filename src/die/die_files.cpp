@@ -111,16 +111,19 @@ std::string die_svg(const Die& die) {
     return svg.str();
 }
 
+nlohmann::json identity_json(const Identity& identity) {
+    return {{"manufacturer", identity.manufacturer},
+            {"model", identity.model},
+            {"serial", identity.serial},
+            {"manufacturer_code", identity.manufacturer_code},
+            {"model_code", identity.model_code}};
+}
+
 nlohmann::json die_manifest(const Die& die) {
     nlohmann::json manifest = {
         {"format", "microstamp-die"},
         {"format_version", die_format_version},
-        {"identity",
-         {{"manufacturer", die.identity.manufacturer},
-          {"model", die.identity.model},
-          {"serial", die.identity.serial},
-          {"manufacturer_code", die.identity.manufacturer_code},
-          {"model_code", die.identity.model_code}}},
+        {"identity", identity_json(die.identity)},
         {"designs", designs_name(die.layout.designs)},
         {"geometry", geometry_json(die.layout.geometry)},
         {"heightmap",

@@ -16,6 +16,7 @@ namespace microstamp {
 
 inline constexpr int die_format_version = 1;
 
+nlohmann::json identity_json(const Identity& identity);
 std::string die_svg(const Die& die);
 nlohmann::json die_manifest(const Die& die);
 

@@ -1,6 +1,7 @@
 #include "physics/fire.hpp"
 
 #include "code/identity.hpp"
+#include "die/die_files.hpp"
 #include "physics/random.hpp"
 
 #include <algorithm>
@@ -103,12 +104,7 @@ void fire(const Die& die, const Firearm& firearm, const Ammunition& ammunition, 
         for (const auto& text : face.defeats) defeats.push_back(text);
         shot.truth = {{"format", "microstamp-shot"},
                       {"format_version", 1},
-                      {"identity",
-                       {{"manufacturer", die.identity.manufacturer},
-                        {"model", die.identity.model},
-                        {"serial", die.identity.serial},
-                        {"manufacturer_code", die.identity.manufacturer_code},
-                        {"model_code", die.identity.model_code}}},
+                      {"identity", identity_json(die.identity)},
                       {"designs", designs_name(die.layout.designs)},
                       {"text_key", die.text_key},
                       {"shot", number},

@@ -37,21 +37,10 @@ void smooth(cv::Mat& relief, double sigma_px) {
     }
 }
 
-// Recess everywhere inside a disc of `radius_px` around (x, y), to at least `depth`.
-void carve_disc(cv::Mat& relief, double x, double y, double radius_px, float depth) {
-    const int first_row = std::max(0, static_cast<int>(std::floor(y - radius_px)));
-    const int last_row = std::min(relief.rows - 1, static_cast<int>(std::ceil(y + radius_px)));
-    const int first_column = std::max(0, static_cast<int>(std::floor(x - radius_px)));
-    const int last_column = std::min(relief.cols - 1, static_cast<int>(std::ceil(x + radius_px)));
-    for (int row = first_row; row <= last_row; ++row) {
-        auto* line = relief.ptr<float>(row);
-        for (int column = first_column; column <= last_column; ++column)
-            if (std::hypot(column - x, row - y) <= radius_px) line[column] = std::max(line[column], depth);
-    }
-}
-
-// A dent from a hammer blow: a spherical-cap depression in the pin face.
-void dent(cv::Mat& relief, double x, double y, double radius_px, double depth_um) {
+// Raises the recess depth inside a disc of `radius_px` around (x, y) to at least
+// profile(share), where share is 1 at the centre and 0 at the edge.
+template <typename Profile>
+void deepen_disc(cv::Mat& relief, double x, double y, double radius_px, Profile profile) {
     const int first_row = std::max(0, static_cast<int>(std::floor(y - radius_px)));
     const int last_row = std::min(relief.rows - 1, static_cast<int>(std::ceil(y + radius_px)));
     const int first_column = std::max(0, static_cast<int>(std::floor(x - radius_px)));
@@ -59,10 +48,20 @@ void dent(cv::Mat& relief, double x, double y, double radius_px, double depth_um
     for (int row = first_row; row <= last_row; ++row) {
         auto* line = relief.ptr<float>(row);
         for (int column = first_column; column <= last_column; ++column) {
-            const double share = 1.0 - (std::pow(column - x, 2) + std::pow(row - y, 2)) / (radius_px * radius_px);
-            if (share > 0) line[column] = std::max(line[column], static_cast<float>(depth_um * share));
+            const double share = 1.0 - ((column - x) * (column - x) + (row - y) * (row - y)) / (radius_px * radius_px);
+            if (share >= 0) line[column] = std::max(line[column], static_cast<float>(profile(share)));
         }
     }
+}
+
+// A chip: the land breaks away to the full remaining recess depth.
+void carve_disc(cv::Mat& relief, double x, double y, double radius_px, float depth) {
+    deepen_disc(relief, x, y, radius_px, [depth](double) { return depth; });
+}
+
+// A dent from a hammer blow: a spherical-cap depression in the pin face.
+void dent(cv::Mat& relief, double x, double y, double radius_px, double depth_um) {
+    deepen_disc(relief, x, y, radius_px, [depth_um](double share) { return depth_um * share; });
 }
 
 bool inside_pin(const PinFace& face, double x, double y) {
