@@ -13,6 +13,8 @@ struct Command {
 };
 Command add_encode(CLI::App& app);
 Command add_info(CLI::App& app);
+Command add_case(CLI::App& app);
 Command add_fire(CLI::App& app);
+Command add_read(CLI::App& app);
 
 } // namespace microstamp::cli

@@ -12,7 +12,9 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", PROJECT_VERSION_TEXT);
     const std::vector<microstamp::cli::Command> commands = {microstamp::cli::add_encode(app),
                                                              microstamp::cli::add_fire(app),
-                                                             microstamp::cli::add_info(app)};
+                                                             microstamp::cli::add_read(app),
+                                                             microstamp::cli::add_info(app),
+                                                             microstamp::cli::add_case(app)};
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {

@@ -104,7 +104,12 @@ public:
         std::vector<PostgresParameter> texts;
         texts.reserve(parameters.size());
         for (const auto& parameter : parameters) texts.push_back(parameter_text(parameter));
-        const pqxx::result result = work_.exec_params(std::string(sql), pqxx::prepare::make_dynamic_params(texts));
+        pqxx::result result;
+        try {
+            result = work_.exec_params(std::string(sql), pqxx::prepare::make_dynamic_params(texts));
+        } catch (const pqxx::integrity_constraint_violation& error) {
+            throw ConflictError("PostgreSQL: " + one_line(error.what()));
+        }
         Rows rows;
         rows.reserve(result.size());
         for (const auto& result_row : result) {

@@ -65,7 +65,7 @@ struct ScratchStore {
     }
 };
 
-// Returns false (after failing or skipping the test) when the backend is unavailable.
+// Returns false when the backend is unavailable; the caller then fails (CI) or skips.
 inline bool make_scratch(const std::string& backend, ScratchStore& scratch) {
     scratch.backend = backend;
     scratch.folder = std::filesystem::temp_directory_path() / ("microstamp-evidence-" + unique_suffix());
@@ -76,10 +76,7 @@ inline bool make_scratch(const std::string& backend, ScratchStore& scratch) {
     }
     const std::string base = postgres_base_url();
     if (base.empty()) {
-        if (running_in_ci()) {
-            ADD_FAILURE() << "MICROSTAMP_TEST_POSTGRES is not set in CI: scripts/test.sh must start PostgreSQL";
-            return false;
-        }
+        std::filesystem::remove_all(scratch.folder);
         return false;
     }
     scratch.schema = "t_" + unique_suffix();
@@ -105,13 +102,20 @@ inline void drop_scratch(const ScratchStore& scratch) {
     }
 }
 
+// In CI a missing server is a failure, loudly; on a laptop without PostgreSQL, a skip.
+#define MICROSTAMP_FAIL_OR_SKIP_WITHOUT_POSTGRES()                                                          \
+    do {                                                                                                   \
+        if (::microstamp::testing::running_in_ci())                                                        \
+            GTEST_FAIL() << "MICROSTAMP_TEST_POSTGRES is not set in CI: scripts/test.sh must start PostgreSQL"; \
+        GTEST_SKIP() << "MICROSTAMP_TEST_POSTGRES not set (outside CI): PostgreSQL tests skipped";          \
+    } while (false)
+
 // A created store with an admin, examiner, supervisor and auditor.
 class StoreTest : public ::testing::TestWithParam<std::string> {
 protected:
     void SetUp() override {
         if (!make_scratch(GetParam(), scratch)) {
-            if (!HasFailure()) GTEST_SKIP() << "MICROSTAMP_TEST_POSTGRES not set (outside CI): PostgreSQL tests skipped";
-            return;
+            MICROSTAMP_FAIL_OR_SKIP_WITHOUT_POSTGRES();
         }
         ready = true;
         Store created = Store::create(scratch.url, "root", admin_password, scratch.options());

@@ -1,0 +1,178 @@
+// The evidence store's speed: exact identity lookups against a bare SQLite primary-key
+// select on the same table, ranked partial search over 1,000,000 exhibits, and ingest
+// (exhibit + scan + reading, no decoding), on SQLite and, when MICROSTAMP_TEST_POSTGRES
+// is set, on PostgreSQL. The data set is built once per backend with the bulk path.
+
+#include "evidence/store.hpp"
+
+#include <benchmark/benchmark.h>
+#include <fmt/core.h>
+#include <sqlite3.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <random>
+
+namespace {
+
+using namespace microstamp;
+
+constexpr std::size_t exhibits_in_data_set = 1'000'000;
+const std::string password = "benchmark password";
+
+std::string random_serial(std::mt19937_64& random) {
+    static constexpr std::string_view alphabet = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ";
+    std::string serial = "58A-";
+    for (int i = 0; i < 6; ++i) serial += alphabet[random() % alphabet.size()];
+    return serial;
+}
+
+struct Fixture {
+    std::string url;
+    std::unique_ptr<Store> store;
+    std::unique_ptr<Session> session;
+    std::vector<std::string> serials;  // serials[i] is the reading of exhibit i + 1
+    std::filesystem::path sqlite_path;
+    int ingested = 0;
+};
+
+std::unique_ptr<Fixture> build(const std::string& backend) {
+    auto fixture = std::make_unique<Fixture>();
+    const auto folder = std::filesystem::temp_directory_path() / fmt::format("microstamp-bench-{}", getpid());
+    std::filesystem::create_directories(folder);
+    StoreOptions options;
+    options.password_cost = PasswordCost::minimum;
+    options.signing_key_file = folder / (backend + ".signing-key");
+    if (backend == "sqlite") {
+        fixture->sqlite_path = folder / "bench.db";
+        fixture->url = "sqlite:" + fixture->sqlite_path.string();
+    } else {
+        const std::string base = std::getenv("MICROSTAMP_TEST_POSTGRES");
+        const std::string schema = fmt::format("bench_{}", getpid());
+        auto admin = database::open_postgresql(base, "bench");
+        admin->transact(database::TransactionMode::write,
+                        [&](database::Transaction& t) { t.execute_script("CREATE SCHEMA " + schema); });
+        fixture->url = base + (base.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema;
+    }
+    Store created = Store::create(fixture->url, "root", password, options);
+    const Session root = created.logon("root", password);
+    created.add_user(root, "avery", Role::examiner, password);
+    fixture->store = std::make_unique<Store>(std::move(created));
+    fixture->session = std::make_unique<Session>(fixture->store->logon("avery", password));
+    fixture->store->open_case(*fixture->session, {"WA0010000", "BENCH-1", "5212"});
+    std::mt19937_64 random(1);
+    const auto started = std::chrono::steady_clock::now();
+    constexpr std::size_t chunk = 100'000;
+    for (std::size_t start = 0; start < exhibits_in_data_set; start += chunk) {
+        std::vector<BulkExhibit> bulk;
+        for (std::size_t i = start; i < start + chunk; ++i) {
+            const std::string serial = random_serial(random);
+            fixture->serials.push_back(serial);
+            NewReading reading;
+            reading.reader_version = "bench";
+            reading.status = "decoded";
+            reading.json = "{}";
+            reading.manufacturer_code = 412;
+            reading.model_code = 7;
+            reading.serial = serial;
+            bulk.push_back({std::to_string(i + 1), "2024-05-01", "bench", std::move(reading)});
+        }
+        fixture->store->bulk_import(*fixture->session, {"", "BENCH-1"}, bulk);
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    fmt::print(stderr, "{}: built {} exhibits with readings in {:.1f} s\n", backend, exhibits_in_data_set, seconds);
+    return fixture;
+}
+
+Fixture& fixture(const std::string& backend) {
+    static std::map<std::string, std::unique_ptr<Fixture>> built;
+    auto& slot = built[backend];
+    if (!slot) slot = build(backend);
+    return *slot;
+}
+
+bool postgres_available() { return std::getenv("MICROSTAMP_TEST_POSTGRES") != nullptr; }
+
+void exact_lookup(benchmark::State& state, const std::string& backend) {
+    Fixture& f = fixture(backend);
+    std::mt19937_64 random(2);
+    for (auto _ : state) {
+        const auto matches = f.store->find_identity(*f.session, 412, 7, f.serials[random() % f.serials.size()]);
+        benchmark::DoNotOptimize(matches.data());
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
+// The floor: one prepared primary-key select on the same readings table, nothing else.
+void bare_sqlite_select(benchmark::State& state) {
+    Fixture& f = fixture("sqlite");
+    sqlite3* connection = nullptr;
+    sqlite3_open_v2(f.sqlite_path.c_str(), &connection, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt* statement = nullptr;
+    sqlite3_prepare_v2(connection, "SELECT exhibit_id, serial FROM readings WHERE id = ?", -1, &statement, nullptr);
+    std::mt19937_64 random(2);
+    for (auto _ : state) {
+        sqlite3_bind_int64(statement, 1, static_cast<sqlite3_int64>(random() % f.serials.size() + 1));
+        if (sqlite3_step(statement) == SQLITE_ROW) benchmark::DoNotOptimize(sqlite3_column_int64(statement, 0));
+        sqlite3_reset(statement);
+    }
+    sqlite3_finalize(statement);
+    sqlite3_close(connection);
+    state.SetItemsProcessed(state.iterations());
+}
+
+void partial_search(benchmark::State& state, const std::string& backend) {
+    Fixture& f = fixture(backend);
+    f.store->search_partial(*f.session, {"58A-1?4???", std::nullopt, std::nullopt, {}, 20});  // loads the index
+    std::mt19937_64 random(3);
+    for (auto _ : state) {
+        std::string pattern = f.serials[random() % f.serials.size()];
+        pattern[5] = '?';
+        pattern[8] = '?';
+        const auto candidates = f.store->search_partial(*f.session, {pattern, std::nullopt, std::nullopt, {}, 20});
+        benchmark::DoNotOptimize(candidates.data());
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
+void ingest(benchmark::State& state, const std::string& backend) {
+    Fixture& f = fixture(backend);
+    std::mt19937_64 random(4);
+    std::vector<std::uint8_t> bytes(4096);
+    for (auto _ : state) {
+        for (auto& byte : bytes) byte = static_cast<std::uint8_t>(random());
+        const AcquiredScan scan = trusted_scan(bytes, "scan.x3p", "x3p");
+        NewReading reading;
+        reading.scan_sha256 = scan.sha256;
+        reading.reader_version = "bench";
+        reading.status = "decoded";
+        reading.json = "{}";
+        reading.manufacturer_code = 412;
+        reading.model_code = 7;
+        reading.serial = random_serial(random);
+        f.store->add_exhibit(*f.session, {{"", "BENCH-1"}, fmt::format("ingest-{}", ++f.ingested), "2024-05-01", "bench", ""},
+                             {scan}, {reading});
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
+void register_all() {
+    benchmark::RegisterBenchmark("sqlite/exact_lookup_store_audited", exact_lookup, std::string("sqlite"));
+    benchmark::RegisterBenchmark("sqlite/bare_primary_key_select", bare_sqlite_select);
+    benchmark::RegisterBenchmark("sqlite/partial_search_1M", partial_search, std::string("sqlite"))
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("sqlite/ingest_exhibit_scan_reading", ingest, std::string("sqlite"))
+        ->Unit(benchmark::kMicrosecond);
+    if (postgres_available()) {
+        benchmark::RegisterBenchmark("postgresql/exact_lookup_store_audited", exact_lookup, std::string("postgresql"));
+        benchmark::RegisterBenchmark("postgresql/partial_search_1M", partial_search, std::string("postgresql"))
+            ->Unit(benchmark::kMillisecond);
+        benchmark::RegisterBenchmark("postgresql/ingest_exhibit_scan_reading", ingest, std::string("postgresql"))
+            ->Unit(benchmark::kMicrosecond);
+    }
+}
+
+const int registered = (register_all(), 0);
+
+} // namespace

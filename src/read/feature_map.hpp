@@ -1,0 +1,30 @@
+#pragma once
+// Step 1 of reading: a scan or a photograph -> a feature map on which printed
+// (raised) code cells stand out, whatever the crater's shape and the lighting.
+// - Topography: heights with missing points filled from their neighbours, minus a
+//   smooth background (the crater and any tilt): printed cells are positive.
+// - Photograph: local contrast energy. Under oblique or ring light a raised cell
+//   shows its edges (bright towards the light, dark away from it) while a flat cell
+//   shows nothing, so the energy inside a cell says whether it was printed.
+
+#include "surface/image.hpp"
+#include "surface/surface.hpp"
+
+#include <opencv2/core.hpp>
+
+namespace microstamp {
+
+enum class FeatureKind { height, edge_energy };
+
+struct FeatureMap {
+    cv::Mat values;          // CV_32F
+    cv::Mat known;           // CV_8U, 0 where nothing was measured
+    double um_per_px = 1.0;  // as far as the caller knows it
+    FeatureKind kind = FeatureKind::height;
+};
+
+// `background_um`: the scale above which shape is background, not code (cells are ~30 um).
+FeatureMap feature_map(const Surface& topography, double background_um = 25);
+FeatureMap feature_map(const Image& photograph, double um_per_px, double background_um = 25);
+
+} // namespace microstamp

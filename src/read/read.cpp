@@ -1,0 +1,124 @@
+#include "read/read.hpp"
+
+#include <cmath>
+#include <fmt/core.h>
+#include <numbers>
+
+namespace microstamp {
+
+std::string_view status_name(ReadStatus status) {
+    switch (status) {
+    case ReadStatus::decoded: return "decoded";
+    case ReadStatus::partial: return "partial";
+    case ReadStatus::defaced: return "defaced";
+    case ReadStatus::no_stamp: return "no_stamp";
+    case ReadStatus::unreadable: return "unreadable";
+    }
+    return "unknown";
+}
+
+Reading read(const FeatureMap& map, const LocateOptions& locate, const ReadOptions& options, const Catalog& catalog) {
+    Reading reading;
+    reading.um_per_px = map.um_per_px;
+    const auto placement = locate_ring(map, locate);
+    if (!placement) {
+        reading.failure = "no impression found";
+        return reading;
+    }
+    reading.placement = placement;
+    reading.pin_diameter_um = FaceGeometry{}.pin_diameter_um * placement->px_per_um * map.um_per_px;
+    if (placement->finder_score < options.min_finder_score) {
+        reading.status = ReadStatus::no_stamp;
+        reading.failure = "no ring finder circles in the impression";
+        return reading;
+    }
+    const RingSample sample = sample_ring(map, *placement);
+    reading.erased_sectors = sample.erased_sectors;
+    const RingDecoding decoding = decode_ring(sample.observation, options.ring);
+    reading.attempts = decoding.attempts;
+    reading.erasures = decoding.erasures;
+    reading.errors = decoding.errors;
+    reading.sync_agreement = decoding.sync_agreement;
+    reading.sync_margin = decoding.sync_margin;
+    reading.false_identity_bound = decoding.attempts * std::ldexp(1.0, -32);
+    const double sector = 360.0 / ring_sectors_per_track;
+    reading.rotation_deg = std::fmod(placement->grid_angle * 180 / std::numbers::pi -
+                                         decoding.rotation_sectors * sector + 720.0, 360.0);
+    if (decoding.status == RingStatus::decoded) {
+        reading.status = ReadStatus::decoded;
+        reading.fields = decoding.fields;
+        reading.identity = catalog.identity(decoding.fields->manufacturer_code, decoding.fields->model_code,
+                                            decoding.fields->serial);
+        reading.unused_capacity = decoding.unused_capacity;
+        reading.decision_margin = static_cast<double>(decoding.unused_capacity) / ring_parity_symbols;
+        reading.confidence = 1.0 - reading.false_identity_bound;
+        if (!reading.identity) reading.failure = "the stamp's manufacturer or model code is not in this catalog";
+        return reading;
+    }
+    reading.status = ReadStatus::partial;
+    reading.failure = decoding.failure;
+    return reading;
+}
+
+Reading read(const Surface& topography, const ReadOptions& options, const Catalog& catalog) {
+    const FeatureMap map = feature_map(topography);
+    LocateOptions locate;
+    locate.min_px_per_um = options.min_pin_scale / map.um_per_px;
+    locate.max_px_per_um = options.max_pin_scale / map.um_per_px;
+    return read(map, locate, options, catalog);
+}
+
+Reading read(const Image& photograph, const ReadOptions& options, const Catalog& catalog) {
+    const double hint = options.um_per_px > 0 ? options.um_per_px : photograph.um_per_px;
+    if (!(hint > 0))
+        throw InputError("the photograph's scale is unknown: give the microscope calibration (--um-per-px)");
+    if (hint > 50 || hint < 0.05)
+        throw InputError(fmt::format("a scale of {} um per pixel is not a microscope's (0.05..50)", hint));
+    const FeatureMap map = feature_map(photograph, hint);
+    LocateOptions locate;
+    locate.min_px_per_um = options.min_pin_scale / (hint * (1 + options.scale_tolerance));
+    locate.max_px_per_um = options.max_pin_scale / (hint * (1 - options.scale_tolerance));
+    Reading reading = read(map, locate, options, catalog);
+    if (reading.placement) reading.um_per_px = FaceGeometry{}.pin_diameter_um / reading.pin_diameter_um * hint;
+    return reading;
+}
+
+nlohmann::json to_json(const Reading& reading) {
+    nlohmann::json json = {{"status", status_name(reading.status)},
+                           {"design", "ring"},
+                           {"confidence", reading.confidence},
+                           {"false_identity_bound", reading.false_identity_bound},
+                           {"unused_capacity", reading.unused_capacity},
+                           {"parity_symbols", ring_parity_symbols},
+                           {"decision_margin", reading.decision_margin},
+                           {"errors", reading.errors},
+                           {"erasures", reading.erasures},
+                           {"erased_sectors", reading.erased_sectors},
+                           {"decode_attempts", reading.attempts},
+                           {"sync_agreement", reading.sync_agreement},
+                           {"sync_margin", reading.sync_margin}};
+    if (reading.identity)
+        json["identity"] = {{"manufacturer", reading.identity->manufacturer},
+                            {"model", reading.identity->model},
+                            {"serial", reading.identity->serial},
+                            {"manufacturer_code", reading.identity->manufacturer_code},
+                            {"model_code", reading.identity->model_code},
+                            {"field_confidence",
+                             {{"manufacturer", reading.confidence}, {"model", reading.confidence}, {"serial", reading.confidence}}}};
+    else if (reading.fields)
+        json["stamp_fields"] = {{"manufacturer_code", reading.fields->manufacturer_code},
+                                {"model_code", reading.fields->model_code},
+                                {"serial", reading.fields->serial}};
+    if (reading.placement)
+        json["geometry"] = {{"centre_px", {reading.placement->centre_column, reading.placement->centre_row}},
+                            {"px_per_um", reading.placement->px_per_um},
+                            {"rotation_deg", reading.rotation_deg},
+                            {"pin_diameter_um", reading.pin_diameter_um},
+                            {"um_per_px", reading.um_per_px},
+                            {"finder_score", reading.placement->finder_score},
+                            {"grid_score", reading.placement->grid_score}};
+    if (!reading.failure.empty()) json["failure"] = reading.failure;
+    return json;
+}
+
+} // namespace microstamp

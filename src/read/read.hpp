@@ -1,0 +1,72 @@
+#pragma once
+// The reader behind one call:
+//
+//   Reading reading = read(read_x3p("casing.x3p").surface, ReadOptions{});
+//   Reading reading = read(read_image("casing.png"), ReadOptions{.um_per_px = 2.0});
+//
+// feature map -> locate the ring (finder circles: centre and scale; cell grid: angle)
+// -> soft cell values, unreadable sectors erased -> errors-and-erasures decode ->
+// integrity check. The answer travels with its quality (as AprilTag and industrial
+// direct-part-mark readers report it): unused error correction, decision margin,
+// erasures, decode attempts (each a 2^-32 chance of a false identity) and geometry.
+
+#include "code/catalog.hpp"
+#include "read/ring_reader.hpp"
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+namespace microstamp {
+
+enum class ReadStatus {
+    decoded,     // identity read and its integrity check passed
+    partial,     // a stamp is there, its code could not be completed
+    defaced,     // the code area was abraded or peened
+    no_stamp,    // an impression with no code (an unstamped pin)
+    unreadable,  // no impression found, or too damaged to say more
+};
+std::string_view status_name(ReadStatus status);
+
+struct ReadOptions {
+    // Photographs: micrometres per pixel from the microscope calibration (0 = unknown:
+    // refused). Topography takes its spacing from the file.
+    double um_per_px = 0;
+    // The hint may be off by this share; the finder circles measure the true scale.
+    double scale_tolerance = 0.3;
+    // Pin diameters the catalog allows scale the layout by this range around 1.6 mm.
+    double min_pin_scale = 0.85;
+    double max_pin_scale = 1.15;
+    // Finder contrast (in noise units) below which no ring is taken to be present.
+    double min_finder_score = 6.0;
+    RingReadOptions ring;
+};
+
+struct Reading {
+    ReadStatus status = ReadStatus::unreadable;
+    std::optional<Identity> identity;
+    std::optional<PayloadFields> fields;    // what the stamp says, even if the catalog does not know it
+    double confidence = 0;                  // 1 - bound on a false identity, for a decoded stamp
+    double false_identity_bound = 0;        // attempts x 2^-32
+    int unused_capacity = 0;                // of 33 parity symbols
+    double decision_margin = 0;             // unused capacity / 33
+    int errors = 0;
+    int erasures = 0;
+    int erased_sectors = 0;
+    int attempts = 0;
+    double sync_agreement = 0;
+    double sync_margin = 0;
+    std::optional<RingPlacement> placement;
+    double rotation_deg = 0;                // of the stamp on the image, counter-clockwise
+    double pin_diameter_um = 0;             // estimated from the measured scale
+    double um_per_px = 0;                   // the scale actually used
+    std::string failure;
+};
+
+Reading read(const Surface& topography, const ReadOptions& options = {}, const Catalog& catalog = default_catalog());
+Reading read(const Image& photograph, const ReadOptions& options, const Catalog& catalog = default_catalog());
+Reading read(const FeatureMap& map, const LocateOptions& locate, const ReadOptions& options, const Catalog& catalog);
+
+nlohmann::json to_json(const Reading& reading);
+
+} // namespace microstamp

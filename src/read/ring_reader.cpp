@@ -1,0 +1,313 @@
+#include "read/ring_reader.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <opencv2/imgproc.hpp>
+
+namespace microstamp {
+namespace {
+
+constexpr double full_turn = 2 * std::numbers::pi;
+const FaceGeometry reference_geometry{};
+
+double finder_middle(const double* band) { return (band[0] + band[1]) / 2; }
+
+// Bilinear sample; NaN outside the map or on unknown points.
+float sample(const FeatureMap& map, double column, double row) {
+    const int x = static_cast<int>(std::floor(column)), y = static_cast<int>(std::floor(row));
+    if (x < 0 || y < 0 || x + 1 >= map.values.cols || y + 1 >= map.values.rows) return std::nanf("");
+    if (!map.known.at<std::uint8_t>(y, x)) return std::nanf("");
+    const auto fx = static_cast<float>(column - x), fy = static_cast<float>(row - y);
+    const float* top = map.values.ptr<float>(y) + x;
+    const float* bottom = map.values.ptr<float>(y + 1) + x;
+    return (1 - fy) * ((1 - fx) * top[0] + fx * top[1]) + fy * ((1 - fx) * bottom[0] + fx * bottom[1]);
+}
+
+// Mean of the map around a circle (NaN-free mean; NaN if nothing known).
+double circle_mean(const FeatureMap& map, double centre_column, double centre_row, double radius_px, int angles) {
+    double sum = 0;
+    int count = 0;
+    for (int step = 0; step < angles; ++step) {
+        const double angle = full_turn * step / angles;
+        const float value = sample(map, centre_column + radius_px * std::cos(angle), centre_row - radius_px * std::sin(angle));
+        if (std::isnan(value)) continue;
+        sum += value;
+        ++count;
+    }
+    return count > angles / 4 ? sum / count : std::nan("");
+}
+
+// Finder contrast for one centre and scale: both finder circles against the blank
+// bands just inside the inner one and just outside the outer one.
+double finder_contrast(const FeatureMap& map, double column, double row, double px_per_um, int angles) {
+    const double inner = finder_middle(reference_geometry.ring_inner_finder_um);
+    const double outer = finder_middle(reference_geometry.ring_outer_finder_um);
+    const double gap = 11.0;  // um from a finder's middle into the blank band beside it
+    const double score = circle_mean(map, column, row, inner * px_per_um, angles) -
+                         circle_mean(map, column, row, (inner - gap) * px_per_um, angles) +
+                         circle_mean(map, column, row, outer * px_per_um, angles) -
+                         circle_mean(map, column, row, (outer + gap) * px_per_um, angles);
+    return std::isnan(score) ? -1e30 : score;
+}
+
+struct Candidate {
+    double column, row, px_per_um, score;
+};
+
+Candidate best_scale(const FeatureMap& map, double column, double row, double low, double high, int steps, int angles) {
+    Candidate best{column, row, low, -1e30};
+    for (int step = 0; step <= steps; ++step) {
+        const double scale = low * std::pow(high / low, static_cast<double>(step) / steps);
+        const double score = finder_contrast(map, column, row, scale, angles);
+        if (score > best.score) best = {column, row, scale, score};
+    }
+    return best;
+}
+
+// Robust spread of the map (median absolute deviation), the unit of every score.
+double noise_level(const FeatureMap& map) {
+    std::vector<float> values;
+    values.reserve(map.values.total() / 16 + 1);
+    for (int row = 0; row < map.values.rows; row += 4)
+        for (int column = 0; column < map.values.cols; column += 4)
+            if (map.known.at<std::uint8_t>(row, column)) values.push_back(map.values.at<float>(row, column));
+    if (values.empty()) return 1;
+    auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
+    std::nth_element(values.begin(), middle, values.end());
+    const float median = *middle;
+    for (auto& value : values) value = std::fabs(value - median);
+    std::nth_element(values.begin(), middle, values.end());
+    return std::max(1e-9, static_cast<double>(*middle) * 1.4826);
+}
+
+// Where to start looking: the centroid of the strongest features (the code is the
+// densest structure on a struck primer).
+cv::Point2d rough_centre(const FeatureMap& map) {
+    cv::Mat strong;
+    cv::GaussianBlur(cv::abs(map.values), strong, cv::Size(), 8, 0, cv::BORDER_REFLECT);
+    double low = 0, high = 0;
+    cv::minMaxLoc(strong, &low, &high);
+    const double threshold = low + 0.5 * (high - low);
+    double sum_x = 0, sum_y = 0, weight = 0;
+    for (int row = 0; row < strong.rows; row += 2) {
+        const float* line = strong.ptr<float>(row);
+        for (int column = 0; column < strong.cols; column += 2)
+            if (line[column] > threshold) {
+                const double w = line[column] - threshold;
+                sum_x += w * column;
+                sum_y += w * row;
+                weight += w;
+            }
+    }
+    if (weight <= 0) return {strong.cols / 2.0, strong.rows / 2.0};
+    return {sum_x / weight, sum_y / weight};
+}
+
+struct CellSampler {
+    // Points inside the inner part of each cell, as (radius um, angle offset within the sector) in the layout.
+    struct Point {
+        double radius_um, angle;
+    };
+    std::vector<std::vector<Point>> cells;  // [cell 0..8 of a sector of track t] per track, flattened per track*9+cell
+
+    CellSampler() {
+        const double sector = full_turn / ring_sectors_per_track;
+        const double* tracks[ring_tracks] = {reference_geometry.ring_inner_track_um, reference_geometry.ring_outer_track_um};
+        cells.resize(ring_tracks * ring_cells_per_symbol);
+        for (int track = 0; track < ring_tracks; ++track) {
+            const double row_height = (tracks[track][1] - tracks[track][0]) / ring_rows;
+            for (int cell = 0; cell < ring_cells_per_symbol; ++cell) {
+                const int row = cell / ring_columns, column = cell % ring_columns;
+                auto& points = cells[static_cast<std::size_t>(track * ring_cells_per_symbol + cell)];
+                for (int i = 0; i < 3; ++i)
+                    for (int j = 0; j < 3; ++j) {
+                        const double radius = tracks[track][0] + (row + 0.3 + 0.2 * i) * row_height;
+                        const double angle = sector * (column + 0.3 + 0.2 * j) / ring_columns;
+                        points.push_back({radius, angle});
+                    }
+            }
+        }
+    }
+};
+
+const CellSampler& cell_sampler() {
+    static const CellSampler sampler;
+    return sampler;
+}
+
+// Mean map value in every cell of every sector, for a grid angle; NaN where unknown.
+std::vector<float> cell_values(const FeatureMap& map, const RingPlacement& placement) {
+    const double sector = full_turn / ring_sectors_per_track;
+    std::vector<float> values(static_cast<std::size_t>(ring_symbols * ring_cells_per_symbol));
+    for (int symbol = 0; symbol < ring_symbols; ++symbol) {
+        const int track = symbol / ring_sectors_per_track, position = symbol % ring_sectors_per_track;
+        for (int cell = 0; cell < ring_cells_per_symbol; ++cell) {
+            double sum = 0;
+            int count = 0;
+            for (const auto& point : cell_sampler().cells[static_cast<std::size_t>(track * ring_cells_per_symbol + cell)]) {
+                const double angle = placement.grid_angle + position * sector + point.angle;
+                const cv::Point2d at = image_point(placement, point.radius_um * std::cos(angle), point.radius_um * std::sin(angle));
+                const float value = sample(map, at.x, at.y);
+                if (std::isnan(value)) continue;
+                sum += value;
+                ++count;
+            }
+            values[static_cast<std::size_t>(symbol * ring_cells_per_symbol + cell)] =
+                count >= 5 ? static_cast<float>(sum / count) : std::nanf("");
+        }
+    }
+    return values;
+}
+
+// Threshold between two classes of values (Otsu on the sorted values) and their means.
+struct TwoClasses {
+    double threshold = 0, low = 0, high = 0;
+    bool valid = false;
+};
+
+TwoClasses split(std::vector<float> values) {
+    values.erase(std::remove_if(values.begin(), values.end(), [](float v) { return std::isnan(v); }), values.end());
+    TwoClasses result;
+    if (values.size() < 6) return result;
+    std::sort(values.begin(), values.end());
+    double total = 0;
+    for (const float value : values) total += value;
+    double below = 0, best = -1;
+    for (std::size_t cut = 1; cut < values.size(); ++cut) {
+        below += values[cut - 1];
+        const double n0 = static_cast<double>(cut), n1 = static_cast<double>(values.size() - cut);
+        const double mean0 = below / n0, mean1 = (total - below) / n1;
+        const double between = n0 * n1 * (mean1 - mean0) * (mean1 - mean0);
+        if (between > best) {
+            best = between;
+            result = {(values[cut - 1] + values[cut]) / 2.0, mean0, mean1, true};
+        }
+    }
+    return result;
+}
+
+// How well the cells separate into two classes at this grid angle.
+double grid_alignment(const std::vector<float>& values) {
+    double score = 0;
+    for (int track = 0; track < ring_tracks; ++track) {
+        const auto first = values.begin() + track * ring_sectors_per_track * ring_cells_per_symbol;
+        const std::vector<float> track_values(first, first + ring_sectors_per_track * ring_cells_per_symbol);
+        const TwoClasses classes = split(track_values);
+        if (classes.valid) score += classes.high - classes.low;
+    }
+    return score;
+}
+
+} // namespace
+
+cv::Point2d image_point(const RingPlacement& placement, double layout_x_um, double layout_y_um) {
+    return {placement.centre_column + placement.px_per_um * layout_x_um,
+            placement.centre_row - placement.px_per_um * layout_y_um};
+}
+
+std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOptions& options) {
+    const double noise = noise_level(map);
+    const cv::Point2d start = rough_centre(map);
+    const double low = options.min_px_per_um, high = options.max_px_per_um;
+    // Coarse to fine over the centre; at each centre the best scale.
+    Candidate best = best_scale(map, start.x, start.y, low, high, 40, 48);
+    double step = 60.0 * (low + high) / 2;  // about 60 um
+    const double reach = 240.0 * (low + high) / 2;
+    for (double y = start.y - reach; y <= start.y + reach; y += step)
+        for (double x = start.x - reach; x <= start.x + reach; x += step) {
+            const Candidate candidate = best_scale(map, x, y, low, high, 40, 48);
+            if (candidate.score > best.score) best = candidate;
+        }
+    for (step /= 3; step > 0.2; step /= 2) {
+        bool moved = true;
+        while (moved) {
+            moved = false;
+            for (const auto& [dx, dy] : {std::pair{1, 0}, std::pair{-1, 0}, std::pair{0, 1}, std::pair{0, -1}}) {
+                const double scale_low = best.px_per_um * 0.97, scale_high = best.px_per_um * 1.03;
+                const Candidate candidate =
+                    best_scale(map, best.column + dx * step, best.row + dy * step, scale_low, scale_high, 12, 96);
+                if (candidate.score > best.score * 1.0001) {
+                    best = candidate;
+                    moved = true;
+                }
+            }
+        }
+    }
+    best = best_scale(map, best.column, best.row, best.px_per_um * 0.98, best.px_per_um * 1.02, 16, 180);
+
+    RingPlacement placement{best.column, best.row, best.px_per_um, 0, best.score / noise, 0};
+    // The angle within one sector at which the cell grid lines up.
+    const double sector = full_turn / ring_sectors_per_track;
+    double best_alignment = -1;
+    for (int step_index = 0; step_index < 60; ++step_index) {
+        RingPlacement trial = placement;
+        trial.grid_angle = sector * step_index / 60;
+        const double alignment = grid_alignment(cell_values(map, trial));
+        if (alignment > best_alignment) {
+            best_alignment = alignment;
+            placement.grid_angle = trial.grid_angle;
+        }
+    }
+    for (double fine = sector / 120; fine > sector / 2000; fine /= 2)
+        for (const double direction : {-1.0, 1.0}) {
+            RingPlacement trial = placement;
+            trial.grid_angle += direction * fine;
+            const double alignment = grid_alignment(cell_values(map, trial));
+            if (alignment > best_alignment) {
+                best_alignment = alignment;
+                placement = trial;
+            }
+        }
+    placement.grid_score = best_alignment / noise;
+    return placement;
+}
+
+RingSample sample_ring(const FeatureMap& map, const RingPlacement& placement) {
+    RingSample result;
+    const std::vector<float> values = cell_values(map, placement);
+    std::vector<double> separations;
+    constexpr int window = 3;  // sectors either side: contrast varies around the ring (tilt, drag, rim)
+    for (int symbol = 0; symbol < ring_symbols; ++symbol) {
+        const int track = symbol / ring_sectors_per_track, position = symbol % ring_sectors_per_track;
+        std::vector<float> neighbourhood;
+        for (int offset = -window; offset <= window; ++offset) {
+            const int neighbour = track * ring_sectors_per_track +
+                                  (position + offset + ring_sectors_per_track) % ring_sectors_per_track;
+            const auto first = values.begin() + neighbour * ring_cells_per_symbol;
+            neighbourhood.insert(neighbourhood.end(), first, first + ring_cells_per_symbol);
+        }
+        const TwoClasses classes = split(neighbourhood);
+        auto& soft = result.observation.cells[static_cast<std::size_t>(symbol)];
+        const auto first = values.begin() + symbol * ring_cells_per_symbol;
+        const float lowest = *std::min_element(first, first + ring_cells_per_symbol, [](float a, float b) {
+            return std::isnan(b) || (!std::isnan(a) && a < b);
+        });
+        const float highest = *std::max_element(first, first + ring_cells_per_symbol, [](float a, float b) {
+            return std::isnan(a) || (!std::isnan(b) && a < b);
+        });
+        const double separation = classes.high - classes.low;
+        // A sector whose own cells barely differ is blank, blotted or worn away: erase it
+        // rather than read it as all-flat or all-printed.
+        if (!classes.valid || separation <= 0 || !(highest - lowest >= 0.45 * separation)) {
+            soft.fill(0.0f);
+            ++result.erased_sectors;
+            continue;
+        }
+        separations.push_back(separation);
+        for (int cell = 0; cell < ring_cells_per_symbol; ++cell) {
+            const float value = first[cell];
+            soft[static_cast<std::size_t>(cell)] =
+                std::isnan(value) ? 0.0f
+                                  : static_cast<float>(std::clamp((value - classes.threshold) / (0.5 * separation), -1.0, 1.0));
+        }
+    }
+    if (!separations.empty()) {
+        std::nth_element(separations.begin(), separations.begin() + static_cast<std::ptrdiff_t>(separations.size() / 2),
+                         separations.end());
+        result.separation = separations[separations.size() / 2];
+    }
+    return result;
+}
+
+} // namespace microstamp
