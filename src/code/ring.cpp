@@ -89,10 +89,11 @@ std::vector<Cell> ring_cells(const RingCodeword& codeword, const FaceGeometry& g
     return cells;
 }
 
-RingDecoding decode_ring(const RingObservation& observation, const RingReadOptions& options) {
-    RingDecoding result;
-    // Sync agreement for every rotation: the mean product of observed soft sync
-    // values and the expected +-1, over both tracks.
+namespace {
+
+// Sync agreement for every rotation: the mean product of observed soft sync values
+// and the expected +-1, over both tracks.
+std::array<double, ring_sectors_per_track> sync_agreements(const RingObservation& observation) {
     std::array<double, ring_sectors_per_track> agreement{};
     for (int rotation = 0; rotation < ring_sectors_per_track; ++rotation) {
         double sum = 0;
@@ -104,6 +105,19 @@ RingDecoding decode_ring(const RingObservation& observation, const RingReadOptio
         }
         agreement[static_cast<std::size_t>(rotation)] = sum / ring_symbols;
     }
+    return agreement;
+}
+
+} // namespace
+
+double ring_sync_agreement(const RingObservation& observation) {
+    const auto agreement = sync_agreements(observation);
+    return *std::max_element(agreement.begin(), agreement.end());
+}
+
+RingDecoding decode_ring(const RingObservation& observation, const RingReadOptions& options) {
+    RingDecoding result;
+    const auto agreement = sync_agreements(observation);
     std::array<int, ring_sectors_per_track> order{};
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(), [&](int a, int b) {

@@ -85,6 +85,10 @@ struct RingDecoding {
 
 RingDecoding decode_ring(const RingObservation& observation, const RingReadOptions& options = {});
 
+// The best sync agreement over all rotations (-1..1), without decoding: lets a reader
+// choose between sampling hypotheses without spending decode attempts.
+double ring_sync_agreement(const RingObservation& observation);
+
 // Observation of an undamaged layout in its own frame (soft values +-1), rotated by
 // `rotation_sectors`: what a perfect reader would see.
 RingObservation ideal_ring_observation(const std::vector<Cell>& cells, int rotation_sectors = 0);

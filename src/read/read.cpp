@@ -32,7 +32,23 @@ Reading read(const FeatureMap& map, const LocateOptions& locate, const ReadOptio
         reading.failure = "no ring finder circles in the impression";
         return reading;
     }
-    const RingSample sample = sample_ring(map, *placement);
+    // The cell grid repeats every column, so the grid angle is known only up to a
+    // column: the sync cells tell which of the three phases is the sectors' own.
+    RingPlacement chosen = *placement;
+    RingSample sample = sample_ring(map, chosen);
+    double best_agreement = ring_sync_agreement(sample.observation);
+    for (int column = 1; column < ring_columns; ++column) {
+        RingPlacement trial = *placement;
+        trial.grid_angle += 2 * std::numbers::pi / ring_sectors_per_track * column / ring_columns;
+        RingSample trial_sample = sample_ring(map, trial);
+        const double agreement = ring_sync_agreement(trial_sample.observation);
+        if (agreement > best_agreement) {
+            best_agreement = agreement;
+            chosen = trial;
+            sample = std::move(trial_sample);
+        }
+    }
+    reading.placement = chosen;
     reading.erased_sectors = sample.erased_sectors;
     const RingDecoding decoding = decode_ring(sample.observation, options.ring);
     reading.attempts = decoding.attempts;
@@ -42,7 +58,7 @@ Reading read(const FeatureMap& map, const LocateOptions& locate, const ReadOptio
     reading.sync_margin = decoding.sync_margin;
     reading.false_identity_bound = decoding.attempts * std::ldexp(1.0, -32);
     const double sector = 360.0 / ring_sectors_per_track;
-    reading.rotation_deg = std::fmod(placement->grid_angle * 180 / std::numbers::pi -
+    reading.rotation_deg = std::fmod(chosen.grid_angle * 180 / std::numbers::pi -
                                          decoding.rotation_sectors * sector + 720.0, 360.0);
     if (decoding.status == RingStatus::decoded) {
         reading.status = ReadStatus::decoded;

@@ -38,7 +38,7 @@ struct ReadOptions {
     double min_pin_scale = 0.85;
     double max_pin_scale = 1.15;
     // Finder contrast (in noise units) below which no ring is taken to be present.
-    double min_finder_score = 6.0;
+    double min_finder_score = 3.0;
     RingReadOptions ring;
 };
 

@@ -40,10 +40,9 @@ double circle_mean(const FeatureMap& map, double centre_column, double centre_ro
 
 // Finder contrast for one centre and scale: both finder circles against the blank
 // bands just inside the inner one and just outside the outer one.
-double finder_contrast(const FeatureMap& map, double column, double row, double px_per_um, int angles) {
+double finder_contrast(const FeatureMap& map, double column, double row, double px_per_um, int angles, double gap) {
     const double inner = finder_middle(reference_geometry.ring_inner_finder_um);
     const double outer = finder_middle(reference_geometry.ring_outer_finder_um);
-    const double gap = 11.0;  // um from a finder's middle into the blank band beside it
     const double score = circle_mean(map, column, row, inner * px_per_um, angles) -
                          circle_mean(map, column, row, (inner - gap) * px_per_um, angles) +
                          circle_mean(map, column, row, outer * px_per_um, angles) -
@@ -51,15 +50,35 @@ double finder_contrast(const FeatureMap& map, double column, double row, double 
     return std::isnan(score) ? -1e30 : score;
 }
 
+// Coarse structure for a first search: the code band (two tracks and finders, half
+// its cells printed) stands above the blank annuli inside and outside it. Unlike
+// thin circles, this survives blur and is not mistaken for a crater wall.
+double band_contrast(const FeatureMap& map, double column, double row, double px_per_um, int angles) {
+    double band = 0, blank = 0;
+    int band_count = 0, blank_count = 0;
+    for (double radius = 320; radius <= 520; radius += 25) {
+        const double value = circle_mean(map, column, row, radius * px_per_um, angles);
+        if (!std::isnan(value)) band += value, ++band_count;
+    }
+    for (const double radius : {250.0, 280.0, 545.0, 565.0}) {
+        const double value = circle_mean(map, column, row, radius * px_per_um, angles);
+        if (!std::isnan(value)) blank += value, ++blank_count;
+    }
+    if (band_count == 0 || blank_count == 0) return -1e30;
+    return band / band_count - blank / blank_count;
+}
+
 struct Candidate {
     double column, row, px_per_um, score;
 };
 
-Candidate best_scale(const FeatureMap& map, double column, double row, double low, double high, int steps, int angles) {
+Candidate best_scale(const FeatureMap& map, double column, double row, double low, double high, int steps, int angles,
+                     double gap = 11.0, bool coarse = false) {
     Candidate best{column, row, low, -1e30};
     for (int step = 0; step <= steps; ++step) {
         const double scale = low * std::pow(high / low, static_cast<double>(step) / steps);
-        const double score = finder_contrast(map, column, row, scale, angles);
+        const double score = coarse ? band_contrast(map, column, row, scale, angles)
+                                    : finder_contrast(map, column, row, scale, angles, gap);
         if (score > best.score) best = {column, row, scale, score};
     }
     return best;
@@ -81,27 +100,40 @@ double noise_level(const FeatureMap& map) {
     return std::max(1e-9, static_cast<double>(*middle) * 1.4826);
 }
 
-// Where to start looking: the centroid of the strongest features (the code is the
-// densest structure on a struck primer).
+// Where to start looking: the centroid of the feature energy above its median, with
+// the extremes (a crater wall, a scratch) clipped so they cannot pull it aside.
 cv::Point2d rough_centre(const FeatureMap& map) {
-    cv::Mat strong;
-    cv::GaussianBlur(cv::abs(map.values), strong, cv::Size(), 8, 0, cv::BORDER_REFLECT);
-    double low = 0, high = 0;
-    cv::minMaxLoc(strong, &low, &high);
-    const double threshold = low + 0.5 * (high - low);
+    cv::Mat strong = cv::abs(map.values);
+    std::vector<float> sample_values;
+    for (int row = 0; row < strong.rows; row += 4)
+        for (int column = 0; column < strong.cols; column += 4) sample_values.push_back(strong.at<float>(row, column));
+    std::sort(sample_values.begin(), sample_values.end());
+    if (sample_values.empty()) return {strong.cols / 2.0, strong.rows / 2.0};
+    const float median = sample_values[sample_values.size() / 2];
+    const float ceiling = sample_values[sample_values.size() * 98 / 100];
     double sum_x = 0, sum_y = 0, weight = 0;
     for (int row = 0; row < strong.rows; row += 2) {
         const float* line = strong.ptr<float>(row);
-        for (int column = 0; column < strong.cols; column += 2)
-            if (line[column] > threshold) {
-                const double w = line[column] - threshold;
-                sum_x += w * column;
-                sum_y += w * row;
-                weight += w;
-            }
+        for (int column = 0; column < strong.cols; column += 2) {
+            const double w = std::min(line[column], ceiling) - median;
+            if (w <= 0) continue;
+            sum_x += w * column;
+            sum_y += w * row;
+            weight += w;
+        }
     }
     if (weight <= 0) return {strong.cols / 2.0, strong.rows / 2.0};
     return {sum_x / weight, sum_y / weight};
+}
+
+// The map blurred for a coarse search: finder circles become broad bands that a
+// centre a few tens of micrometres off still sees.
+FeatureMap blurred(const FeatureMap& map, double sigma_um) {
+    FeatureMap result = map;
+    result.values = map.values.clone();
+    if (sigma_um / map.um_per_px > 0.5)
+        cv::GaussianBlur(result.values, result.values, cv::Size(), sigma_um / map.um_per_px, 0, cv::BORDER_REFLECT);
+    return result;
 }
 
 struct CellSampler {
@@ -206,35 +238,75 @@ cv::Point2d image_point(const RingPlacement& placement, double layout_x_um, doub
             placement.centre_row - placement.px_per_um * layout_y_um};
 }
 
-std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOptions& options) {
-    const double noise = noise_level(map);
-    const cv::Point2d start = rough_centre(map);
-    const double low = options.min_px_per_um, high = options.max_px_per_um;
-    // Coarse to fine over the centre; at each centre the best scale.
-    Candidate best = best_scale(map, start.x, start.y, low, high, 40, 48);
-    double step = 60.0 * (low + high) / 2;  // about 60 um
-    const double reach = 240.0 * (low + high) / 2;
-    for (double y = start.y - reach; y <= start.y + reach; y += step)
-        for (double x = start.x - reach; x <= start.x + reach; x += step) {
-            const Candidate candidate = best_scale(map, x, y, low, high, 40, 48);
+// Candidate centres and scales from a circle Hough transform on the inner finder
+// circle's radius range: the one perfect circle of that size on a struck primer
+// (the crater wall is larger, text and cells are not circles).
+std::vector<Candidate> hough_candidates(const FeatureMap& map, const LocateOptions& options) {
+    const double inner = finder_middle(reference_geometry.ring_inner_finder_um);
+    cv::Mat clipped = map.values.clone();
+    std::vector<float> magnitudes;
+    for (int row = 0; row < clipped.rows; row += 4)
+        for (int column = 0; column < clipped.cols; column += 4) magnitudes.push_back(std::fabs(clipped.at<float>(row, column)));
+    std::sort(magnitudes.begin(), magnitudes.end());
+    const float ceiling = std::max(1e-6f, magnitudes.empty() ? 1.0f : magnitudes[magnitudes.size() * 99 / 100]);
+    cv::Mat grey;
+    clipped = cv::min(cv::max(clipped, -ceiling), ceiling);
+    clipped.convertTo(grey, CV_8U, 127.0 / ceiling, 128);
+    cv::GaussianBlur(grey, grey, cv::Size(), std::max(0.7, 2.0 / map.um_per_px));
+    // Half resolution is plenty for a first guess and keeps the vote cheap on scratched faces.
+    const double shrink = grey.cols > 600 ? 0.5 : 1.0;
+    if (shrink < 1) cv::resize(grey, grey, cv::Size(), shrink, shrink, cv::INTER_AREA);
+    std::vector<cv::Vec3f> circles;
+    const int min_radius = static_cast<int>(std::floor(inner * options.min_px_per_um * shrink));
+    const int max_radius = static_cast<int>(std::ceil(inner * options.max_px_per_um * shrink));
+    cv::HoughCircles(grey, circles, cv::HOUGH_GRADIENT, 1.5, std::max(4.0, 0.1 * min_radius), 60, 24, min_radius, max_radius);
+    std::vector<Candidate> candidates;
+    for (std::size_t i = 0; i < circles.size() && i < 8; ++i)
+        candidates.push_back({circles[i][0] / shrink, circles[i][1] / shrink, circles[i][2] / shrink / inner, 0});
+    return candidates;
+}
+
+// The best finder contrast near a candidate: a small search over centre and scale.
+Candidate refine(const FeatureMap& map, Candidate start, double typical_px_per_um) {
+    Candidate best = best_scale(map, start.column, start.row, start.px_per_um * 0.97, start.px_per_um * 1.03, 12, 64);
+    const double reach = 6 * typical_px_per_um, step = 2 * typical_px_per_um;
+    const Candidate centre = best;
+    for (double y = centre.row - reach; y <= centre.row + reach + 1e-9; y += step)
+        for (double x = centre.column - reach; x <= centre.column + reach + 1e-9; x += step) {
+            const Candidate candidate = best_scale(map, x, y, centre.px_per_um * 0.98, centre.px_per_um * 1.02, 8, 64);
             if (candidate.score > best.score) best = candidate;
         }
-    for (step /= 3; step > 0.2; step /= 2) {
+    return best;
+}
+
+std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOptions& options) {
+    const double noise = noise_level(map);
+    const double typical_px_per_um = std::sqrt(options.min_px_per_um * options.max_px_per_um);
+    std::vector<Candidate> candidates = hough_candidates(map, options);
+    // Also the centre of the strongest features at the middle scale, in case no circle stood out.
+    const cv::Point2d start = rough_centre(map);
+    candidates.push_back(best_scale(blurred(map, 8), start.x, start.y, options.min_px_per_um, options.max_px_per_um, 30, 48));
+    Candidate best{start.x, start.y, typical_px_per_um, -1e30};
+    for (const Candidate& candidate : candidates) {
+        const Candidate refined = refine(map, candidate, typical_px_per_um);
+        if (refined.score > best.score) best = refined;
+    }
+    // Last, the sharp map, by hill-climbing.
+    for (double step = 1.0 * typical_px_per_um; step > 0.1; step /= 2) {
         bool moved = true;
         while (moved) {
             moved = false;
             for (const auto& [dx, dy] : {std::pair{1, 0}, std::pair{-1, 0}, std::pair{0, 1}, std::pair{0, -1}}) {
-                const double scale_low = best.px_per_um * 0.97, scale_high = best.px_per_um * 1.03;
-                const Candidate candidate =
-                    best_scale(map, best.column + dx * step, best.row + dy * step, scale_low, scale_high, 12, 96);
-                if (candidate.score > best.score * 1.0001) {
+                const Candidate candidate = best_scale(map, best.column + dx * step, best.row + dy * step,
+                                                       best.px_per_um * 0.99, best.px_per_um * 1.01, 8, 96);
+                if (candidate.score > best.score * 1.0001 + 1e-12) {
                     best = candidate;
                     moved = true;
                 }
             }
         }
     }
-    best = best_scale(map, best.column, best.row, best.px_per_um * 0.98, best.px_per_um * 1.02, 16, 180);
+    best = best_scale(map, best.column, best.row, best.px_per_um * 0.99, best.px_per_um * 1.01, 16, 180);
 
     RingPlacement placement{best.column, best.row, best.px_per_um, 0, best.score / noise, 0};
     // The angle within one sector at which the cell grid lines up.
