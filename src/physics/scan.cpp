@@ -142,13 +142,18 @@ Image photograph(const Surface& casing, const SurfaceSlopes& slope, const Micros
         const auto* gy = slope.y.ptr<float>(row);
         auto* line = intensity.ptr<float>(row);
         const auto row_falloff = static_cast<float>(microscope.vignetting * std::pow(row - height / 2.0, 2) / radius_squared);
+        const float* falloff = column_falloff.data();
+        // Written with plain ternaries so the compiler can vectorise the loop (std::max and
+        // std::clamp carry NaN rules that keep it scalar).
         for (int column = 0; column < width; ++column) {
             const float inverse_norm = 1.0f / std::sqrt(gx[column] * gx[column] + gy[column] * gy[column] + 1.0f);
-            const float diffuse = std::max(0.0f, (light_z - gx[column] * light_x - gy[column] * light_y) * inverse_norm);
-            const float facing = std::max(0.0f, (half_z - gx[column] * half_x - gy[column] * half_y) * inverse_norm);
+            const float lambert = (light_z - gx[column] * light_x - gy[column] * light_y) * inverse_norm;
+            const float diffuse = lambert > 0.0f ? lambert : 0.0f;
+            const float towards = (half_z - gx[column] * half_x - gy[column] * half_y) * inverse_norm;
+            const float facing = towards > 0.0f ? towards : 0.0f;
             // Schlick's rational stand-in for facing^shininess: the same highlight, no pow().
             const float specular = facing / (shininess - shininess * facing + facing);
-            const float vignette = 1.0f - row_falloff - column_falloff[static_cast<std::size_t>(column)];
+            const float vignette = 1.0f - row_falloff - falloff[column];
             line[column] = exposure * vignette * (0.08f + 0.72f * diffuse + specular_share * specular);
         }
     }
@@ -162,8 +167,13 @@ Image photograph(const Surface& casing, const SurfaceSlopes& slope, const Micros
     Image image{width, height, microscope.bits, std::vector<std::uint16_t>(casing.size()), casing.spacing_x_um};
     const float top = microscope.bits == 16 ? 65535.0f : 255.0f;
     const auto* values = intensity.ptr<float>();
-    for (std::size_t index = 0; index < casing.size(); ++index)
-        image.pixels[index] = static_cast<std::uint16_t>(std::clamp(values[index] + noise[index], 0.0f, 1.0f) * top + 0.5f);
+    std::uint16_t* pixels = image.pixels.data();
+    const float* noise_values = noise.data();
+    for (std::size_t index = 0; index < casing.size(); ++index) {
+        const float value = values[index] + noise_values[index];
+        const float bounded = value < 0.0f ? 0.0f : (value > 1.0f ? 1.0f : value);
+        pixels[index] = static_cast<std::uint16_t>(bounded * top + 0.5f);
+    }
     if (microscope.jpeg_quality > 0) {
         if (microscope.bits != 8) throw InputError("JPEG compression applies to 8-bit images only");
         cv::Mat mat(height, width, CV_8U);
