@@ -41,8 +41,8 @@ FeatureMap feature_map(const Surface& topography, double background_um) {
     // Missing points take their neighbourhood's height so they neither print nor hide a cell.
     const cv::Mat filled_in = masked_blur(heights, map.known, 2.0);
     filled_in.copyTo(heights, map.known == 0);
-    const cv::Mat background = masked_blur(heights, map.known, background_um / map.um_per_px);
-    map.values = heights - background;
+    map.background = masked_blur(heights, map.known, background_um / map.um_per_px);
+    map.values = heights - map.background;
     return map;
 }
 

@@ -21,6 +21,7 @@ struct FeatureMap {
     cv::Mat known;           // CV_8U, 0 where nothing was measured
     double um_per_px = 1.0;  // as far as the caller knows it
     FeatureKind kind = FeatureKind::height;
+    cv::Mat background;      // topography: the smooth shape removed (the crater), CV_32F; else empty
 };
 
 // `background_um`: the scale above which shape is background, not code (cells are ~30 um).

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <fmt/core.h>
 #include <numbers>
+#include <opencv2/imgproc.hpp>
 
 namespace microstamp {
 
@@ -17,6 +18,46 @@ std::string_view status_name(ReadStatus status) {
     return "unknown";
 }
 
+namespace {
+
+// Texture statistics of an impression with no readable ring: inside a disc the size
+// of the code versus the primer face well outside the crater.
+// The centre of the crater: the centroid of its deepest part.
+cv::Point crater_centre(const FeatureMap& map) {
+    double lowest = 0, highest = 0;
+    cv::minMaxLoc(map.background, &lowest, &highest, nullptr, nullptr, map.known);
+    const cv::Mat deep = (map.background < lowest + 0.3 * (highest - lowest)) & map.known;
+    const cv::Moments moments = cv::moments(deep, true);
+    if (moments.m00 <= 0) return {map.values.cols / 2, map.values.rows / 2};
+    return {static_cast<int>(std::lround(moments.m10 / moments.m00)), static_cast<int>(std::lround(moments.m01 / moments.m00))};
+}
+
+void measure_blank_impression(const FeatureMap& map, Reading& reading) {
+    // Well inside the crater wall of any full strike, well outside the crater.
+    const double inner_radius_px = 400 / map.um_per_px;
+    const double outer_radius_px = 850 / map.um_per_px;
+    cv::Mat inside = cv::Mat::zeros(map.values.size(), CV_8U), outside(map.values.size(), CV_8U, cv::Scalar(255));
+    const cv::Point centre = crater_centre(map);
+    cv::circle(inside, centre, static_cast<int>(inner_radius_px), 255, -1);
+    cv::circle(outside, centre, static_cast<int>(outer_radius_px), 0, -1);
+    inside &= map.known;
+    outside &= map.known;
+    if (cv::countNonZero(inside) < 100 || cv::countNonZero(outside) < 100) return;
+    cv::Scalar mean_inside, spread_inside, mean_outside, spread_outside;
+    cv::meanStdDev(map.values, mean_inside, spread_inside, inside);
+    cv::meanStdDev(map.values, mean_outside, spread_outside, outside);
+    reading.texture_ratio = spread_inside[0] / std::max(1e-9, spread_outside[0]);
+    // Structure tensor over the disc: 1 when every gradient points one way.
+    cv::Mat gx, gy;
+    cv::Sobel(map.values, gx, CV_32F, 1, 0);
+    cv::Sobel(map.values, gy, CV_32F, 0, 1);
+    const double xx = cv::mean(gx.mul(gx), inside)[0], yy = cv::mean(gy.mul(gy), inside)[0];
+    const double xy = cv::mean(gx.mul(gy), inside)[0];
+    reading.scratch_coherence = std::sqrt((xx - yy) * (xx - yy) + 4 * xy * xy) / std::max(1e-12, xx + yy);
+}
+
+} // namespace
+
 Reading read(const FeatureMap& map, const LocateOptions& locate, const ReadOptions& options, const Catalog& catalog) {
     Reading reading;
     reading.um_per_px = map.um_per_px;
@@ -28,8 +69,19 @@ Reading read(const FeatureMap& map, const LocateOptions& locate, const ReadOptio
     reading.placement = placement;
     reading.pin_diameter_um = FaceGeometry{}.pin_diameter_um * placement->px_per_um * map.um_per_px;
     if (placement->finder_score < options.min_finder_score) {
-        reading.status = ReadStatus::no_stamp;
         reading.failure = "no ring finder circles in the impression";
+        if (map.kind != FeatureKind::height) return reading;  // photographs: not yet told apart
+        measure_blank_impression(map, reading);
+        if (reading.scratch_coherence > options.min_scratch_coherence) {
+            reading.status = ReadStatus::defaced;
+            reading.failure = "the code area is scratched across: abraded";
+        } else if (reading.texture_ratio > options.min_damage_texture_ratio) {
+            reading.status = ReadStatus::defaced;
+            reading.failure = "the code area is dented or torn: peened or damaged";
+        } else {
+            reading.status = ReadStatus::no_stamp;
+            reading.failure = "an impression with no code: the pin carried no stamp";
+        }
         return reading;
     }
     // The cell grid repeats every column, so the grid angle is known only up to a
@@ -133,6 +185,8 @@ nlohmann::json to_json(const Reading& reading) {
                             {"um_per_px", reading.um_per_px},
                             {"finder_score", reading.placement->finder_score},
                             {"grid_score", reading.placement->grid_score}};
+    if (reading.texture_ratio > 0)
+        json["blank_impression"] = {{"texture_ratio", reading.texture_ratio}, {"scratch_coherence", reading.scratch_coherence}};
     if (!reading.failure.empty()) json["failure"] = reading.failure;
     return json;
 }

@@ -39,6 +39,12 @@ struct ReadOptions {
     double max_pin_scale = 1.15;
     // Finder contrast (in noise units) below which no ring is taken to be present.
     double min_finder_score = 3.0;
+    // With no ring: scratches running one way (coherence above this) mean abrasion; texture
+    // this many times rougher than the primer around the impression means peening or
+    // other damage. Below both, the pin carried no code. Measured on simulated casings
+    // (docs/reader.md); topography only.
+    double min_scratch_coherence = 0.04;
+    double min_damage_texture_ratio = 1.2;
     RingReadOptions ring;
 };
 
@@ -60,6 +66,10 @@ struct Reading {
     double rotation_deg = 0;                // of the stamp on the image, counter-clockwise
     double pin_diameter_um = 0;             // estimated from the measured scale
     double um_per_px = 0;                   // the scale actually used
+    // Where no ring is found: texture inside the impression relative to the primer
+    // around it, and how much of it runs in one direction (scratches).
+    double texture_ratio = 0;
+    double scratch_coherence = 0;
     std::string failure;
 };
 

@@ -75,6 +75,23 @@ TEST(Read, UnstampedAndDefacedPinsNeverYieldAnIdentity) {
     }
 }
 
+TEST(Read, TopographyTellsDefacedFromUnstamped) {
+    for (const auto& [defeat, expected] : {std::pair{"swap:blank", ReadStatus::no_stamp}, std::pair{"stone:30", ReadStatus::defaced},
+                                           std::pair{"hammer:15", ReadStatus::defaced}, std::pair{"file:10", ReadStatus::defaced}}) {
+        FireOptions options;
+        options.rounds = 2;
+        options.shots = {1, 2};
+        options.seed = 77;
+        options.defeats = {parse_defeat(defeat)};
+        fire(test_die(), load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"), options,
+             [&, expected = expected, defeat = defeat](Shot&& shot) {
+                 const Reading reading = read(shot.topography);
+                 EXPECT_EQ(status_name(reading.status), status_name(expected)) << defeat << " shot " << shot.number;
+                 EXPECT_FALSE(reading.identity.has_value());
+             });
+    }
+}
+
 TEST(Read, SurfacesWithNoStampYieldNoIdentity) {
     for (const char* name : {"csafe-logo.x3p", "pyramid.x3p", "sample-land.x3p", "testing.x3p"}) {
         const X3pFile file = read_x3p(std::string(MICROSTAMP_SHARED_DIR) + "/x3p-samples/" + name);
