@@ -1,0 +1,142 @@
+#include "code/ring_fusion.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace microstamp {
+namespace {
+
+constexpr float sure = 0.35f;
+
+// `observation` seen in `frame`'s orientation: its sector j is the frame's sector j + rotation.
+RingObservation rotated(const RingObservation& observation, int rotation) {
+    RingObservation result;
+    for (int symbol = 0; symbol < ring_symbols; ++symbol) {
+        const int track = symbol / ring_sectors_per_track, sector = symbol % ring_sectors_per_track;
+        const int target = track * ring_sectors_per_track + (sector + rotation) % ring_sectors_per_track;
+        result.cells[static_cast<std::size_t>(target)] = observation.cells[static_cast<std::size_t>(symbol)];
+    }
+    return result;
+}
+
+struct Agreement {
+    int rotation = 0;
+    int shared = 0;
+    double best = 0, second = 0;
+};
+
+// How well `candidate`, turned by each rotation, agrees with `reference` on cells both are sure of.
+Agreement agreement(const RingObservation& reference, const RingObservation& candidate) {
+    Agreement result;
+    result.best = -1;
+    result.second = -1;
+    for (int rotation = 0; rotation < ring_sectors_per_track; ++rotation) {
+        int shared = 0, agreeing = 0;
+        for (int symbol = 0; symbol < ring_symbols; ++symbol) {
+            const int track = symbol / ring_sectors_per_track, sector = symbol % ring_sectors_per_track;
+            const auto& theirs = candidate.cells[static_cast<std::size_t>(symbol)];
+            const auto& ours = reference.cells[static_cast<std::size_t>(track * ring_sectors_per_track +
+                                                                         (sector + rotation) % ring_sectors_per_track)];
+            for (int cell = 0; cell < ring_cells_per_symbol; ++cell) {
+                const float a = ours[static_cast<std::size_t>(cell)], b = theirs[static_cast<std::size_t>(cell)];
+                if (!(std::fabs(a) >= sure && std::fabs(b) >= sure)) continue;
+                ++shared;
+                agreeing += (a > 0) == (b > 0);
+            }
+        }
+        const double share = shared > 0 ? static_cast<double>(agreeing) / shared : 0;
+        if (share > result.best) {
+            result.second = result.best;
+            result.best = share;
+            result.rotation = rotation;
+            result.shared = shared;
+        } else if (share > result.second) {
+            result.second = share;
+        }
+    }
+    return result;
+}
+
+void accumulate(RingObservation& sum, const RingObservation& added) {
+    for (std::size_t symbol = 0; symbol < sum.cells.size(); ++symbol)
+        for (std::size_t cell = 0; cell < ring_cells_per_symbol; ++cell) {
+            const float value = added.cells[symbol][cell];
+            if (std::isfinite(value)) sum.cells[symbol][cell] += std::clamp(value, -1.0f, 1.0f);
+        }
+}
+
+// Sums of agreeing casings grow beyond 1; the decoder wants soft values in [-1, 1].
+RingDecoding decode_sum(const RingObservation& sum, const RingReadOptions& options) {
+    RingObservation normalised = sum;
+    for (auto& sector : normalised.cells)
+        for (auto& value : sector) value = std::clamp(value, -1.0f, 1.0f);
+    return decode_ring(normalised, options);
+}
+
+// The rotation that brings an observation onto the engraved frame by its sync cells alone.
+int sync_rotation(const RingObservation& observation) {
+    int best = 0;
+    double best_score = -1e30;
+    for (int rotation = 0; rotation < ring_sectors_per_track; ++rotation) {
+        double score = 0;
+        for (int symbol = 0; symbol < ring_symbols; ++symbol) {
+            const int track = symbol / ring_sectors_per_track;
+            const int engraved = track * ring_sectors_per_track + (symbol % ring_sectors_per_track + rotation) % ring_sectors_per_track;
+            score += (ring_sync_bit(engraved) ? 1.0 : -1.0) * observation.cells[static_cast<std::size_t>(symbol)][ring_sync_cell];
+        }
+        if (score > best_score) {
+            best_score = score;
+            best = rotation;
+        }
+    }
+    return best;
+}
+
+} // namespace
+
+Fusion fuse_rings(const std::vector<RingObservation>& observations, const FusionOptions& options) {
+    Fusion fusion;
+    std::vector<int> remaining(observations.size());
+    for (std::size_t i = 0; i < remaining.size(); ++i) remaining[i] = static_cast<int>(i);
+    while (!remaining.empty()) {
+        RingObservation sum;
+        for (const int index : remaining)
+            accumulate(sum, rotated(observations[static_cast<std::size_t>(index)],
+                                    sync_rotation(observations[static_cast<std::size_t>(index)])));
+        const RingDecoding trial = decode_sum(sum, options.read);
+        FusedGroup group;
+        if (trial.status == RingStatus::decoded) {
+            // The identity's whole pattern, in the engraved frame.
+            const Identity identity{"", "", trial.fields->serial, trial.fields->manufacturer_code, trial.fields->model_code};
+            const RingObservation pattern = ideal_ring_observation(ring_cells(ring_codeword(identity), FaceGeometry{}));
+            for (const int index : remaining) {
+                const Agreement found = agreement(pattern, observations[static_cast<std::size_t>(index)]);
+                if (found.shared >= options.min_shared_cells && found.best >= options.min_agreement) {
+                    group.members.push_back(index);
+                    group.rotations.push_back(found.rotation);
+                    accumulate(group.fused, rotated(observations[static_cast<std::size_t>(index)], found.rotation));
+                }
+            }
+        }
+        if (group.members.empty()) {
+            // Nothing decodes together: every casing stands alone.
+            for (const int index : remaining) {
+                FusedGroup alone;
+                alone.members = {index};
+                alone.rotations = {0};
+                accumulate(alone.fused, observations[static_cast<std::size_t>(index)]);
+                alone.decoding = decode_sum(alone.fused, options.read);
+                fusion.groups.push_back(std::move(alone));
+            }
+            break;
+        }
+        group.decoding = decode_sum(group.fused, options.read);
+        std::erase_if(remaining, [&](int index) {
+            return std::find(group.members.begin(), group.members.end(), index) != group.members.end();
+        });
+        fusion.groups.push_back(std::move(group));
+    }
+    return fusion;
+}
+
+} // namespace microstamp

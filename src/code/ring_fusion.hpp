@@ -1,0 +1,40 @@
+#pragma once
+// Fusion of several ring impressions from one scene: casings consistent with one
+// firearm are grouped (never two guns in a group), their soft cell values are
+// aligned and added, and each group is decoded once.
+//
+// 1. All casings not yet placed are turned by their own sync cells and added; if the
+//    sum decodes, the identity's complete cell pattern is known.
+// 2. Every casing is then compared with that pattern at all 24 rotations: it joins the
+//    group only on positive evidence, enough cells seen (40+) and nearly all agreeing
+//    (90%+; a casing of another pin agrees on about half, and reaches 90% of 40 cells by
+//    chance with probability ~1e-7 per rotation). The members are added again at their
+//    verified rotations and decoded once more.
+// 3. What is left starts again; casings that never decode stay unfused, each alone.
+
+#include "code/ring.hpp"
+
+#include <vector>
+
+namespace microstamp {
+
+struct FusionOptions {
+    int min_shared_cells = 40;      // cells a casing must show before it can join a group
+    double min_agreement = 0.9;     // share of them that must match the group's identity
+    RingReadOptions read;
+};
+
+struct FusedGroup {
+    std::vector<int> members;              // indices into the input
+    std::vector<int> rotations;            // each member's rotation onto the engraved frame, in sectors
+    RingObservation fused;                 // in the engraved frame
+    RingDecoding decoding;
+};
+
+struct Fusion {
+    std::vector<FusedGroup> groups;
+};
+
+Fusion fuse_rings(const std::vector<RingObservation>& observations, const FusionOptions& options = {});
+
+} // namespace microstamp
