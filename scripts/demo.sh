@@ -24,8 +24,11 @@ echo "== fire: 5,000 rounds in a .40 S&W tilting-barrel duty pistol; save shots 
   --rounds 5000 --shots 1,2,4999-5000 --seed 2026 --out "$out/shots" > "$out/fire.json"
 ls -l "$out/shots"
 
-echo "== microstamp info $out/shots/shot-005000.x3p"
-"$microstamp" info "$out/shots/shot-005000.x3p" | head -16
+echo "== microstamp read $out/shots/shot-005000.x3p (the casing after 5,000 rounds)"
+"$microstamp" read "$out/shots/shot-005000.x3p" > "$out/read.json"
+head -24 "$out/read.json"
+echo "== microstamp fuse: the last two casings of the scene"
+"$microstamp" fuse "$out/shots/shot-004999.x3p" "$out/shots/shot-005000.x3p" > "$out/fuse.json"
 echo
 echo "Outputs:"
 echo "  $out/die/die.svg            laser-engraving artwork (true scale)"
@@ -33,3 +36,5 @@ echo "  $out/die/die.x3p            die heightmap"
 echo "  $out/shots/shot-000001.png  first casing, microscope photograph"
 echo "  $out/shots/shot-005000.png  casing after 5,000 rounds"
 echo "  $out/shots/*.truth.json     ground truth of each shot"
+echo "  $out/read.json              the reading of the last casing"
+echo "  $out/fuse.json              the fused reading of the last two"

@@ -16,5 +16,6 @@ Command add_info(CLI::App& app);
 Command add_case(CLI::App& app);
 Command add_fire(CLI::App& app);
 Command add_read(CLI::App& app);
+Command add_fuse(CLI::App& app);
 
 } // namespace microstamp::cli

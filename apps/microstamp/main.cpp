@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
     const std::vector<microstamp::cli::Command> commands = {microstamp::cli::add_encode(app),
                                                              microstamp::cli::add_fire(app),
                                                              microstamp::cli::add_read(app),
+                                                             microstamp::cli::add_fuse(app),
                                                              microstamp::cli::add_info(app),
                                                              microstamp::cli::add_case(app)};
     try {

@@ -101,6 +101,7 @@ Reading read(const FeatureMap& map, const LocateOptions& locate, const ReadOptio
         }
     }
     reading.placement = chosen;
+    reading.observation = sample.observation;
     reading.erased_sectors = sample.erased_sectors;
     const RingDecoding decoding = decode_ring(sample.observation, options.ring);
     reading.attempts = decoding.attempts;

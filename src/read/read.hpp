@@ -63,6 +63,7 @@ struct Reading {
     double sync_agreement = 0;
     double sync_margin = 0;
     std::optional<RingPlacement> placement;
+    std::optional<RingObservation> observation;  // the soft cells as sampled, for fusion
     double rotation_deg = 0;                // of the stamp on the image, counter-clockwise
     double pin_diameter_um = 0;             // estimated from the measured scale
     double um_per_px = 0;                   // the scale actually used

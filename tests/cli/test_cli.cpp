@@ -209,6 +209,43 @@ TEST(Cli, FireBadInputIsOneLineAndWritesNothing) {
     std::filesystem::remove(profile);
 }
 
+TEST(Cli, ReadAndFuseNameThePistol) {
+    const auto out = scratch("read");
+    const CommandResult fired = run(fmt::format(
+        "fire --die {} --firearm service-9mm-striker --ammo standard-small-pistol --rounds 3 --shots 1-3 --seed 4 --out {}",
+        die_folder().string(), out.string()));
+    ASSERT_EQ(fired.exit_code, 0) << fired.err;
+    const CommandResult read = run(fmt::format("read {}", (out / "shot-000001.x3p").string()));
+    ASSERT_EQ(read.exit_code, 0) << read.err;
+    const auto reading = nlohmann::json::parse(read.out);
+    EXPECT_EQ(reading["status"], "decoded");
+    EXPECT_EQ(reading["identity"]["serial"], "58A-104233");
+    EXPECT_GT(reading["unused_capacity"].get<int>(), 0);
+    const CommandResult fused = run(fmt::format("fuse {} {} {}", (out / "shot-000001.x3p").string(),
+                                                (out / "shot-000002.x3p").string(), (out / "shot-000003.x3p").string()));
+    ASSERT_EQ(fused.exit_code, 0) << fused.err;
+    const auto groups = nlohmann::json::parse(fused.out)["groups"];
+    ASSERT_EQ(groups.size(), 1u);
+    EXPECT_EQ(groups[0]["casings"].size(), 3u);
+    EXPECT_EQ(groups[0]["identity"]["serial"], "58A-104233");
+    std::filesystem::remove_all(out);
+}
+
+TEST(Cli, ReadBadInputIsOneLine) {
+    const auto dir = scratch("read-bad");
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "noise.png", std::ios::binary) << "not an image at all";
+    expect_one_line_error(run(fmt::format("read {}", (dir / "noise.png").string())), "noise.png");
+    expect_one_line_error(run(fmt::format("read {}", (dir / "missing.x3p").string())), "no such file");
+    const CommandResult made = run(fmt::format("fire --die {} --firearm service-9mm-striker --ammo standard-small-pistol --rounds 1 --seed 1 --size 200 --out {}",
+                                               die_folder().string(), (dir / "shots").string()));
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    expect_one_line_error(run(fmt::format("read {}", (dir / "shots" / "shot-000001.png").string())), "--um-per-px");
+    expect_one_line_error(run(fmt::format("read --um-per-px 900 {}", (dir / "shots" / "shot-000001.png").string())),
+                          "not a microscope's");
+    std::filesystem::remove_all(dir);
+}
+
 TEST(Cli, UsageErrorsExitNonZero) {
     EXPECT_NE(run("encode --make Glock").exit_code, 0);
     EXPECT_NE(run("frobnicate").exit_code, 0);

@@ -1,0 +1,76 @@
+#include "commands.hpp"
+
+#include "code/ring_fusion.hpp"
+#include "read/read.hpp"
+#include "surface/image.hpp"
+#include "surface/x3p.hpp"
+
+#include <fmt/core.h>
+#include <fstream>
+#include <iostream>
+
+namespace microstamp::cli {
+
+Command add_fuse(CLI::App& app) {
+    auto* command = app.add_subcommand("fuse", "Combine casings from one scene: group those consistent with one firearm "
+                                               "and read each group's stamps together");
+    struct Options {
+        std::vector<std::string> files;
+        double um_per_px = 0;
+    };
+    auto options = std::make_shared<Options>();
+    command->add_option("FILE", options->files, "Scans (x3p) or photographs of casings from one scene")->required();
+    command->add_option("--um-per-px", options->um_per_px, "Photographs: micrometres per pixel (microscope calibration)");
+    return {command, [options] {
+        std::vector<RingObservation> observations;
+        std::vector<std::string> sources;
+        nlohmann::json unread = nlohmann::json::array();
+        for (const auto& name : options->files) {
+            std::error_code error;
+            if (!std::filesystem::is_regular_file(name, error)) throw FileError(fmt::format("{}: no such file", name));
+            std::ifstream probe(name, std::ios::binary);
+            char signature[2] = {};
+            probe.read(signature, 2);
+            ReadOptions read_options;
+            read_options.um_per_px = options->um_per_px;
+            const Reading reading = signature[0] == 'P' && signature[1] == 'K' ? read(read_x3p(name).surface, read_options)
+                                                                               : read(read_image(name), read_options);
+            if (!reading.observation) {
+                unread.push_back({{"file", name}, {"status", status_name(reading.status)}, {"failure", reading.failure}});
+                continue;
+            }
+            observations.push_back(*reading.observation);
+            sources.push_back(name);
+        }
+        const Fusion fusion = fuse_rings(observations);
+        nlohmann::json groups = nlohmann::json::array();
+        for (const FusedGroup& group : fusion.groups) {
+            nlohmann::json members = nlohmann::json::array();
+            for (const int member : group.members) members.push_back(sources[static_cast<std::size_t>(member)]);
+            nlohmann::json entry = {{"casings", members},
+                                    {"status", group.decoding.status == RingStatus::decoded ? "decoded" : "partial"},
+                                    {"erasures", group.decoding.erasures},
+                                    {"errors", group.decoding.errors},
+                                    {"unused_capacity", group.decoding.unused_capacity},
+                                    {"decode_attempts", group.decoding.attempts}};
+            if (group.decoding.fields) {
+                const auto& fields = *group.decoding.fields;
+                const auto identity = default_catalog().identity(fields.manufacturer_code, fields.model_code, fields.serial);
+                entry["identity"] = identity ? nlohmann::json{{"manufacturer", identity->manufacturer},
+                                                              {"model", identity->model},
+                                                              {"serial", identity->serial}}
+                                             : nlohmann::json{{"manufacturer_code", fields.manufacturer_code},
+                                                              {"model_code", fields.model_code},
+                                                              {"serial", fields.serial}};
+                fmt::print(stderr, "group of {}: {}\n", group.members.size(),
+                           identity ? describe(*identity) : fields.serial);
+            } else {
+                fmt::print(stderr, "group of {}: not decoded\n", group.members.size());
+            }
+            groups.push_back(entry);
+        }
+        std::cout << nlohmann::json{{"groups", groups}, {"not_fused", unread}}.dump(2) << '\n';
+    }};
+}
+
+} // namespace microstamp::cli
