@@ -285,6 +285,25 @@ TEST(Strike, RimfireContactIsABandAndHardBrassPrintsLittle) {
     EXPECT_LT(height_at(rim, rimfire.pose, {0, 0}), -50);        // inside: crushed
 }
 
+TEST(Strike, LacquerSoftensFineDetailAndRoughnessShowsOnTheFace) {
+    Shooting bare, lacquered;
+    bare.ammunition.lacquer_um = 0;
+    lacquered.ammunition.lacquer_um = 6;
+    EXPECT_LT(contrast(lacquered.printed(fresh_face()), lacquered.pose, Design::text),
+              0.8 * contrast(bare.printed(fresh_face()), bare.pose, Design::text));
+    Shooting smooth, rough;
+    smooth.ammunition.roughness_ra_um = 0.05;
+    rough.ammunition.roughness_ra_um = 1.0;
+    auto face_ra = [](const Surface& surface) {  // mean |height| in a corner far from the crater
+        double sum = 0;
+        for (std::size_t row = 0; row < 100; ++row)
+            for (std::size_t column = 0; column < 100; ++column) sum += std::fabs(surface.at(column, row));
+        return sum / 10000;
+    };
+    EXPECT_NEAR(face_ra(rough.fire(fresh_face())), 1.0, 0.25);
+    EXPECT_NEAR(face_ra(smooth.fire(fresh_face())), 0.05, 0.02);
+}
+
 TEST(Breech, MorePressurePrintsMoreAndExcessHeadspaceLess) {
     Shooting standard;
     const TransferMap transfer = prepare_transfer(fresh_face(), standard.ammunition, constants(), standard.grid.spacing_um);
@@ -381,6 +400,37 @@ double local_contrast(const Image& image) {  // mean absolute difference of neig
             sum += std::abs(static_cast<int>(image.pixels[static_cast<std::size_t>(y * image.width + x)]) -
                             static_cast<int>(image.pixels[static_cast<std::size_t>(y * image.width + x - 1)]));
     return sum / (image.height * (image.width - 1));
+}
+
+TEST(Scan, SampleTiltShowsAsAPlane) {
+    Surface flat(200, 200, 2.0, 0.0);
+    Scanner tilted;
+    tilted.tilt_sd_deg = 2;
+    tilted.height_noise_um = 0;
+    tilted.dropout_fraction = 0;
+    const Surface scan = scan_topography(flat, tilted, 9);
+    // A plane: the difference across the field is far above zero and linear.
+    const double left = scan.at(0, 100), right = scan.at(199, 100), middle = scan.at(100, 100);
+    EXPECT_GT(std::fabs(right - left) + std::fabs(scan.at(100, 0) - scan.at(100, 199)), 1.0);
+    EXPECT_NEAR(middle, (left + right) / 2, 0.05);
+}
+
+TEST(Scan, RingLightShadesSymmetricallyObliqueLightDoesNot) {
+    Shooting setup;
+    const Surface casing = setup.fire(blank_face(fresh_face()));
+    Microscope oblique, ring;
+    oblique.noise_grey = ring.noise_grey = 0;
+    oblique.vignetting = ring.vignetting = 0;
+    ring.lighting = Lighting::ring;
+    const int centre = static_cast<int>(casing.width) / 2;
+    const int wall = static_cast<int>(0.8 * setup.pose.contact_radius_um / casing.spacing_x_um);
+    auto wall_difference = [&](const Image& image) {
+        return std::fabs(mean_grey(image, centre - wall - 5, centre - 5, 10) - mean_grey(image, centre + wall - 5, centre - 5, 10));
+    };
+    EXPECT_LT(wall_difference(photograph(casing, ring, 1)), 0.2 * wall_difference(photograph(casing, oblique, 1)));
+    Microscope dull = oblique;
+    dull.specular = 0;
+    EXPECT_NE(photograph(casing, dull, 1).pixels, photograph(casing, oblique, 1).pixels);  // highlights are there
 }
 
 TEST(Scan, PhotographRespondsToItsKnobs) {
