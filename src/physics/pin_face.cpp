@@ -2,6 +2,7 @@
 
 #include "code/identity.hpp"
 #include "physics/random.hpp"
+#include "surface/filters.hpp"
 
 #include <cmath>
 #include <fmt/core.h>
@@ -14,28 +15,9 @@ constexpr std::uint64_t chip_purpose = 0xC41B;
 constexpr std::uint64_t scratch_purpose = 0x5C7A;
 constexpr std::uint64_t dent_purpose = 0xDE17;
 
-// Three box filters approximate a Gaussian of the same variance (the widths mixed
-// so the variance is matched closely, after Kovesi's "fast almost-Gaussian
-// filtering"). The cost is the same for any width, so the face after a million
-// rounds costs what the face after one round costs.
-void smooth(cv::Mat& relief, double sigma_px) {
-    constexpr int passes = 3;
-    const double variance = 12.0 * sigma_px * sigma_px / passes;
-    int lower = static_cast<int>(std::floor(std::sqrt(variance + 1.0)));
-    if (lower % 2 == 0) --lower;
-    lower = std::max(lower, 1);
-    const int upper = lower + 2;
-    // How many passes use the lower width so that the variances add up to sigma^2.
-    const double wanted = 12.0 * sigma_px * sigma_px;
-    const int lower_passes = std::clamp(
-        static_cast<int>(std::lround((wanted - passes * lower * lower - 4.0 * passes * lower - 3.0 * passes) /
-                                     (-4.0 * lower - 4.0))),
-        0, passes);
-    for (int pass = 0; pass < passes; ++pass) {
-        const int width = pass < lower_passes ? lower : upper;
-        cv::blur(relief, relief, cv::Size(width, width), cv::Point(-1, -1), cv::BORDER_CONSTANT);
-    }
-}
+// The same work for any width, so the face after a million rounds costs what the face
+// after one round costs.
+void smooth(cv::Mat& relief, double sigma_px) { box_gaussian_blur(relief, sigma_px, cv::BORDER_CONSTANT); }
 
 // Raises the recess depth inside a disc of `radius_px` around (x, y) to at least
 // profile(share), where share is 1 at the centre and 0 at the edge.

@@ -1,6 +1,7 @@
 #include "read/feature_map.hpp"
 
 #include "code/identity.hpp"
+#include "surface/filters.hpp"
 
 #include <cmath>
 #include <fmt/core.h>
@@ -14,8 +15,8 @@ cv::Mat masked_blur(const cv::Mat& values, const cv::Mat& known, double sigma_px
     cv::Mat weight;
     known.convertTo(weight, CV_32F, 1.0 / 255.0);
     cv::Mat weighted = values.mul(weight);
-    cv::GaussianBlur(weighted, weighted, cv::Size(), sigma_px, 0, cv::BORDER_REFLECT);
-    cv::GaussianBlur(weight, weight, cv::Size(), sigma_px, 0, cv::BORDER_REFLECT);
+    box_gaussian_blur(weighted, sigma_px);
+    box_gaussian_blur(weight, sigma_px);
     cv::Mat result;
     cv::divide(weighted, cv::max(weight, 1e-6f), result);
     return result;
