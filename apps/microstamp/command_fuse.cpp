@@ -1,12 +1,9 @@
 #include "commands.hpp"
 
 #include "code/ring_fusion.hpp"
-#include "read/read.hpp"
-#include "surface/image.hpp"
-#include "surface/x3p.hpp"
+#include "scan_files.hpp"
 
 #include <fmt/core.h>
-#include <fstream>
 #include <iostream>
 
 namespace microstamp::cli {
@@ -26,15 +23,9 @@ Command add_fuse(CLI::App& app) {
         std::vector<std::string> sources;
         nlohmann::json unread = nlohmann::json::array();
         for (const auto& name : options->files) {
-            std::error_code error;
-            if (!std::filesystem::is_regular_file(name, error)) throw FileError(fmt::format("{}: no such file", name));
-            std::ifstream probe(name, std::ios::binary);
-            char signature[2] = {};
-            probe.read(signature, 2);
             ReadOptions read_options;
             read_options.um_per_px = options->um_per_px;
-            const Reading reading = signature[0] == 'P' && signature[1] == 'K' ? read(read_x3p(name).surface, read_options)
-                                                                               : read(read_image(name), read_options);
+            const Reading reading = read_scan_file(name, read_options);
             if (!reading.observation) {
                 unread.push_back({{"file", name}, {"status", status_name(reading.status)}, {"failure", reading.failure}});
                 continue;

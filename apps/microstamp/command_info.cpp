@@ -5,18 +5,10 @@
 #include "surface/x3p.hpp"
 
 #include <fmt/core.h>
-#include <fstream>
 #include <iostream>
 
 namespace microstamp::cli {
 namespace {
-
-bool starts_with_zip_signature(const std::filesystem::path& path) {
-    std::ifstream file(path, std::ios::binary);
-    char signature[4] = {};
-    file.read(signature, 4);
-    return file.gcount() == 4 && signature[0] == 'P' && signature[1] == 'K';
-}
 
 nlohmann::json x3p_info(const std::filesystem::path& path) {
     const X3pFile x3p = read_x3p(path);
@@ -80,7 +72,7 @@ Command add_info(CLI::App& app) {
         nlohmann::json info;
         if (std::filesystem::is_directory(file, error)) info = die_info(file);
         else if (file.filename() == "manifest.json") info = die_info(file.parent_path());
-        else if (starts_with_zip_signature(file)) info = x3p_info(file);
+        else if (looks_like_x3p(file)) info = x3p_info(file);
         else info = image_info(file);
         std::cout << info.dump(2) << '\n';
         for (const auto& warning : info.value("warnings", nlohmann::json::array()))

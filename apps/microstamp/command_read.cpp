@@ -1,25 +1,12 @@
 #include "commands.hpp"
 
-#include "read/read.hpp"
-#include "surface/image.hpp"
-#include "surface/x3p.hpp"
+#include "scan_files.hpp"
 
 #include <chrono>
 #include <fmt/core.h>
-#include <fstream>
 #include <iostream>
 
 namespace microstamp::cli {
-namespace {
-
-bool is_zip(const std::filesystem::path& path) {
-    std::ifstream file(path, std::ios::binary);
-    char signature[2] = {};
-    file.read(signature, 2);
-    return file.gcount() == 2 && signature[0] == 'P' && signature[1] == 'K';
-}
-
-} // namespace
 
 Command add_read(CLI::App& app) {
     auto* command = app.add_subcommand("read", "Read the microstamp on casing scans (x3p) or photographs (PNG, TIFF, JPEG)");
@@ -36,22 +23,10 @@ Command add_read(CLI::App& app) {
     return {command, [options] {
         nlohmann::json results = nlohmann::json::array();
         for (const auto& name : options->files) {
-            const std::filesystem::path path(name);
-            std::error_code error;
-            if (!std::filesystem::is_regular_file(path, error)) throw FileError(fmt::format("{}: no such file", name));
             ReadOptions read_options;
             read_options.um_per_px = options->um_per_px;
             const auto started = std::chrono::steady_clock::now();
-            Reading reading;
-            if (is_zip(path)) {
-                reading = read(read_x3p(path).surface, read_options);
-            } else {
-                const Image image = read_image(path);
-                if (image.width < 64 || image.height < 64)
-                    throw FileError(fmt::format("{}: {}x{} pixels is too small to hold a casing impression", name,
-                                                image.width, image.height));
-                reading = read(image, read_options);
-            }
+            const Reading reading = read_scan_file(name, read_options);
             const double elapsed_ms =
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
             nlohmann::json result = to_json(reading);

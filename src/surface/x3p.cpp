@@ -1,5 +1,7 @@
 #include "surface/x3p.hpp"
 
+#include <fstream>
+
 #include "surface/md5.hpp"
 
 #include <fcntl.h>
@@ -1033,6 +1035,13 @@ void write_x3p(const std::filesystem::path& path, const Surface& surface, const 
                const X3pWriteOptions& options) {
     const std::vector<std::uint8_t> bytes = x3p_bytes(surface, metadata, options);
     write_file_atomically(path, bytes);
+}
+
+bool looks_like_x3p(const std::filesystem::path& path) {
+    std::ifstream file(path, std::ios::binary);
+    char signature[4] = {};
+    file.read(signature, 4);
+    return file.gcount() == 4 && signature[0] == 'P' && signature[1] == 'K' && signature[2] == 3 && signature[3] == 4;
 }
 
 } // namespace microstamp

@@ -37,6 +37,8 @@ struct X3pFile {
 };
 
 X3pFile read_x3p(const std::filesystem::path& path);
+// Whether a file starts like a zip archive (as every x3p does); false if unreadable.
+bool looks_like_x3p(const std::filesystem::path& path);
 // `name_for_messages` prefixes every error message (usually the file name).
 X3pFile read_x3p(std::span<const std::uint8_t> zip_bytes, const std::string& name_for_messages);
 
