@@ -7,6 +7,8 @@
 #include "code/catalog.hpp"
 #include "evidence/errors.hpp"
 #include "evidence/store.hpp"
+#include "read/read.hpp"
+#include "surface/x3p.hpp"
 #include "surface/image.hpp"
 #include "surface/surface.hpp"
 
@@ -230,6 +232,7 @@ Command add_case(CLI::App& app) {
             NewExhibit exhibit;
             std::vector<std::string> scans, readings;
             std::string reader_version;
+            double um_per_px = 0;
         };
         auto add = std::make_shared<Add>();
         sub->add_option("--ori", add->exhibit.case_key.agency_ori, "Agency ORI, when the case number is not unique");
@@ -240,14 +243,41 @@ Command add_case(CLI::App& app) {
         sub->add_option("--description", add->exhibit.description, "Free text");
         sub->add_option("--reading", add->readings, "A reader's JSON output for the (first) scan; repeatable");
         sub->add_option("--reader-version", add->reader_version, "Reader version, if the JSON lacks one");
+        sub->add_option("--um-per-px", add->um_per_px, "Photographs: micrometres per pixel, so they can be read on the way in");
         sub->add_option("SCAN", add->scans, "Scan files: .x3p, PNG, TIFF or JPEG");
         actions.emplace_back(sub, [options, add] {
             std::vector<NewReading> readings;
             for (const auto& file : add->readings) readings.push_back(parse_reading(read_text_file(file), add->reader_version));
             std::vector<std::filesystem::path> scans(add->scans.begin(), add->scans.end());
             auto acting = log_on(*options);
-            // No reader stage yet: readings come only from --reading.
-            const ExhibitRecord record = ingest_exhibit(acting.store, acting.session, add->exhibit, scans, {}, readings);
+            // Each scan is read on the way in, unless readings were supplied by hand.
+            const double um_per_px = add->um_per_px;
+            const ScanReader reader = [um_per_px](const AcquiredScan& scan) -> std::optional<NewReading> {
+                Reading reading;
+                ReadOptions read_options;
+                read_options.um_per_px = um_per_px;
+                if (scan.format == "x3p") {
+                    reading = read(read_x3p(scan.bytes, scan.file_name).surface, read_options);
+                } else if (um_per_px > 0) {
+                    reading = read(decode_image(scan.bytes, scan.file_name), read_options);
+                } else {
+                    fmt::print(stderr, "{}: not read (a photograph needs --um-per-px)\n", scan.file_name);
+                    return std::nullopt;
+                }
+                NewReading record;
+                record.scan_sha256 = scan.sha256;
+                record.reader_version = PROJECT_VERSION_TEXT;
+                record.json = to_json(reading).dump();
+                record.status = reading.status == ReadStatus::decoded && reading.fields ? "decoded" : "failed";
+                if (record.status == "decoded") {
+                    record.manufacturer_code = reading.fields->manufacturer_code;
+                    record.model_code = reading.fields->model_code;
+                    record.serial = reading.fields->serial;
+                }
+                return record;
+            };
+            const ExhibitRecord record = ingest_exhibit(acting.store, acting.session, add->exhibit, scans,
+                                                        readings.empty() ? reader : ScanReader{}, readings);
             sign_if_possible(acting.store);
             print(to_json(acting.store.show_exhibit(acting.session, {add->exhibit.case_key, record.item_number})));
         });

@@ -69,14 +69,12 @@ void write_png(const std::filesystem::path& path, const Image& image) {
     write_file_atomically(path, bytes.data(), bytes.size());
 }
 
-Image read_image(const std::filesystem::path& path) {
-    std::error_code error;
-    if (!std::filesystem::is_regular_file(path, error))
-        throw FileError(fmt::format("{}: no such file", path.string()));
-    const cv::Mat mat = cv::imread(path.string(), cv::IMREAD_ANYDEPTH | cv::IMREAD_GRAYSCALE);
-    if (mat.empty()) throw FileError(fmt::format("{}: not a readable PNG, TIFF or JPEG image", path.string()));
+namespace {
+
+Image from_mat(const cv::Mat& mat, const std::string& name) {
+    if (mat.empty()) throw FileError(fmt::format("{}: not a readable PNG, TIFF or JPEG image", name));
     if (mat.depth() != CV_8U && mat.depth() != CV_16U)
-        throw FileError(fmt::format("{}: only 8- and 16-bit images are supported", path.string()));
+        throw FileError(fmt::format("{}: only 8- and 16-bit images are supported", name));
     Image image{mat.cols, mat.rows, mat.depth() == CV_16U ? 16 : 8, {}, 0};
     image.pixels.resize(static_cast<std::size_t>(mat.cols) * static_cast<std::size_t>(mat.rows));
     for (int y = 0; y < mat.rows; ++y)
@@ -84,6 +82,20 @@ Image read_image(const std::filesystem::path& path) {
             image.pixels[static_cast<std::size_t>(y) * static_cast<std::size_t>(mat.cols) + static_cast<std::size_t>(x)] =
                 image.bits == 16 ? mat.at<std::uint16_t>(y, x) : mat.at<std::uint8_t>(y, x);
     return image;
+}
+
+} // namespace
+
+Image read_image(const std::filesystem::path& path) {
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(path, error))
+        throw FileError(fmt::format("{}: no such file", path.string()));
+    return from_mat(cv::imread(path.string(), cv::IMREAD_ANYDEPTH | cv::IMREAD_GRAYSCALE), path.string());
+}
+
+Image decode_image(const std::vector<std::uint8_t>& bytes, const std::string& name) {
+    if (bytes.empty()) throw FileError(fmt::format("{}: empty file", name));
+    return from_mat(cv::imdecode(bytes, cv::IMREAD_ANYDEPTH | cv::IMREAD_GRAYSCALE), name);
 }
 
 void write_file_atomically(const std::filesystem::path& path, const void* data, std::size_t size) {

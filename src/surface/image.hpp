@@ -27,6 +27,8 @@ std::vector<std::uint8_t> png_bytes(const Image& image);
 void write_png(const std::filesystem::path& path, const Image& image);
 // PNG, TIFF, JPEG, 8 or 16 bit, colour converted to grey. Throws FileError.
 Image read_image(const std::filesystem::path& path);
+// The same from the file's bytes already in memory; `name` appears in errors.
+Image decode_image(const std::vector<std::uint8_t>& bytes, const std::string& name);
 
 // Writes bytes to `path` through a temporary file in the same folder and a rename,
 // so a reader never sees half a file. Throws FileError.

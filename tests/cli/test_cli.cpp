@@ -231,6 +231,28 @@ TEST(Cli, ReadAndFuseNameThePistol) {
     std::filesystem::remove_all(out);
 }
 
+TEST(Cli, CaseAddReadsTheScanOnTheWayInAndSearchFindsIt) {
+    const auto dir = scratch("case");
+    std::filesystem::create_directories(dir);
+    const CommandResult fired = run(fmt::format(
+        "fire --die {} --firearm service-9mm-striker --ammo standard-small-pistol --rounds 1 --seed 6 --out {}",
+        die_folder().string(), (dir / "shots").string()));
+    ASSERT_EQ(fired.exit_code, 0) << fired.err;
+    const std::string db = fmt::format("--db sqlite:{}", (dir / "lab.db").string());
+    ASSERT_EQ(run(fmt::format("case {} --password adminpass1 init --admin root", db)).exit_code, 0);
+    ASSERT_EQ(run(fmt::format("case {} --user root --password adminpass1 user-add avery --role examiner --new-password examinerpw1", db)).exit_code, 0);
+    const std::string examiner = fmt::format("case {} --user avery --password examinerpw1", db);
+    ASSERT_EQ(run(fmt::format("{} open --ori WA0010000 --case 24-118 --offense 5212", examiner)).exit_code, 0);
+    const CommandResult added = run(fmt::format("{} add --case 24-118 --item 1 --collected-at 2024-05-01T22:10Z --place Pine {}",
+                                                examiner, (dir / "shots" / "shot-000001.x3p").string()));
+    ASSERT_EQ(added.exit_code, 0) << added.err;
+    EXPECT_NE(added.out.find("58A-104233"), std::string::npos);
+    const CommandResult found = run(fmt::format("{} search --make 'SIG Sauer' --model P320 --serial 58A-104233", examiner));
+    ASSERT_EQ(found.exit_code, 0) << found.err;
+    EXPECT_NE(found.out.find("\"item_number\": \"1\""), std::string::npos) << found.out;
+    std::filesystem::remove_all(dir);
+}
+
 TEST(Cli, ReadBadInputIsOneLine) {
     const auto dir = scratch("read-bad");
     std::filesystem::create_directories(dir);
