@@ -140,14 +140,15 @@ cv::Rect reach_of(const CasingGrid& grid, double centre_x, double centre_y, doub
 }
 
 // Crater and transferred relief of one impression; both zero where the pin never reaches.
-void impress(const TransferMap& transfer, const ImpressionGeometry& g, const CasingGrid& grid, cv::Mat& crater,
-             cv::Mat& raised) {
+// Returns the area it reaches.
+cv::Rect impress(const TransferMap& transfer, const ImpressionGeometry& g, const CasingGrid& grid, cv::Mat& crater,
+                 cv::Mat& raised) {
     crater = cv::Mat::zeros(grid.height, grid.width, CV_32F);
     raised = cv::Mat::zeros(grid.height, grid.width, CV_32F);
     const double footprint = std::max({transfer.pin_diameter_um / 2, g.contact_radius, g.half_width, g.half_height}) +
                              std::hypot(g.contact_x - g.axis_x, g.contact_y - g.axis_y) + 2 * grid.spacing_um;
     const cv::Rect area = reach_of(grid, g.axis_x, g.axis_y, footprint);
-    if (area.empty()) return;
+    if (area.empty()) return area;
     // Relief and fillability travel together through one warp of the reachable area only.
     cv::Mat map = grid_to_face(grid, transfer, g.axis_x, g.axis_y, g.rotation);
     map.at<double>(0, 2) += map.at<double>(0, 0) * area.x + map.at<double>(0, 1) * area.y;
@@ -167,6 +168,7 @@ void impress(const TransferMap& transfer, const ImpressionGeometry& g, const Cas
             raised_line[column] = source[column][0] * drive / (1.0f + drive);
         }
     }
+    return area;
 }
 
 // The lip of primer metal pushed back around the pin, added where it can be.
@@ -210,26 +212,33 @@ void drag(const ImpressionGeometry& g, const StrikePose& pose, const PhysicsCons
     const double length = pose.drag_length_um;
     const double trench = constants.get("drag", "trench_depth_fraction");
     const int samples = std::max(2, static_cast<int>(constants.get("drag", "smear_samples")));
-    cv::Mat smeared = cv::Mat::zeros(raised.size(), CV_32F);
+    const double reach = std::max(g.contact_radius, 1.0);
+    // Only the pin's footprint carries relief; the smear and the trench stay within it
+    // plus the drag length, so that area is all that needs the work.
+    const double footprint = std::max(g.contact_radius, g.half_width + g.half_height) +
+                             std::hypot(g.contact_x - g.axis_x, g.contact_y - g.axis_y) + length + 4 * grid.spacing_um;
+    const cv::Rect area = reach_of(grid, g.axis_x, g.axis_y, footprint);
+    if (area.empty()) return;
+    const cv::Mat source = raised(area);  // read before the blend below writes into raised
+    cv::Mat smeared = cv::Mat::zeros(area.size(), CV_32F);
     for (int sample = 0; sample < samples; ++sample) {
         const double along = length * sample / (samples - 1);
         // Image rows grow downwards while y grows upwards.
         const int shift_x = static_cast<int>(std::lround(along * ux / grid.spacing_um));
         const int shift_y = static_cast<int>(std::lround(-along * uy / grid.spacing_um));
-        cv::Mat shifted = cv::Mat::zeros(raised.size(), CV_32F);
-        const cv::Rect target = cv::Rect(shift_x, shift_y, raised.cols, raised.rows) & cv::Rect(0, 0, raised.cols, raised.rows);
-        if (target.area() > 0) raised(target - cv::Point(shift_x, shift_y)).copyTo(shifted(target));
-        smeared += shifted;
+        const cv::Rect target = cv::Rect(shift_x, shift_y, area.width, area.height) & cv::Rect(0, 0, area.width, area.height);
+        if (target.empty()) continue;
+        cv::Mat destination = smeared(target);
+        cv::add(destination, source(target - cv::Point(shift_x, shift_y)), destination);
     }
     smeared /= samples;
-    const double reach = std::max(g.contact_radius, 1.0);
-    for (int row = 0; row < grid.height; ++row) {
-        const double y = scan_y(grid, row);
-        auto* crater_line = crater.ptr<float>(row);
-        auto* raised_line = raised.ptr<float>(row);
+    for (int row = 0; row < area.height; ++row) {
+        const double y = scan_y(grid, area.y + row);
+        auto* crater_line = crater.ptr<float>(area.y + row) + area.x;
+        auto* raised_line = raised.ptr<float>(area.y + row) + area.x;
         const auto* smeared_line = smeared.ptr<float>(row);
-        for (int column = 0; column < grid.width; ++column) {
-            const double x = scan_x(grid, column);
+        for (int column = 0; column < area.width; ++column) {
+            const double x = scan_x(grid, area.x + column);
             const double along = (x - g.axis_x) * ux + (y - g.axis_y) * uy;
             if (along <= -0.2 * reach) continue;
             const double weight = std::clamp((along / reach + 0.2) / 0.8, 0.0, 1.0);
@@ -417,10 +426,12 @@ Surface strike(const TransferMap& transfer, const Firearm& firearm, const Ammuni
     g.flowback_direction_y = std::sin(pose.flowback_direction_rad);
 
     cv::Mat crater, raised;
-    impress(transfer, g, grid, crater, raised);
+    const cv::Rect footprint = impress(transfer, g, grid, crater, raised);
     if (pose.drag) drag(g, pose, constants, grid, crater, raised);
     cv::Mat& surface = crater;
-    surface += raised;
+    // Outside the reached area raised relief is zero, except where a drag smeared it on.
+    if (pose.drag) surface += raised;
+    else if (!footprint.empty()) surface(footprint) += raised(footprint);
     if (pose.double_strike) {
         ImpressionGeometry second = geometry_for(firearm, ammunition, constants, pose.second_energy_mj,
                                                  pose.second_offset_x_um, pose.second_offset_y_um,
