@@ -1,5 +1,6 @@
 #include "commands.hpp"
 
+#include "read/overlay.hpp"
 #include "scan_files.hpp"
 
 #include <chrono>
@@ -14,24 +15,35 @@ Command add_read(CLI::App& app) {
         std::vector<std::string> files;
         double um_per_px = 0;
         bool json = true;
+        std::string overlay;
     };
     auto options = std::make_shared<Options>();
     command->add_option("FILE", options->files, "Scans or photographs of spent casings")->required();
     command->add_option("--um-per-px", options->um_per_px,
                         "Photographs: micrometres per pixel from the microscope calibration (may be off by 30%)");
     command->add_flag("--json", options->json, "Machine output (always JSON on stdout; accepted for scripts)");
+    command->add_option("--overlay", options->overlay,
+                        "Write a PNG showing the located ring, every cell as read and the result (one FILE)");
     return {command, [options] {
+        if (!options->overlay.empty() && options->files.size() != 1)
+            throw InputError("--overlay draws one reading: give exactly one FILE");
         nlohmann::json results = nlohmann::json::array();
         for (const auto& name : options->files) {
             ReadOptions read_options;
             read_options.um_per_px = options->um_per_px;
             const auto started = std::chrono::steady_clock::now();
-            const Reading reading = read_scan_file(name, read_options);
+            Image picture;
+            const Reading reading = read_scan_file(name, read_options, options->overlay.empty() ? nullptr : &picture);
             const double elapsed_ms =
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
             nlohmann::json result = to_json(reading);
             result["file"] = name;
             result["timings_ms"] = {{"total", elapsed_ms}};
+            if (!options->overlay.empty()) {
+                const auto png = overlay_png(picture, reading);
+                write_file_atomically(options->overlay, png.data(), png.size());
+                result["overlay"] = options->overlay;
+            }
             results.push_back(result);
             fmt::print(stderr, "{}: {}{}\n", name, status_name(reading.status),
                        reading.identity ? " " + describe(*reading.identity) : std::string());

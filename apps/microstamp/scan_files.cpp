@@ -1,5 +1,6 @@
 #include "scan_files.hpp"
 
+#include "read/overlay.hpp"
 #include "surface/image.hpp"
 #include "surface/x3p.hpp"
 
@@ -7,14 +8,20 @@
 
 namespace microstamp::cli {
 
-Reading read_scan_file(const std::string& name, const ReadOptions& options) {
+Reading read_scan_file(const std::string& name, const ReadOptions& options, Image* picture) {
     std::error_code error;
     if (!std::filesystem::is_regular_file(name, error)) throw FileError(fmt::format("{}: no such file", name));
-    if (looks_like_x3p(name)) return read(read_x3p(name).surface, options);
-    const Image image = read_image(name);
+    if (looks_like_x3p(name)) {
+        const Surface topography = read_x3p(name).surface;
+        if (picture) *picture = topography_picture(topography);
+        return read(topography, options);
+    }
+    Image image = read_image(name);
     if (image.width < 64 || image.height < 64)
         throw FileError(fmt::format("{}: {}x{} pixels is too small to hold a casing impression", name, image.width, image.height));
-    return read(image, options);
+    Reading reading = read(image, options);
+    if (picture) *picture = std::move(image);
+    return reading;
 }
 
 } // namespace microstamp::cli

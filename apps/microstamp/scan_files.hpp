@@ -3,11 +3,14 @@
 // anything else as an image.
 
 #include "read/read.hpp"
+#include "surface/image.hpp"
 
 #include <string>
 
 namespace microstamp::cli {
 
-Reading read_scan_file(const std::string& name, const ReadOptions& options);
+// With `picture`, also returns what an overlay is drawn on (the photograph, or a
+// rendering of the topography).
+Reading read_scan_file(const std::string& name, const ReadOptions& options, Image* picture = nullptr);
 
 } // namespace microstamp::cli

@@ -221,6 +221,15 @@ TEST(Cli, ReadAndFuseNameThePistol) {
     EXPECT_EQ(reading["status"], "decoded");
     EXPECT_EQ(reading["identity"]["serial"], "58A-104233");
     EXPECT_GT(reading["unused_capacity"].get<int>(), 0);
+    const auto overlay = out / "overlay.png";
+    const CommandResult drawn = run(fmt::format("read {} --overlay {}", (out / "shot-000002.x3p").string(), overlay.string()));
+    ASSERT_EQ(drawn.exit_code, 0) << drawn.err;
+    const CommandResult overlay_info = run(fmt::format("info {}", overlay.string()));
+    ASSERT_EQ(overlay_info.exit_code, 0) << overlay_info.err;
+    EXPECT_EQ(nlohmann::json::parse(overlay_info.out)["width"], 1000);
+    expect_one_line_error(run(fmt::format("read {} {} --overlay {}", (out / "shot-000001.x3p").string(),
+                                          (out / "shot-000002.x3p").string(), overlay.string())),
+                          "exactly one FILE");
     const CommandResult fused = run(fmt::format("fuse {} {} {}", (out / "shot-000001.x3p").string(),
                                                 (out / "shot-000002.x3p").string(), (out / "shot-000003.x3p").string()));
     ASSERT_EQ(fused.exit_code, 0) << fused.err;
