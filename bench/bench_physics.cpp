@@ -2,6 +2,8 @@
 // (strike + topography scan + photograph) is budgeted at 20 ms on one core.
 #include "physics/fire.hpp"
 
+#include "benchmark_die.hpp"
+
 #include <benchmark/benchmark.h>
 #include <opencv2/core.hpp>
 
@@ -9,14 +11,7 @@ namespace {
 
 using namespace microstamp;
 
-const Die& die() {
-    static const Die value = [] {
-        DieDesign design;
-        design.designs = {Design::ring, Design::text};
-        return encode(default_catalog().identity("SIG Sauer", "P320", "58A-104233"), design);
-    }();
-    return value;
-}
+const Die& die() { return benchmark_die(); }
 
 void wear_pin_face(benchmark::State& state) {
     cv::setNumThreads(1);

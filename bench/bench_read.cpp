@@ -4,6 +4,8 @@
 #include "physics/fire.hpp"
 #include "read/read.hpp"
 
+#include "benchmark_die.hpp"
+
 #include <benchmark/benchmark.h>
 #include <opencv2/core.hpp>
 
@@ -11,14 +13,7 @@ namespace {
 
 using namespace microstamp;
 
-const Die& die() {
-    static const Die value = [] {
-        DieDesign design;
-        design.designs = {Design::ring, Design::text};
-        return encode(default_catalog().identity("SIG Sauer", "P320", "58A-104233"), design);
-    }();
-    return value;
-}
+const Die& die() { return benchmark_die(); }
 
 std::vector<Shot> casings(const std::string& firearm, long rounds, int count, const std::vector<Defeat>& defeats = {}) {
     std::vector<Shot> shots;
