@@ -462,19 +462,16 @@ Surface breech_impression(const TransferMap& transfer, const Firearm& firearm, c
                          constants.get("breech", "reference_head_hardness_hv") / ammunition.head_hardness_hv *
                          std::min(1.5, std::sqrt(headspace));
     const cv::Mat map = grid_to_face(grid, transfer, 0, 0, pose.rotation_rad);
-    cv::Mat relief, fillability;
-    cv::warpAffine(transfer.relief, relief, map, cv::Size(grid.width, grid.height), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+    cv::Mat warped;
+    cv::warpAffine(transfer.both, warped, map, cv::Size(grid.width, grid.height), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
                    cv::BORDER_CONSTANT, 0);
-    cv::warpAffine(transfer.fillability, fillability, map, cv::Size(grid.width, grid.height),
-                   cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, 0);
     cv::Mat heights(grid.height, grid.width, CV_32F);
     for (int row = 0; row < grid.height; ++row) {
-        const auto* relief_line = relief.ptr<float>(row);
-        const auto* fill_line = fillability.ptr<float>(row);
+        const auto* source = warped.ptr<cv::Vec2f>(row);
         auto* line = heights.ptr<float>(row);
         for (int column = 0; column < grid.width; ++column) {
-            const float s = static_cast<float>(drive) * fill_line[column];
-            line[column] = relief_line[column] * s / (1 + s);
+            const float s = static_cast<float>(drive) * source[column][1];
+            line[column] = source[column][0] * s / (1 + s);
         }
     }
     return with_roughness(heights, ammunition, pose, grid);

@@ -40,7 +40,8 @@ double circle_mean(const FeatureMap& map, double centre_column, double centre_ro
 
 // Finder contrast for one centre and scale: both finder circles against the blank
 // bands just inside the inner one and just outside the outer one.
-double finder_contrast(const FeatureMap& map, double column, double row, double px_per_um, int angles, double gap) {
+double finder_contrast(const FeatureMap& map, double column, double row, double px_per_um, int angles) {
+    constexpr double gap = 11.0;  // um from a finder's middle into the blank band beside it
     const double inner = finder_middle(reference_geometry.ring_inner_finder_um);
     const double outer = finder_middle(reference_geometry.ring_outer_finder_um);
     const double score = circle_mean(map, column, row, inner * px_per_um, angles) -
@@ -50,35 +51,15 @@ double finder_contrast(const FeatureMap& map, double column, double row, double 
     return std::isnan(score) ? -1e30 : score;
 }
 
-// Coarse structure for a first search: the code band (two tracks and finders, half
-// its cells printed) stands above the blank annuli inside and outside it. Unlike
-// thin circles, this survives blur and is not mistaken for a crater wall.
-double band_contrast(const FeatureMap& map, double column, double row, double px_per_um, int angles) {
-    double band = 0, blank = 0;
-    int band_count = 0, blank_count = 0;
-    for (double radius = 320; radius <= 520; radius += 25) {
-        const double value = circle_mean(map, column, row, radius * px_per_um, angles);
-        if (!std::isnan(value)) band += value, ++band_count;
-    }
-    for (const double radius : {250.0, 280.0, 545.0, 565.0}) {
-        const double value = circle_mean(map, column, row, radius * px_per_um, angles);
-        if (!std::isnan(value)) blank += value, ++blank_count;
-    }
-    if (band_count == 0 || blank_count == 0) return -1e30;
-    return band / band_count - blank / blank_count;
-}
-
 struct Candidate {
     double column, row, px_per_um, score;
 };
 
-Candidate best_scale(const FeatureMap& map, double column, double row, double low, double high, int steps, int angles,
-                     double gap = 11.0, bool coarse = false) {
+Candidate best_scale(const FeatureMap& map, double column, double row, double low, double high, int steps, int angles) {
     Candidate best{column, row, low, -1e30};
     for (int step = 0; step <= steps; ++step) {
         const double scale = low * std::pow(high / low, static_cast<double>(step) / steps);
-        const double score = coarse ? band_contrast(map, column, row, scale, angles)
-                                    : finder_contrast(map, column, row, scale, angles, gap);
+        const double score = finder_contrast(map, column, row, scale, angles);
         if (score > best.score) best = {column, row, scale, score};
     }
     return best;
