@@ -66,6 +66,9 @@ struct RingReadOptions {
     // How many rotation hypotheses, in order of sync agreement, may be decoded.
     // Each attempt is one 2^-32 chance of a false identity; see payload.hpp.
     int max_rotation_attempts = 3;
+    // Per rotation, after the unsure symbols: this many more trials erasing the least
+    // reliable 33, 31, 29, ... symbols (generalised minimum-distance decoding).
+    int extra_erasure_trials = 3;
 };
 
 enum class RingStatus { decoded, failed };

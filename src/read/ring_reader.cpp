@@ -81,40 +81,81 @@ double noise_level(const FeatureMap& map) {
     return std::max(1e-9, static_cast<double>(*middle) * 1.4826);
 }
 
-// Where to start looking: the centroid of the feature energy above its median, with
-// the extremes (a crater wall, a scratch) clipped so they cannot pull it aside.
-cv::Point2d rough_centre(const FeatureMap& map) {
-    cv::Mat strong = cv::abs(map.values);
-    std::vector<float> sample_values;
-    for (int row = 0; row < strong.rows; row += 4)
-        for (int column = 0; column < strong.cols; column += 4) sample_values.push_back(strong.at<float>(row, column));
-    std::sort(sample_values.begin(), sample_values.end());
-    if (sample_values.empty()) return {strong.cols / 2.0, strong.rows / 2.0};
-    const float median = sample_values[sample_values.size() / 2];
-    const float ceiling = sample_values[sample_values.size() * 98 / 100];
-    double sum_x = 0, sum_y = 0, weight = 0;
-    for (int row = 0; row < strong.rows; row += 2) {
-        const float* line = strong.ptr<float>(row);
-        for (int column = 0; column < strong.cols; column += 2) {
-            const double w = std::min(line[column], ceiling) - median;
-            if (w <= 0) continue;
-            sum_x += w * column;
-            sum_y += w * row;
-            weight += w;
-        }
-    }
-    if (weight <= 0) return {strong.cols / 2.0, strong.rows / 2.0};
-    return {sum_x / weight, sum_y / weight};
+// The map at a coarser pixel, for the searches that need only a first guess:
+// area-averaged so thin finder circles fade rather than alias. `factor` < 1.
+struct CoarseMap {
+    FeatureMap map;
+    double factor = 1;  // coarse pixels per map pixel
+};
+
+CoarseMap coarse(const FeatureMap& map, double um_per_px) {
+    CoarseMap result{map, 1.0};
+    if (um_per_px <= map.um_per_px * 1.25) return result;
+    result.factor = map.um_per_px / um_per_px;
+    const cv::Size size(std::max(8, static_cast<int>(std::lround(map.values.cols * result.factor))),
+                        std::max(8, static_cast<int>(std::lround(map.values.rows * result.factor))));
+    cv::resize(map.values, result.map.values, size, 0, 0, cv::INTER_AREA);
+    cv::Mat known;
+    cv::resize(map.known, known, size, 0, 0, cv::INTER_AREA);
+    result.map.known = known > 128;
+    result.map.um_per_px = map.um_per_px / result.factor;
+    return result;
 }
 
-// The map blurred for a coarse search: finder circles become broad bands that a
-// centre a few tens of micrometres off still sees.
-FeatureMap blurred(const FeatureMap& map, double sigma_um) {
-    FeatureMap result = map;
-    result.values = map.values.clone();
-    if (sigma_um / map.um_per_px > 0.5)
-        cv::GaussianBlur(result.values, result.values, cv::Size(), sigma_um / map.um_per_px, 0, cv::BORDER_REFLECT);
-    return result;
+// Centre votes: every edge of the map votes along its gradient, both ways, at every
+// distance the ring's circles may have. Whatever is concentric with the pin (finder
+// circles, the cells' tangential edges, the crater rim) votes for one point; text,
+// scratches and the primer's grain spread their votes thin.
+cv::Mat centre_votes(const FeatureMap& map, double min_radius_px, double max_radius_px) {
+    cv::Mat gx, gy;
+    cv::Sobel(map.values, gx, CV_32F, 1, 0);
+    cv::Sobel(map.values, gy, CV_32F, 0, 1);
+    cv::Mat magnitude;
+    cv::magnitude(gx, gy, magnitude);
+    std::vector<float> sorted;
+    sorted.reserve(magnitude.total());
+    for (int row = 1; row + 1 < magnitude.rows; ++row)
+        for (int column = 1; column + 1 < magnitude.cols; ++column)
+            if (map.known.at<std::uint8_t>(row, column)) sorted.push_back(magnitude.at<float>(row, column));
+    cv::Mat votes = cv::Mat::zeros(map.values.size(), CV_32F);
+    if (sorted.empty()) return votes;
+    // The strongest fifth of the edges, each with one vote however strong: a deep crater
+    // wall or a scratch must not outshout the finder circles.
+    auto cut = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() * 4 / 5);
+    std::nth_element(sorted.begin(), cut, sorted.end());
+    const float threshold = std::max(*cut, 1e-12f);
+    const int first = static_cast<int>(std::floor(min_radius_px)), last = static_cast<int>(std::ceil(max_radius_px));
+    float* accumulator = votes.ptr<float>();
+    const int width = votes.cols, height = votes.rows;
+    for (int row = 1; row + 1 < height; ++row)
+        for (int column = 1; column + 1 < width; ++column) {
+            const float strength = magnitude.at<float>(row, column);
+            if (strength < threshold || !map.known.at<std::uint8_t>(row, column)) continue;
+            const double ux = gx.at<float>(row, column) / strength, uy = gy.at<float>(row, column) / strength;
+            for (const double sign : {-1.0, 1.0})
+                for (int radius = first; radius <= last; ++radius) {
+                    const int x = static_cast<int>(std::lround(column + sign * radius * ux));
+                    const int y = static_cast<int>(std::lround(row + sign * radius * uy));
+                    if (x < 0 || y < 0 || x >= width || y >= height) break;
+                    accumulator[y * width + x] += 1.0f;
+                }
+        }
+    cv::GaussianBlur(votes, votes, cv::Size(), 1.0);
+    return votes;
+}
+
+// The strongest few local maxima of the votes, at least `separation` pixels apart.
+std::vector<cv::Point> vote_peaks(cv::Mat votes, int count, int separation) {
+    std::vector<cv::Point> peaks;
+    for (int i = 0; i < count; ++i) {
+        double highest = 0;
+        cv::Point at;
+        cv::minMaxLoc(votes, nullptr, &highest, nullptr, &at);
+        if (highest <= 0) break;
+        peaks.push_back(at);
+        cv::circle(votes, at, separation, 0.0, -1);
+    }
+    return peaks;
 }
 
 struct CellSampler {
@@ -219,34 +260,6 @@ cv::Point2d image_point(const RingPlacement& placement, double layout_x_um, doub
             placement.centre_row - placement.px_per_um * layout_y_um};
 }
 
-// Candidate centres and scales from a circle Hough transform on the inner finder
-// circle's radius range: the one perfect circle of that size on a struck primer
-// (the crater wall is larger, text and cells are not circles).
-std::vector<Candidate> hough_candidates(const FeatureMap& map, const LocateOptions& options) {
-    const double inner = finder_middle(reference_geometry.ring_inner_finder_um);
-    cv::Mat clipped = map.values.clone();
-    std::vector<float> magnitudes;
-    for (int row = 0; row < clipped.rows; row += 4)
-        for (int column = 0; column < clipped.cols; column += 4) magnitudes.push_back(std::fabs(clipped.at<float>(row, column)));
-    std::sort(magnitudes.begin(), magnitudes.end());
-    const float ceiling = std::max(1e-6f, magnitudes.empty() ? 1.0f : magnitudes[magnitudes.size() * 99 / 100]);
-    cv::Mat grey;
-    clipped = cv::min(cv::max(clipped, -ceiling), ceiling);
-    clipped.convertTo(grey, CV_8U, 127.0 / ceiling, 128);
-    cv::GaussianBlur(grey, grey, cv::Size(), std::max(0.7, 2.0 / map.um_per_px));
-    // Half resolution is plenty for a first guess and keeps the vote cheap on scratched faces.
-    const double shrink = grey.cols > 600 ? 0.5 : 1.0;
-    if (shrink < 1) cv::resize(grey, grey, cv::Size(), shrink, shrink, cv::INTER_AREA);
-    std::vector<cv::Vec3f> circles;
-    const int min_radius = static_cast<int>(std::floor(inner * options.min_px_per_um * shrink));
-    const int max_radius = static_cast<int>(std::ceil(inner * options.max_px_per_um * shrink));
-    cv::HoughCircles(grey, circles, cv::HOUGH_GRADIENT, 1.5, std::max(4.0, 0.1 * min_radius), 60, 24, min_radius, max_radius);
-    std::vector<Candidate> candidates;
-    for (std::size_t i = 0; i < circles.size() && i < 8; ++i)
-        candidates.push_back({circles[i][0] / shrink, circles[i][1] / shrink, circles[i][2] / shrink / inner, 0});
-    return candidates;
-}
-
 // The best finder contrast near a candidate: a small search over centre and scale.
 Candidate refine(const FeatureMap& map, Candidate start, double typical_px_per_um) {
     Candidate best = best_scale(map, start.column, start.row, start.px_per_um * 0.97, start.px_per_um * 1.03, 12, 64);
@@ -263,15 +276,29 @@ Candidate refine(const FeatureMap& map, Candidate start, double typical_px_per_u
 std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOptions& options) {
     const double noise = noise_level(map);
     const double typical_px_per_um = std::sqrt(options.min_px_per_um * options.max_px_per_um);
-    std::vector<Candidate> candidates = hough_candidates(map, options);
-    // Also the centre of the strongest features at the middle scale, in case no circle stood out.
-    const cv::Point2d start = rough_centre(map);
-    candidates.push_back(best_scale(blurred(map, 8), start.x, start.y, options.min_px_per_um, options.max_px_per_um, 30, 48));
-    Candidate best{start.x, start.y, typical_px_per_um, -1e30};
-    for (const Candidate& candidate : candidates) {
-        const Candidate refined = refine(map, candidate, typical_px_per_um);
-        if (refined.score > best.score) best = refined;
+    const double inner = finder_middle(reference_geometry.ring_inner_finder_um);
+    const double outer = finder_middle(reference_geometry.ring_outer_finder_um);
+    // Centre candidates from votes on an ~8 um grid; centre and scale from the finder
+    // contrast on an ~4 um grid around each; then the sharp map decides.
+    const auto layout_grid = [&](double layout_um) { return coarse(map, layout_um * typical_px_per_um * map.um_per_px); };
+    const CoarseMap voting = layout_grid(8);
+    const cv::Mat votes = centre_votes(voting.map, inner * options.min_px_per_um * voting.factor,
+                                       outer * options.max_px_per_um * voting.factor);
+    const CoarseMap searching = layout_grid(4);
+    const double search_px_per_layout_um = typical_px_per_um * searching.factor;
+    Candidate best{map.values.cols / 2.0, map.values.rows / 2.0, typical_px_per_um, -1e30};
+    for (const cv::Point& peak : vote_peaks(votes, 4, static_cast<int>(40 * typical_px_per_um * voting.factor))) {
+        const double column = peak.x / voting.factor * searching.factor, row = peak.y / voting.factor * searching.factor;
+        const double reach = 10 * search_px_per_layout_um, step = 2 * search_px_per_layout_um;
+        for (double y = row - reach; y <= row + reach + 1e-9; y += step)
+            for (double x = column - reach; x <= column + reach + 1e-9; x += step) {
+                Candidate candidate = best_scale(searching.map, x, y, options.min_px_per_um * searching.factor,
+                                                 options.max_px_per_um * searching.factor, 48, 64);
+                if (candidate.score <= best.score) continue;
+                best = {x / searching.factor, y / searching.factor, candidate.px_per_um / searching.factor, candidate.score};
+            }
     }
+    best = refine(map, best, typical_px_per_um);
     // Last, the sharp map, by hill-climbing.
     for (double step = 1.0 * typical_px_per_um; step > 0.1; step /= 2) {
         bool moved = true;
