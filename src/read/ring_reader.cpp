@@ -273,6 +273,27 @@ Candidate refine(const FeatureMap& map, Candidate start, double typical_px_per_u
     return best;
 }
 
+// Last, the sharp map, by hill-climbing over centre and scale.
+Candidate climb(const FeatureMap& map, Candidate best, double typical_px_per_um) {
+    for (double step = 1.0 * typical_px_per_um; step > 0.1; step /= 2) {
+        bool moved = true;
+        while (moved) {
+            moved = false;
+            for (const auto& [dx, dy] : {std::pair{1, 0}, std::pair{-1, 0}, std::pair{0, 1}, std::pair{0, -1}}) {
+                const Candidate candidate = best_scale(map, best.column + dx * step, best.row + dy * step,
+                                                       best.px_per_um * 0.99, best.px_per_um * 1.01, 8, 96);
+                if (candidate.score > best.score * 1.0001 + 1e-12) {
+                    best = candidate;
+                    moved = true;
+                }
+            }
+        }
+    }
+    best = best_scale(map, best.column, best.row, best.px_per_um * 0.99, best.px_per_um * 1.01, 16, 180);
+
+    return best;
+}
+
 std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOptions& options) {
     const double noise = noise_level(map);
     const double typical_px_per_um = std::sqrt(options.min_px_per_um * options.max_px_per_um);
@@ -299,24 +320,12 @@ std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOpti
             }
     }
     best = refine(map, best, typical_px_per_um);
-    // Last, the sharp map, by hill-climbing.
-    for (double step = 1.0 * typical_px_per_um; step > 0.1; step /= 2) {
-        bool moved = true;
-        while (moved) {
-            moved = false;
-            for (const auto& [dx, dy] : {std::pair{1, 0}, std::pair{-1, 0}, std::pair{0, 1}, std::pair{0, -1}}) {
-                const Candidate candidate = best_scale(map, best.column + dx * step, best.row + dy * step,
-                                                       best.px_per_um * 0.99, best.px_per_um * 1.01, 8, 96);
-                if (candidate.score > best.score * 1.0001 + 1e-12) {
-                    best = candidate;
-                    moved = true;
-                }
-            }
-        }
-    }
-    best = best_scale(map, best.column, best.row, best.px_per_um * 0.99, best.px_per_um * 1.01, 16, 180);
+    best = climb(map, best, typical_px_per_um);
+    return align_grid(map, RingPlacement{best.column, best.row, best.px_per_um, 0, best.score / noise, 0});
+}
 
-    RingPlacement placement{best.column, best.row, best.px_per_um, 0, best.score / noise, 0};
+RingPlacement align_grid(const FeatureMap& map, RingPlacement placement) {
+    const double noise = noise_level(map);
     // The angle within one sector at which the cell grid lines up.
     const double sector = full_turn / ring_sectors_per_track;
     double best_alignment = -1;
@@ -341,6 +350,52 @@ std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOpti
         }
     placement.grid_score = best_alignment / noise;
     return placement;
+}
+
+LightEstimate estimate_light(const FeatureMap& shading, const RingPlacement& placement) {
+    // Under one low light the shading is the relief's slope along the light, so it
+    // changes fastest along the light's axis: the structure tensor of the shading over
+    // the code annulus points along it (the code's own edges run every way). The axis
+    // leaves the sign open; the finder circles settle it (finder_polarity).
+    const double inner = (reference_geometry.ring_inner_finder_um[0] - 15) * placement.px_per_um;
+    const double outer = (reference_geometry.ring_outer_finder_um[1] + 15) * placement.px_per_um;
+    const int first_row = std::max(1, static_cast<int>(placement.centre_row - outer));
+    const int last_row = std::min(shading.values.rows - 2, static_cast<int>(placement.centre_row + outer));
+    const int first_column = std::max(1, static_cast<int>(placement.centre_column - outer));
+    const int last_column = std::min(shading.values.cols - 2, static_cast<int>(placement.centre_column + outer));
+    double xx = 0, yy = 0, xy = 0;
+    for (int row = first_row; row <= last_row; ++row) {
+        const float* above = shading.values.ptr<float>(row - 1);
+        const float* line = shading.values.ptr<float>(row);
+        const float* below = shading.values.ptr<float>(row + 1);
+        const std::uint8_t* known = shading.known.ptr<std::uint8_t>(row);
+        const double dy = row - placement.centre_row;
+        for (int column = first_column; column <= last_column; ++column) {
+            const double dx = column - placement.centre_column, distance = std::hypot(dx, dy);
+            if (distance < inner || distance > outer || !known[column]) continue;
+            const double gx = (line[column + 1] - line[column - 1]) / 2.0;
+            const double gy = -(below[column] - above[column]) / 2.0;  // y up
+            xx += gx * gx;
+            yy += gy * gy;
+            xy += gx * gy;
+        }
+    }
+    LightEstimate estimate;
+    if (xx + yy <= 0) return estimate;
+    estimate.azimuth = 0.5 * std::atan2(2 * xy, xx - yy);
+    estimate.directionality = std::sqrt((xx - yy) * (xx - yy) + 4 * xy * xy) / (xx + yy);
+    return estimate;
+}
+
+double finder_polarity(const FeatureMap& map, const RingPlacement& placement) {
+    return finder_contrast(map, placement.centre_column, placement.centre_row, placement.px_per_um, 180);
+}
+
+RingPlacement refine_placement(const FeatureMap& map, const RingPlacement& placement) {
+    const double noise = noise_level(map);
+    Candidate best = refine(map, {placement.centre_column, placement.centre_row, placement.px_per_um, 0}, placement.px_per_um);
+    best = climb(map, best, placement.px_per_um);
+    return align_grid(map, RingPlacement{best.column, best.row, best.px_per_um, 0, best.score / noise, 0});
 }
 
 RingSample sample_ring(const FeatureMap& map, const RingPlacement& placement) {
