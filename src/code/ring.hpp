@@ -62,7 +62,7 @@ struct RingObservation {
 struct RingReadOptions {
     // A cell whose |soft value| is below this makes its whole symbol an erasure:
     // higher values trade correctable errors for erasures (each error costs two).
-    float erasure_threshold = 0.35f;
+    float erasure_threshold = 0.2f;
     // How many rotation hypotheses, in order of sync agreement, may be decoded.
     // Each attempt is one 2^-32 chance of a false identity; see payload.hpp.
     int max_rotation_attempts = 3;

@@ -298,17 +298,16 @@ std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOpti
     const double noise = noise_level(map);
     const double typical_px_per_um = std::sqrt(options.min_px_per_um * options.max_px_per_um);
     const double inner = finder_middle(reference_geometry.ring_inner_finder_um);
-    const double outer = finder_middle(reference_geometry.ring_outer_finder_um);
     // Centre candidates from votes on an ~8 um grid; centre and scale from the finder
     // contrast on an ~4 um grid around each; then the sharp map decides.
     const auto layout_grid = [&](double layout_um) { return coarse(map, layout_um * typical_px_per_um * map.um_per_px); };
     const CoarseMap voting = layout_grid(8);
     const cv::Mat votes = centre_votes(voting.map, inner * options.min_px_per_um * voting.factor,
-                                       outer * options.max_px_per_um * voting.factor);
+                                       inner * options.max_px_per_um * voting.factor);
     const CoarseMap searching = layout_grid(4);
     const double search_px_per_layout_um = typical_px_per_um * searching.factor;
     Candidate best{map.values.cols / 2.0, map.values.rows / 2.0, typical_px_per_um, -1e30};
-    for (const cv::Point& peak : vote_peaks(votes, 4, static_cast<int>(40 * typical_px_per_um * voting.factor))) {
+    for (const cv::Point& peak : vote_peaks(votes, 8, static_cast<int>(40 * typical_px_per_um * voting.factor))) {
         const double column = peak.x / voting.factor * searching.factor, row = peak.y / voting.factor * searching.factor;
         const double reach = 10 * search_px_per_layout_um, step = 2 * search_px_per_layout_um;
         for (double y = row - reach; y <= row + reach + 1e-9; y += step)
