@@ -48,12 +48,9 @@ FeatureMap feature_map(const Surface& topography, double background_um) {
     return map;
 }
 
-FeatureMap shading_detail(const Image& photograph, double um_per_px, double background_um) {
+FeatureMap shading_detail(const Image& photograph, double um_per_px, double background_um, double working_um_per_px) {
     if (photograph.width <= 0 || photograph.height <= 0) throw InputError("the image is empty");
     if (!(um_per_px > 0)) throw InputError("the image scale (um per pixel) must be positive");
-    FeatureMap map;
-    map.um_per_px = um_per_px;
-    map.kind = FeatureKind::shading;
     cv::Mat grey(photograph.height, photograph.width, CV_32F);
     const float top = photograph.bits == 16 ? 65535.0f : 255.0f;
     const std::uint16_t* pixels = photograph.pixels.data();
@@ -61,16 +58,31 @@ FeatureMap shading_detail(const Image& photograph, double um_per_px, double back
         float* line = grey.ptr<float>(row);
         for (int column = 0; column < photograph.width; ++column) line[column] = *pixels++ / top;
     }
+    FeatureMap map;
+    map.um_per_px = um_per_px;
+    map.kind = FeatureKind::shading;
     // Saturated black or white has no shading to read: treat it as unknown.
     map.known = (grey > 0.004f) & (grey < 0.996f);
+    if (working_um_per_px > um_per_px * 1.25) {
+        // Cells span many pixels: averaging pixels first costs nothing in what can be read.
+        const double factor = um_per_px / working_um_per_px;
+        const cv::Size size(std::max(16, static_cast<int>(std::lround(grey.cols * factor))),
+                            std::max(16, static_cast<int>(std::lround(grey.rows * factor))));
+        cv::Mat smaller, known;
+        cv::resize(grey, smaller, size, 0, 0, cv::INTER_AREA);
+        cv::resize(map.known, known, size, 0, 0, cv::INTER_AREA);
+        grey = smaller;
+        map.known = known > 128;
+        map.um_per_px = um_per_px * photograph.width / size.width;
+    }
     cv::Mat background = grey.clone();
-    box_gaussian_blur(background, background_um / um_per_px / 2);
+    box_gaussian_blur(background, background_um / map.um_per_px / 2);
     map.values = grey - background;
     return map;
 }
 
 FeatureMap feature_map(const Image& photograph, double um_per_px, double background_um) {
-    return edge_energy(shading_detail(photograph, um_per_px, background_um));
+    return edge_energy(shading_detail(photograph, um_per_px, background_um, 0));
 }
 
 FeatureMap edge_energy(const FeatureMap& shading) {

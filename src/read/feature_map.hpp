@@ -32,8 +32,9 @@ struct FeatureMap {
 // `background_um`: the scale above which shape is background, not code (cells are ~30 um).
 FeatureMap feature_map(const Surface& topography, double background_um = 25);
 FeatureMap feature_map(const Image& photograph, double um_per_px, double background_um = 25);
-// The photograph's grey levels minus their local mean (kind `shading`).
-FeatureMap shading_detail(const Image& photograph, double um_per_px, double background_um = 25);
+// The photograph's grey levels minus their local mean (kind `shading`), on pixels of
+// about `working_um_per_px` when the photograph's are finer (0: as they are).
+FeatureMap shading_detail(const Image& photograph, double um_per_px, double background_um = 25, double working_um_per_px = 0);
 // Local contrast of the shading, whatever its sign (kind `edge_energy`).
 FeatureMap edge_energy(const FeatureMap& shading);
 // Relief (its sign and rough size) from the shading of a low light from `light_azimuth` (radians, counter-clockwise

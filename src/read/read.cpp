@@ -163,17 +163,13 @@ Reading read(const Surface& topography, const ReadOptions& options, const Catalo
     return read(map, locate, options, catalog);
 }
 
-Reading read(const Image& photograph, const ReadOptions& options, const Catalog& catalog) {
-    const double hint = options.um_per_px > 0 ? options.um_per_px : photograph.um_per_px;
-    if (!(hint > 0))
-        throw InputError("the photograph's scale is unknown: give the microscope calibration (--um-per-px)");
-    if (hint > 50 || hint < 0.05)
-        throw InputError(fmt::format("a scale of {} um per pixel is not a microscope's (0.05..50)", hint));
-    const FeatureMap shading = shading_detail(photograph, hint);
+namespace {
+
+Reading read_shading(const FeatureMap& shading, double hint, const ReadOptions& options, const Catalog& catalog) {
     const FeatureMap energy = edge_energy(shading);
     LocateOptions locate_options;
-    locate_options.min_px_per_um = options.min_pin_scale / (hint * (1 + options.scale_tolerance));
-    locate_options.max_px_per_um = options.max_pin_scale / (hint * (1 - options.scale_tolerance));
+    locate_options.min_px_per_um = options.min_pin_scale / (shading.um_per_px * (1 + options.scale_tolerance));
+    locate_options.max_px_per_um = options.max_pin_scale / (shading.um_per_px * (1 - options.scale_tolerance));
     Reading reading = locate(energy, locate_options, options);
     if (reading.placement) reading.um_per_px = FaceGeometry{}.pin_diameter_um / reading.pin_diameter_um * hint;
     if (!reading.placement || reading.status != ReadStatus::unreadable || !reading.failure.empty()) return reading;
@@ -197,6 +193,41 @@ Reading read(const Image& photograph, const ReadOptions& options, const Catalog&
     if (second.status == ReadStatus::decoded) return second;
     reading.attempts = second.attempts;
     reading.false_identity_bound = second.false_identity_bound;
+    return reading;
+}
+
+} // namespace
+
+Reading read(const Image& photograph, const ReadOptions& options, const Catalog& catalog) {
+    double hint = options.um_per_px > 0 ? options.um_per_px : photograph.um_per_px;
+    if (!(hint > 0))
+        throw InputError("the photograph's scale is unknown: give the microscope calibration (--um-per-px)");
+    if (hint > 50 || hint < 0.05)
+        throw InputError(fmt::format("a scale of {} um per pixel is not a microscope's (0.05..50)", hint));
+    FeatureMap shading = shading_detail(photograph, hint, 25, options.working_um_per_px);
+    Reading reading = read_shading(shading, hint, options, catalog);
+    // A hint far off made the working pixels coarser than meant: with the scale the
+    // finder circles measured, average the photograph down again and read once more.
+    if (reading.status != ReadStatus::decoded && reading.placement && reading.placement->finder_score >= options.min_finder_score &&
+        reading.um_per_px > hint * 1.15) {
+        const int attempts = reading.attempts;
+        shading = shading_detail(photograph, reading.um_per_px, 25, options.working_um_per_px);
+        Reading again = read_shading(shading, reading.um_per_px, options, catalog);
+        again.attempts += attempts;
+        again.false_identity_bound = again.attempts * std::ldexp(1.0, -32);
+        if (again.confidence > 0) again.confidence = 1.0 - again.false_identity_bound;
+        if (again.status == ReadStatus::decoded || again.erasures < reading.erasures) {
+            reading = std::move(again);
+            hint = reading.um_per_px;
+        }
+    }
+    // Geometry in the photograph's own pixels, whatever pixels the reading worked on.
+    const double to_photograph = shading.um_per_px / hint;
+    if (reading.placement) {
+        reading.placement->centre_column = (reading.placement->centre_column + 0.5) * to_photograph - 0.5;
+        reading.placement->centre_row = (reading.placement->centre_row + 0.5) * to_photograph - 0.5;
+        reading.placement->px_per_um *= to_photograph;
+    }
     return reading;
 }
 

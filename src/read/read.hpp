@@ -48,6 +48,9 @@ struct ReadOptions {
     // Photographs: how one-sided the light must be (feature_map.hpp, LightEstimate) for
     // the relief to be recovered from the shading before edge contrast is tried.
     double min_light_directionality = 0.15;
+    // Photographs finer than this (um per pixel) are averaged down to it first: a cell
+    // (~27 um) still spans ten pixels, and every later step costs less.
+    double working_um_per_px = 2.5;
     RingReadOptions ring;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numbers>
 #include <opencv2/imgproc.hpp>
 
@@ -25,12 +26,22 @@ float sample(const FeatureMap& map, double column, double row) {
 }
 
 // Mean of the map around a circle (NaN-free mean; NaN if nothing known).
+// Points evenly around the unit circle, computed once per count (the searches ask for
+// the same few counts millions of times).
+const std::vector<cv::Point2d>& unit_circle(int angles) {
+    static thread_local std::map<int, std::vector<cv::Point2d>> cache;
+    auto& points = cache[angles];
+    if (points.empty())
+        for (int step = 0; step < angles; ++step)
+            points.emplace_back(std::cos(full_turn * step / angles), std::sin(full_turn * step / angles));
+    return points;
+}
+
 double circle_mean(const FeatureMap& map, double centre_column, double centre_row, double radius_px, int angles) {
     double sum = 0;
     int count = 0;
-    for (int step = 0; step < angles; ++step) {
-        const double angle = full_turn * step / angles;
-        const float value = sample(map, centre_column + radius_px * std::cos(angle), centre_row - radius_px * std::sin(angle));
+    for (const cv::Point2d& direction : unit_circle(angles)) {
+        const float value = sample(map, centre_column + radius_px * direction.x, centre_row - radius_px * direction.y);
         if (std::isnan(value)) continue;
         sum += value;
         ++count;
@@ -161,7 +172,7 @@ std::vector<cv::Point> vote_peaks(cv::Mat votes, int count, int separation) {
 struct CellSampler {
     // Points inside the inner part of each cell, as (radius um, angle offset within the sector) in the layout.
     struct Point {
-        double radius_um, angle;
+        double radius_um, angle, cos, sin;
     };
     std::vector<std::vector<Point>> cells;  // [cell 0..8 of a sector of track t] per track, flattened per track*9+cell
 
@@ -178,7 +189,7 @@ struct CellSampler {
                     for (int j = 0; j < 3; ++j) {
                         const double radius = tracks[track][0] + (row + 0.3 + 0.2 * i) * row_height;
                         const double angle = sector * (column + 0.3 + 0.2 * j) / ring_columns;
-                        points.push_back({radius, angle});
+                        points.push_back({radius, angle, std::cos(angle), std::sin(angle)});
                     }
             }
         }
@@ -196,12 +207,16 @@ std::vector<float> cell_values(const FeatureMap& map, const RingPlacement& place
     std::vector<float> values(static_cast<std::size_t>(ring_symbols * ring_cells_per_symbol));
     for (int symbol = 0; symbol < ring_symbols; ++symbol) {
         const int track = symbol / ring_sectors_per_track, position = symbol % ring_sectors_per_track;
+        const double start = placement.grid_angle + position * sector;
+        const double start_cos = std::cos(start), start_sin = std::sin(start);
         for (int cell = 0; cell < ring_cells_per_symbol; ++cell) {
             double sum = 0;
             int count = 0;
             for (const auto& point : cell_sampler().cells[static_cast<std::size_t>(track * ring_cells_per_symbol + cell)]) {
-                const double angle = placement.grid_angle + position * sector + point.angle;
-                const cv::Point2d at = image_point(placement, point.radius_um * std::cos(angle), point.radius_um * std::sin(angle));
+                // The point's own angle added to the sector's start by the angle-sum rule.
+                const double x = point.radius_um * (start_cos * point.cos - start_sin * point.sin);
+                const double y = point.radius_um * (start_sin * point.cos + start_cos * point.sin);
+                const cv::Point2d at = image_point(placement, x, y);
                 const float value = sample(map, at.x, at.y);
                 if (std::isnan(value)) continue;
                 sum += value;
@@ -306,14 +321,29 @@ std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOpti
                                        inner * options.max_px_per_um * voting.factor);
     const CoarseMap searching = layout_grid(4);
     const double search_px_per_layout_um = typical_px_per_um * searching.factor;
-    Candidate best{map.values.cols / 2.0, map.values.rows / 2.0, typical_px_per_um, -1e30};
-    for (const cv::Point& peak : vote_peaks(votes, 8, static_cast<int>(40 * typical_px_per_um * voting.factor))) {
+    // Each vote peak: a 5 x 5 grid of centres 4 um apart, every plausible scale, few angles;
+    // the two best peaks then a finer look before the sharp map decides.
+    std::vector<Candidate> at_peaks;
+    for (const cv::Point& peak : vote_peaks(votes, 6, static_cast<int>(40 * typical_px_per_um * voting.factor))) {
         const double column = peak.x / voting.factor * searching.factor, row = peak.y / voting.factor * searching.factor;
-        const double reach = 10 * search_px_per_layout_um, step = 2 * search_px_per_layout_um;
+        const double reach = 8 * search_px_per_layout_um, step = 4 * search_px_per_layout_um;
+        Candidate best_here{column, row, typical_px_per_um * searching.factor, -1e30};
         for (double y = row - reach; y <= row + reach + 1e-9; y += step)
             for (double x = column - reach; x <= column + reach + 1e-9; x += step) {
-                Candidate candidate = best_scale(searching.map, x, y, options.min_px_per_um * searching.factor,
-                                                 options.max_px_per_um * searching.factor, 48, 64);
+                const Candidate candidate = best_scale(searching.map, x, y, options.min_px_per_um * searching.factor,
+                                                       options.max_px_per_um * searching.factor, 48, 32);
+                if (candidate.score > best_here.score) best_here = candidate;
+            }
+        at_peaks.push_back(best_here);
+    }
+    std::sort(at_peaks.begin(), at_peaks.end(), [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
+    if (at_peaks.size() > 2) at_peaks.resize(2);
+    Candidate best{map.values.cols / 2.0, map.values.rows / 2.0, typical_px_per_um, -1e30};
+    for (const Candidate& start : at_peaks) {
+        const double reach = 4 * search_px_per_layout_um, step = 2 * search_px_per_layout_um;
+        for (double y = start.row - reach; y <= start.row + reach + 1e-9; y += step)
+            for (double x = start.column - reach; x <= start.column + reach + 1e-9; x += step) {
+                const Candidate candidate = best_scale(searching.map, x, y, start.px_per_um * 0.97, start.px_per_um * 1.03, 12, 64);
                 if (candidate.score <= best.score) continue;
                 best = {x / searching.factor, y / searching.factor, candidate.px_per_um / searching.factor, candidate.score};
             }
