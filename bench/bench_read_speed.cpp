@@ -1,0 +1,115 @@
+// Reader speed on one core (issue 4): the ring read from a 1000 x 1000 first-shot
+// photograph, from the decoded image and from the PNG bytes, in the same run as
+// zxing-cpp reading a Data Matrix from an image of the same size (the industrial
+// direct-part-mark baseline). Use the medians:
+//
+//   build/bench/bench_read_speed --benchmark_repetitions=9 --benchmark_report_aggregates_only=true
+#include "code/datamatrix.hpp"
+#include "physics/fire.hpp"
+#include "read/read.hpp"
+#include "surface/image.hpp"
+
+#include <benchmark/benchmark.h>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+namespace {
+
+using namespace microstamp;
+
+const Identity& pistol() {
+    static const Identity identity = default_catalog().identity("Glock", "19", "BXRT-481");
+    return identity;
+}
+
+const Shot& first_shot() {
+    static const Shot shot = [] {
+        DieDesign design;
+        design.designs = {Design::ring};
+        const Die die = encode(pistol(), design);
+        FireOptions options;
+        options.seed = 20261125;
+        Shot fired;
+        fire(die, load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"), options,
+             [&](Shot&& saved) { fired = std::move(saved); });
+        return fired;
+    }();
+    return shot;
+}
+
+const std::vector<std::uint8_t>& png_bytes() {
+    static const std::vector<std::uint8_t> bytes = [] {
+        const Image& image = first_shot().photograph;
+        cv::Mat mat(image.height, image.width, CV_8U);
+        for (std::size_t i = 0; i < image.pixels.size(); ++i) mat.data[i] = static_cast<std::uint8_t>(image.pixels[i]);
+        std::vector<std::uint8_t> encoded;
+        cv::imencode(".png", mat, encoded);
+        return encoded;
+    }();
+    return bytes;
+}
+
+// A printed Data Matrix of the same identity, 1000 x 1000 pixels, light ground.
+const cv::Mat& datamatrix_picture() {
+    static const cv::Mat picture = [] {
+        const ModuleGrid grid = datamatrix_modules(datamatrix_content(pistol()));
+        cv::Mat image(1000, 1000, CV_8U, cv::Scalar(230));
+        const int module = 600 / std::max(grid.columns, grid.rows);
+        const int left = (1000 - module * grid.columns) / 2, top = (1000 - module * grid.rows) / 2;
+        for (int row = 0; row < grid.rows; ++row)
+            for (int column = 0; column < grid.columns; ++column)
+                if (grid.modules[static_cast<std::size_t>(row * grid.columns + column)])
+                    image(cv::Rect(left + column * module, top + row * module, module, module)).setTo(25);
+        return image;
+    }();
+    return picture;
+}
+
+void ring_from_image(benchmark::State& state) {
+    cv::setNumThreads(1);
+    const Image& image = first_shot().photograph;
+    ReadOptions options;
+    options.um_per_px = image.um_per_px;
+    bool right = true;
+    for (auto _ : state) {
+        const Reading reading = read(image, options);
+        right = right && reading.identity && *reading.identity == pistol();
+    }
+    state.counters["right"] = right;
+}
+
+void ring_from_png_bytes(benchmark::State& state) {
+    cv::setNumThreads(1);
+    ReadOptions options;
+    options.um_per_px = first_shot().photograph.um_per_px;
+    bool right = true;
+    for (auto _ : state) {
+        const Image image = decode_image(png_bytes(), "casing.png");
+        const Reading reading = read(image, options);
+        right = right && reading.identity && *reading.identity == pistol();
+    }
+    state.counters["right"] = right;
+}
+
+void png_decode_only(benchmark::State& state) {
+    cv::setNumThreads(1);
+    for (auto _ : state) benchmark::DoNotOptimize(decode_image(png_bytes(), "casing.png"));
+}
+
+void zxing_datamatrix_from_image(benchmark::State& state) {
+    cv::setNumThreads(1);
+    const cv::Mat& picture = datamatrix_picture();
+    bool right = true;
+    for (auto _ : state) {
+        const auto content = decode_datamatrix_image(picture.data, picture.cols, picture.rows, false);
+        right = right && content && *content == datamatrix_content(pistol());
+    }
+    state.counters["right"] = right;
+}
+
+BENCHMARK(ring_from_image)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK(ring_from_png_bytes)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK(png_decode_only)->Unit(benchmark::kMillisecond)->MinTime(1.0);
+BENCHMARK(zxing_datamatrix_from_image)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+
+} // namespace
