@@ -73,10 +73,11 @@ RingDecoding decode_sum(const RingObservation& sum, const RingReadOptions& optio
     return decode_ring(normalised, options);
 }
 
-// The rotation that brings an observation onto the engraved frame by its sync cells alone.
-int sync_rotation(const RingObservation& observation) {
-    int best = 0;
-    double best_score = -1e30;
+// The rotations that bring an observation onto the engraved frame by its sync cells
+// alone, best first. A casing that shows only a few sectors may put a wrong rotation
+// first by a little, so the runner-up is kept too.
+std::vector<int> sync_rotations(const RingObservation& observation, int count) {
+    std::vector<std::pair<double, int>> scored;
     for (int rotation = 0; rotation < ring_sectors_per_track; ++rotation) {
         double score = 0;
         for (int symbol = 0; symbol < ring_symbols; ++symbol) {
@@ -84,12 +85,38 @@ int sync_rotation(const RingObservation& observation) {
             const int engraved = track * ring_sectors_per_track + (symbol % ring_sectors_per_track + rotation) % ring_sectors_per_track;
             score += (ring_sync_bit(engraved) ? 1.0 : -1.0) * observation.cells[static_cast<std::size_t>(symbol)][ring_sync_cell];
         }
-        if (score > best_score) {
-            best_score = score;
-            best = rotation;
-        }
+        scored.emplace_back(-score, rotation);
     }
+    std::sort(scored.begin(), scored.end());
+    std::vector<int> best;
+    for (int i = 0; i < count; ++i) best.push_back(scored[static_cast<std::size_t>(i)].second);
     return best;
+}
+
+// The sum of the casings turned by their sync cells, and failing a decode, by the
+// runners-up too (every combination, while there are few casings): each combination
+// is one more decode, counted in its attempts.
+RingDecoding decode_together(const std::vector<RingObservation>& observations, const std::vector<int>& members,
+                             const RingReadOptions& options) {
+    std::vector<std::vector<int>> choices;
+    for (const int index : members)
+        choices.push_back(sync_rotations(observations[static_cast<std::size_t>(index)], members.size() <= 4 ? 2 : 1));
+    const std::size_t combinations = std::size_t{1} << (members.size() <= 4 ? members.size() : 0);
+    RingDecoding result;
+    int attempts = 0;
+    for (std::size_t combination = 0; combination < combinations; ++combination) {
+        RingObservation sum;
+        for (std::size_t i = 0; i < members.size(); ++i) {
+            const auto& options_here = choices[i];
+            const int rotation = options_here[(combination >> i) & 1U & (options_here.size() > 1 ? 1U : 0U)];
+            accumulate(sum, rotated(observations[static_cast<std::size_t>(members[i])], rotation));
+        }
+        result = decode_sum(sum, options);
+        attempts += result.attempts;
+        if (result.status == RingStatus::decoded) break;
+    }
+    result.attempts = attempts;
+    return result;
 }
 
 } // namespace
@@ -99,11 +126,7 @@ Fusion fuse_rings(const std::vector<RingObservation>& observations, const Fusion
     std::vector<int> remaining(observations.size());
     for (std::size_t i = 0; i < remaining.size(); ++i) remaining[i] = static_cast<int>(i);
     while (!remaining.empty()) {
-        RingObservation sum;
-        for (const int index : remaining)
-            accumulate(sum, rotated(observations[static_cast<std::size_t>(index)],
-                                    sync_rotation(observations[static_cast<std::size_t>(index)])));
-        const RingDecoding trial = decode_sum(sum, options.read);
+        const RingDecoding trial = decode_together(observations, remaining, options.read);
         FusedGroup group;
         if (trial.status == RingStatus::decoded) {
             // The identity's whole pattern, in the engraved frame.

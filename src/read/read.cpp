@@ -97,25 +97,32 @@ Reading locate(const FeatureMap& map, const LocateOptions& locate, const ReadOpt
     return reading;
 }
 
-// Samples and decodes the ring at a placement, adding to the reading's decode attempts.
-void decode_at(const FeatureMap& map, const RingPlacement& placement, const ReadOptions& options, const Catalog& catalog,
-               Reading& reading) {
-    // The cell grid repeats every column, so the grid angle is known only up to a
-    // column: the sync cells tell which of the three phases is the sectors' own.
-    RingPlacement chosen = placement;
-    RingSample sample = sample_ring(map, chosen);
-    double best_agreement = ring_sync_agreement(sample.observation);
+// The cell grid repeats every column, so the grid angle is known only up to a column:
+// the sync cells tell which of the three phases is the sectors' own.
+struct Phase {
+    RingPlacement placement;
+    RingSample sample;
+    double sync_agreement = 0;
+};
+
+Phase choose_phase(const FeatureMap& map, const RingPlacement& placement) {
+    Phase best{placement, sample_ring(map, placement), 0};
+    best.sync_agreement = ring_sync_agreement(best.sample.observation);
     for (int column = 1; column < ring_columns; ++column) {
         RingPlacement trial = placement;
         trial.grid_angle += 2 * std::numbers::pi / ring_sectors_per_track * column / ring_columns;
         RingSample trial_sample = sample_ring(map, trial);
         const double agreement = ring_sync_agreement(trial_sample.observation);
-        if (agreement > best_agreement) {
-            best_agreement = agreement;
-            chosen = trial;
-            sample = std::move(trial_sample);
-        }
+        if (agreement > best.sync_agreement) best = {trial, std::move(trial_sample), agreement};
     }
+    return best;
+}
+
+// Decodes the ring as sampled at a phase, adding to the reading's decode attempts.
+void decode_phase(const FeatureMap& map, const Phase& phase, const ReadOptions& options, const Catalog& catalog,
+                  Reading& reading) {
+    const RingPlacement& chosen = phase.placement;
+    const RingSample& sample = phase.sample;
     reading.placement = chosen;
     reading.feature = feature_name(map.kind);
     reading.observation = sample.observation;
@@ -143,6 +150,11 @@ void decode_at(const FeatureMap& map, const RingPlacement& placement, const Read
     }
     reading.status = ReadStatus::partial;
     reading.failure = decoding.failure;
+}
+
+void decode_at(const FeatureMap& map, const RingPlacement& placement, const ReadOptions& options, const Catalog& catalog,
+               Reading& reading) {
+    decode_phase(map, choose_phase(map, placement), options, catalog, reading);
 }
 
 } // namespace
@@ -183,9 +195,22 @@ Reading read_shading(const FeatureMap& shading, double hint, const ReadOptions& 
         decode_at(energy, located, options, catalog, reading);
         return reading;
     }
-    FeatureMap relief = relief_from_shading(shading, light.azimuth, {located.centre_column, located.centre_row});
-    if (finder_polarity(relief, located) < 0) relief.values = -relief.values;  // the light came from the other side
-    decode_at(relief, refine_placement(relief, located), options, catalog, reading);
+    // The shading gives the light's axis, not its side; raised cells make the relief's
+    // values skew positive (tall narrow peaks, shallow troughs beside them), sunk ones
+    // negative. The ring is then located again on the relief: edge contrast of a blurred
+    // photograph leans towards its darker walls.
+    // Located on a relief matched to the thin finder circles, read on one matched to cells.
+    const cv::Point2d centre(located.centre_column, located.centre_row);
+    FeatureMap relief = relief_from_shading(shading, light.azimuth, centre);
+    FeatureMap finders = relief_from_shading(shading, light.azimuth, centre, 5);
+    if (annulus_skewness(relief, located) < 0) {
+        relief.values = -relief.values;
+        finders.values = -finders.values;
+    }
+    const auto on_relief = locate_ring(finders, locate_options);
+    const RingPlacement placement = on_relief && on_relief->finder_score >= options.min_finder_score ? *on_relief
+                                                                                                    : refine_placement(relief, located);
+    decode_at(relief, placement, options, catalog, reading);
     if (reading.status == ReadStatus::decoded) return reading;
     // Edge contrast as a second opinion; a failed one does not replace what the relief showed.
     Reading second = reading;
