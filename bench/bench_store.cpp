@@ -1,7 +1,9 @@
-// The evidence store's speed: exact identity lookups against a bare SQLite primary-key
-// select on the same table, ranked partial search over 1,000,000 exhibits, and ingest
-// (exhibit + scan + reading, no decoding), on SQLite and, when MICROSTAMP_TEST_POSTGRES
-// is set, on PostgreSQL. The data set is built once per backend with the bulk path.
+// The evidence store's speed: exact identity lookups (one call each, and batched) against
+// a bare SQLite primary-key select on the same table, ranked partial search over
+// 1,000,000 exhibits, and ingest (exhibit + scan + reading, no decoding), on SQLite and,
+// when MICROSTAMP_TEST_POSTGRES is set, on PostgreSQL. The data set is built once per
+// backend with the bulk path. Every figure is wall-clock time (UseRealTime): a store
+// waits on disk flushes and on the server, which CPU time would not show.
 
 #include "evidence/store.hpp"
 
@@ -30,6 +32,7 @@ std::string random_serial(std::mt19937_64& random) {
 
 struct Fixture {
     std::string url;
+    StoreOptions options;
     std::unique_ptr<Store> store;
     std::unique_ptr<Session> session;
     std::vector<std::string> serials;  // serials[i] is the reading of exhibit i + 1
@@ -58,6 +61,7 @@ std::unique_ptr<Fixture> build(const std::string& backend) {
     Store created = Store::create(fixture->url, "root", password, options);
     const Session root = created.logon("root", password);
     created.add_user(root, "avery", Role::examiner, password);
+    fixture->options = options;
     fixture->store = std::make_unique<Store>(std::move(created));
     fixture->session = std::make_unique<Session>(fixture->store->logon("avery", password));
     fixture->store->open_case(*fixture->session, {"WA0010000", "BENCH-1", "5212"});
@@ -104,6 +108,37 @@ void exact_lookup(benchmark::State& state, const std::string& backend) {
     state.SetItemsProcessed(state.iterations());
 }
 
+// The same lookups through find_identities, state.range(0) to a call: one audit record
+// each, one transaction per call.
+void exact_lookup_batched(benchmark::State& state, const std::string& backend) {
+    Fixture& f = fixture(backend);
+    std::mt19937_64 random(2);
+    std::vector<IdentityQuery> queries(static_cast<std::size_t>(state.range(0)));
+    for (auto _ : state) {
+        state.PauseTiming();
+        for (auto& query : queries) query = {412, 7, f.serials[random() % f.serials.size()]};
+        state.ResumeTiming();
+        const auto results = f.store->find_identities(*f.session, queries);
+        benchmark::DoNotOptimize(results.data());
+    }
+    state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
+// One lookup a call with a flush to disk at every commit (Durability::power_loss).
+void exact_lookup_power_loss(benchmark::State& state, const std::string& backend) {
+    Fixture& f = fixture(backend);
+    StoreOptions options = f.options;
+    options.durability = database::Durability::power_loss;
+    Store store = Store::open(f.url, options);
+    const Session session = store.logon("avery", password);
+    std::mt19937_64 random(2);
+    for (auto _ : state) {
+        const auto matches = store.find_identity(session, 412, 7, f.serials[random() % f.serials.size()]);
+        benchmark::DoNotOptimize(matches.data());
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
 // The floor: one prepared primary-key select on the same readings table, nothing else.
 void bare_sqlite_select(benchmark::State& state) {
     Fixture& f = fixture("sqlite");
@@ -115,6 +150,33 @@ void bare_sqlite_select(benchmark::State& state) {
     for (auto _ : state) {
         sqlite3_bind_int64(statement, 1, static_cast<sqlite3_int64>(random() % f.serials.size() + 1));
         if (sqlite3_step(statement) == SQLITE_ROW) benchmark::DoNotOptimize(sqlite3_column_int64(statement, 0));
+        sqlite3_reset(statement);
+    }
+    sqlite3_finalize(statement);
+    sqlite3_close(connection);
+    state.SetItemsProcessed(state.iterations());
+}
+
+// Between the two: the store's identity query itself (serial index, exhibit and case
+// joined), prepared on a bare connection, no transaction and no audit record.
+void bare_sqlite_identity_select(benchmark::State& state) {
+    Fixture& f = fixture("sqlite");
+    sqlite3* connection = nullptr;
+    sqlite3_open_v2(f.sqlite_path.c_str(), &connection, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt* statement = nullptr;
+    sqlite3_prepare_v2(connection,
+                       "SELECT e.id, e.case_id, c.case_number, c.agency_ori, e.item_number, e.collected_at, "
+                       "e.collected_place, e.description, e.created_at, e.created_by, r.id, r.status FROM readings r "
+                       "JOIN exhibits e ON e.id = r.exhibit_id JOIN cases c ON c.id = e.case_id WHERE "
+                       "r.manufacturer_code = ? AND r.model_code = ? AND r.serial = ? ORDER BY r.id",
+                       -1, &statement, nullptr);
+    std::mt19937_64 random(2);
+    for (auto _ : state) {
+        const std::string& serial = f.serials[random() % f.serials.size()];
+        sqlite3_bind_int(statement, 1, 412);
+        sqlite3_bind_int(statement, 2, 7);
+        sqlite3_bind_text(statement, 3, serial.data(), static_cast<int>(serial.size()), SQLITE_STATIC);
+        while (sqlite3_step(statement) == SQLITE_ROW) benchmark::DoNotOptimize(sqlite3_column_int64(statement, 0));
         sqlite3_reset(statement);
     }
     sqlite3_finalize(statement);
@@ -136,8 +198,7 @@ void partial_search(benchmark::State& state, const std::string& backend) {
     state.SetItemsProcessed(state.iterations());
 }
 
-void ingest(benchmark::State& state, const std::string& backend) {
-    Fixture& f = fixture(backend);
+void ingest_into(benchmark::State& state, Fixture& f, Store& store, const Session& session) {
     std::mt19937_64 random(4);
     std::vector<std::uint8_t> bytes(4096);
     for (auto _ : state) {
@@ -151,26 +212,67 @@ void ingest(benchmark::State& state, const std::string& backend) {
         reading.manufacturer_code = 412;
         reading.model_code = 7;
         reading.serial = random_serial(random);
-        f.store->add_exhibit(*f.session, {{"", "BENCH-1"}, fmt::format("ingest-{}", ++f.ingested), "2024-05-01", "bench", ""},
-                             {scan}, {reading});
+        store.add_exhibit(session, {{"", "BENCH-1"}, fmt::format("ingest-{}", ++f.ingested), "2024-05-01", "bench", ""},
+                          {scan}, {reading});
     }
     state.SetItemsProcessed(state.iterations());
 }
 
-void register_all() {
-    benchmark::RegisterBenchmark("sqlite/exact_lookup_store_audited", exact_lookup, std::string("sqlite"));
-    benchmark::RegisterBenchmark("sqlite/bare_primary_key_select", bare_sqlite_select);
-    benchmark::RegisterBenchmark("sqlite/partial_search_1M", partial_search, std::string("sqlite"))
-        ->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark("sqlite/ingest_exhibit_scan_reading", ingest, std::string("sqlite"))
-        ->Unit(benchmark::kMicrosecond);
-    if (postgres_available()) {
-        benchmark::RegisterBenchmark("postgresql/exact_lookup_store_audited", exact_lookup, std::string("postgresql"));
-        benchmark::RegisterBenchmark("postgresql/partial_search_1M", partial_search, std::string("postgresql"))
-            ->Unit(benchmark::kMillisecond);
-        benchmark::RegisterBenchmark("postgresql/ingest_exhibit_scan_reading", ingest, std::string("postgresql"))
-            ->Unit(benchmark::kMicrosecond);
+void ingest(benchmark::State& state, const std::string& backend) {
+    Fixture& f = fixture(backend);
+    ingest_into(state, f, *f.store, *f.session);
+}
+
+void ingest_power_loss(benchmark::State& state, const std::string& backend) {
+    Fixture& f = fixture(backend);
+    StoreOptions options = f.options;
+    options.durability = database::Durability::power_loss;
+    Store store = Store::open(f.url, options);
+    ingest_into(state, f, store, store.logon("avery", password));
+}
+
+void register_backend(const std::string& backend) {
+    // A flush per commit takes milliseconds: a fixed, small number of rounds.
+    constexpr int flushed_rounds = 300;
+    benchmark::RegisterBenchmark((backend + "/exact_lookup_store_audited").c_str(), exact_lookup, backend)
+        ->Unit(benchmark::kMicrosecond)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark((backend + "/exact_lookup_store_audited_batched").c_str(), exact_lookup_batched,
+                                 backend)
+        ->Arg(100)
+        ->Arg(1000)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark((backend + "/exact_lookup_store_audited_power_loss").c_str(),
+                                 exact_lookup_power_loss, backend)
+        ->Iterations(flushed_rounds)
+        ->Unit(benchmark::kMicrosecond)
+        ->UseRealTime();
+    if (backend == "sqlite")
+    {
+        benchmark::RegisterBenchmark("sqlite/bare_primary_key_select", bare_sqlite_select)
+            ->Unit(benchmark::kMicrosecond)
+            ->UseRealTime();
+        benchmark::RegisterBenchmark("sqlite/bare_identity_select", bare_sqlite_identity_select)
+            ->Unit(benchmark::kMicrosecond)
+            ->UseRealTime();
     }
+    benchmark::RegisterBenchmark((backend + "/partial_search_1M").c_str(), partial_search, backend)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark((backend + "/ingest_exhibit_scan_reading").c_str(), ingest, backend)
+        ->Unit(benchmark::kMicrosecond)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark((backend + "/ingest_exhibit_scan_reading_power_loss").c_str(), ingest_power_loss,
+                                 backend)
+        ->Iterations(flushed_rounds)
+        ->Unit(benchmark::kMicrosecond)
+        ->UseRealTime();
+}
+
+void register_all() {
+    register_backend("sqlite");
+    if (postgres_available()) register_backend("postgresql");
 }
 
 const int registered = (register_all(), 0);
