@@ -261,6 +261,7 @@ struct Store::State {
     std::optional<SigningKey> signing_key;
     int version = 0;
     SerialIndex serial_index;
+    std::string decoy_hash;  // argon2id of a password nobody has, made on first need
     std::int64_t serial_index_through = 0;  // readings with id <= this are in the index
 
     Backend backend() const { return database->backend(); }
@@ -384,6 +385,9 @@ struct Store::State {
                     append_audit(transaction, head, session.user(), role, action, note.object, "success", note.detail);
                 else append_audits(transaction, head, session.user(), role, action, "success", note.each);
             });
+        } catch (const AccessError& error) {
+            append_alone(session.user(), role, action, object, "refused", error.what());
+            throw;
         } catch (const InputError& error) {
             append_alone(session.user(), role, action, object, "failure", error.what());
             throw;
@@ -392,6 +396,20 @@ struct Store::State {
             throw;
         }
         return std::move(*result);
+    }
+
+    // A user of one agency names cases by number alone and reaches no other agency's.
+    CaseRecord find_case(Transaction& transaction, const Session& session, const CaseKey& asked) const {
+        const CaseKey key{asked.agency_ori.empty() ? session.agency() : asked.agency_ori, asked.case_number};
+        CaseRecord found = find_case(transaction, key);
+        require_agency(session, found.agency_ori);
+        return found;
+    }
+
+    static void require_agency(const Session& session, const std::string& agency_ori) {
+        if (!session.agency().empty() && session.agency() != agency_ori)
+            throw AccessError(fmt::format("user '{}' works for agency {} and may not reach agency {}'s cases",
+                                          session.user(), session.agency(), agency_ori));
     }
 
     CaseRecord find_case(Transaction& transaction, const CaseKey& key) const {
@@ -412,8 +430,8 @@ struct Store::State {
         return {as_integer(row[0]), as_text(row[1]), as_text(row[2]), as_text(row[3]), as_text(row[4]), as_text(row[5])};
     }
 
-    ExhibitRecord find_exhibit(Transaction& transaction, const ExhibitKey& key) const {
-        const CaseRecord case_record = find_case(transaction, key.case_key);
+    ExhibitRecord find_exhibit(Transaction& transaction, const Session& session, const ExhibitKey& key) const {
+        const CaseRecord case_record = find_case(transaction, session, key.case_key);
         const Rows rows = transaction.query("SELECT " + std::string(exhibit_columns) +
                                                 " FROM exhibits e JOIN cases c ON c.id = e.case_id "
                                                 "WHERE e.case_id = $1 AND e.item_number = $2",
@@ -433,7 +451,7 @@ struct Store::State {
     }
 
     ExhibitDetail exhibit_detail(Transaction& transaction, const ExhibitRecord& exhibit) const {
-        ExhibitDetail detail{exhibit, {}, {}, {}, {}};
+        ExhibitDetail detail{exhibit, {}, {}, {}, {}, {}};
         for (const Row& row : transaction.query("SELECT id, exhibit_id, from_party, to_party, happened_at, purpose, "
                                                 "recorded_at, recorded_by FROM custody_events WHERE exhibit_id = $1 "
                                                 "ORDER BY id",
@@ -456,6 +474,8 @@ struct Store::State {
                                                 "exhibit_b = $1 ORDER BY id",
                                                 {exhibit.id}))
             detail.links.push_back(link_from_row(row));
+        for (const LinkRecord& link : detail.links)
+            detail.linked.push_back(exhibit_by_id(transaction, link.exhibit_a == exhibit.id ? link.exhibit_b : link.exhibit_a));
         return detail;
     }
 
@@ -609,18 +629,26 @@ bool Store::can_sign() const { return state_->signing_key.has_value(); }
 
 Session Store::logon(const std::string& name, const std::string& password) {
     std::optional<Role> role;
-    std::string stored_hash;
+    std::string stored_hash, agency;
     std::int64_t locked_until = 0;
     state_->database->transact(TransactionMode::read, [&](Transaction& transaction) {
-        const Rows rows = transaction.query("SELECT role, password_hash, locked_until_ms FROM users WHERE name = $1", {name});
+        const Rows rows = transaction.query(
+            "SELECT role, password_hash, locked_until_ms, agency_ori FROM users WHERE name = $1", {name});
         if (rows.empty()) return;
         role = parse_role(as_text(rows[0][0]));
         stored_hash = as_text(rows[0][1]);
         locked_until = as_integer(rows[0][2]);
+        agency = as_text(rows[0][3]);
     });
     const std::int64_t now_ms = milliseconds_since_epoch(state_->options.clock());
     const std::string object = "user " + name;
     const std::string role_text = role ? std::string(role_name(*role)) : "-";
+    if (!role || locked_until > now_ms) {
+        // An unknown or locked name costs the same argon2id check as a real one, so the
+        // time a refusal takes does not tell whether the name exists.
+        if (state_->decoy_hash.empty()) state_->decoy_hash = hash_password("decoy password", state_->options.password_cost);
+        password_matches(state_->decoy_hash, password);
+    }
     if (!role) {
         state_->append_alone(name, "-", "logon", object, "failure", "unknown user");
         throw LogonError("logon refused: wrong user name or password");
@@ -637,7 +665,7 @@ Session Store::logon(const std::string& name, const std::string& password) {
             transaction.query("UPDATE users SET failed_logons = 0, locked_until_ms = 0 WHERE name = $1", {name});
             state_->append_audit(transaction, head, name, role_text, "logon", object, "success", "");
         });
-        return Session(name, *role, state_.get());
+        return Session(name, *role, agency, state_.get());
     }
     bool locked_now = false;
     state_->database->transact(TransactionMode::write, [&](Transaction& transaction) {
@@ -657,19 +685,22 @@ Session Store::logon(const std::string& name, const std::string& password) {
     throw LogonError("logon refused: wrong user name or password");
 }
 
-UserRecord Store::add_user(const Session& session, const std::string& name, Role role, const std::string& password) {
+UserRecord Store::add_user(const Session& session, const std::string& name, Role role, const std::string& password,
+                           const std::string& agency_ori) {
     require_user_name(name);
+    if (!agency_ori.empty()) require_ori(agency_ori);
     const std::string password_hash = hash_password(password, state_->options.password_cost);
     return state_->perform(session, Permission::manage_users, "user.add", "user " + name,
                            [&](Transaction& transaction, AuditNote& note) {
                                if (!transaction.query("SELECT 1 FROM users WHERE name = $1", {name}).empty())
                                    throw InputError("user '" + name + "' already exists");
-                               transaction.query("INSERT INTO users (name, role, password_hash, created_at, created_by) "
-                                                 "VALUES ($1, $2, $3, $4, $5)",
+                               transaction.query("INSERT INTO users (name, role, password_hash, created_at, created_by, "
+                                                 "agency_ori) VALUES ($1, $2, $3, $4, $5, $6)",
                                                  {name, std::string(role_name(role)), password_hash, state_->now(),
-                                                  session.user()});
-                               note.detail = "role " + std::string(role_name(role));
-                               return UserRecord{name, role};
+                                                  session.user(), agency_ori});
+                               note.detail = "role " + std::string(role_name(role)) +
+                                             (agency_ori.empty() ? "" : ", agency " + agency_ori);
+                               return UserRecord{name, role, agency_ori};
                            });
 }
 
@@ -678,6 +709,7 @@ CaseRecord Store::open_case(const Session& session, const NewCase& new_case) {
     return state_->perform(session, Permission::handle_evidence, "case.open", "case " + label,
                            [&](Transaction& transaction, AuditNote& note) {
                                require_ori(new_case.agency_ori);
+                               State::require_agency(session, new_case.agency_ori);
                                require_text("case number", new_case.case_number, 32);
                                require_offense_code(new_case.offense_code);
                                if (!transaction.query("SELECT 1 FROM cases WHERE agency_ori = $1 AND case_number = $2",
@@ -709,7 +741,7 @@ ExhibitRecord Store::add_exhibit(const Session& session, const NewExhibit& exhib
             for (const auto& reading : readings)
                 if (!reading.scan_sha256.empty() && !scan_hashes.contains(reading.scan_sha256))
                     throw InputError("a reading names scan " + reading.scan_sha256 + ", which is not among the item's scans");
-            const CaseRecord case_record = state_->find_case(transaction, exhibit.case_key);
+            const CaseRecord case_record = state_->find_case(transaction, session, exhibit.case_key);
             const std::string label = case_label(case_record.agency_ori, case_record.case_number);
             note.object = "case " + label + " item " + exhibit.item_number;
             if (!transaction.query("SELECT 1 FROM exhibits WHERE case_id = $1 AND item_number = $2",
@@ -748,7 +780,7 @@ ReadingRecord Store::add_reading(const Session& session, const ExhibitKey& key, 
     return state_->perform(session, Permission::handle_evidence, "reading.add",
                            "case " + key.case_key.case_number + " item " + key.item_number,
                            [&](Transaction& transaction, AuditNote& note) {
-                               const ExhibitRecord exhibit = state_->find_exhibit(transaction, key);
+                               const ExhibitRecord exhibit = state_->find_exhibit(transaction, session, key);
                                if (!reading.scan_sha256.empty() &&
                                    transaction.query("SELECT 1 FROM exhibit_scans WHERE exhibit_id = $1 AND scan_sha256 = $2",
                                                      {exhibit.id, reading.scan_sha256})
@@ -769,7 +801,7 @@ CustodyEvent Store::record_custody(const Session& session, const ExhibitKey& key
                                require_text("custody 'to'", event.to);
                                require_iso_time("custody time", event.happened_at);
                                require_text("custody purpose", event.purpose);
-                               const ExhibitRecord exhibit = state_->find_exhibit(transaction, key);
+                               const ExhibitRecord exhibit = state_->find_exhibit(transaction, session, key);
                                const std::string at = state_->now();
                                const Rows rows = transaction.query(
                                    "INSERT INTO custody_events (exhibit_id, from_party, to_party, happened_at, purpose, "
@@ -788,8 +820,8 @@ LinkRecord Store::link(const Session& session, const ExhibitKey& first, const Ex
     return state_->perform(
         session, Permission::handle_evidence, "link.add", object, [&](Transaction& transaction, AuditNote& note) {
             require_optional_text("link note", note_text);
-            const ExhibitRecord a = state_->find_exhibit(transaction, first);
-            const ExhibitRecord b = state_->find_exhibit(transaction, second);
+            const ExhibitRecord a = state_->find_exhibit(transaction, session, first);
+            const ExhibitRecord b = state_->find_exhibit(transaction, session, second);
             if (a.id == b.id) throw InputError("an item cannot be linked to itself");
             std::string basis_name;
             if (basis == LinkBasis::identical_identity) {
@@ -834,7 +866,7 @@ void Store::bulk_import(const Session& session, const CaseKey& case_key, std::sp
     state_->perform(
         session, Permission::handle_evidence, "exhibit.bulk_import", "case " + case_key.case_number,
         [&](Transaction& transaction, AuditNote& note) {
-            const CaseRecord case_record = state_->find_case(transaction, case_key);
+            const CaseRecord case_record = state_->find_case(transaction, session, case_key);
             const std::string at = state_->now();
             std::size_t reading_count = 0;
             for (std::size_t start = 0; start < exhibits.size(); start += batch) {
@@ -881,7 +913,7 @@ void Store::bulk_import(const Session& session, const CaseKey& case_key, std::sp
 CaseDetail Store::show_case(const Session& session, const CaseKey& case_key) {
     return state_->perform(session, Permission::read_evidence, "case.show", "case " + case_key.case_number,
                            [&](Transaction& transaction, AuditNote& note) {
-                               CaseDetail detail{state_->find_case(transaction, case_key), {}};
+                               CaseDetail detail{state_->find_case(transaction, session, case_key), {}};
                                note.object = "case " + case_label(detail.case_record.agency_ori,
                                                                   detail.case_record.case_number);
                                for (const Row& row : transaction.query(
@@ -899,7 +931,7 @@ ExhibitDetail Store::show_exhibit(const Session& session, const ExhibitKey& key)
     return state_->perform(session, Permission::read_evidence, "exhibit.show",
                            "case " + key.case_key.case_number + " item " + key.item_number,
                            [&](Transaction& transaction, AuditNote&) {
-                               return state_->exhibit_detail(transaction, state_->find_exhibit(transaction, key));
+                               return state_->exhibit_detail(transaction, state_->find_exhibit(transaction, session, key));
                            });
 }
 
@@ -908,6 +940,14 @@ std::vector<std::uint8_t> Store::scan_bytes(const Session& session, const std::s
                            [&](Transaction& transaction, AuditNote&) {
                                const Rows rows = transaction.query("SELECT content FROM scans WHERE sha256 = $1", {sha256_hex});
                                if (rows.empty()) throw InputError("no scan " + sha256_hex + " in the store");
+                               if (!session.agency().empty() &&
+                                   transaction.query("SELECT 1 FROM exhibit_scans x JOIN exhibits e ON e.id = x.exhibit_id "
+                                                     "JOIN cases c ON c.id = e.case_id WHERE x.scan_sha256 = $1 AND "
+                                                     "c.agency_ori = $2",
+                                                     {sha256_hex, session.agency()})
+                                       .empty())
+                                   throw AccessError("scan " + sha256_hex + " belongs to no case of agency " +
+                                                     session.agency());
                                return database::as_bytes(rows[0][0]);
                            });
 }
@@ -990,9 +1030,9 @@ TraceRequest Store::issue_trace_request(const Session& session, const NewTraceRe
             require_text("firearm type", request.firearm_type, 50);
             require_optional_text("country of origin", request.country_of_origin, 100);
             require_optional_text("importer", request.importer, 200);
-            const ExhibitRecord exhibit = state_->find_exhibit(transaction, request.exhibit);
+            const ExhibitRecord exhibit = state_->find_exhibit(transaction, session, request.exhibit);
             const CaseRecord case_record =
-                state_->find_case(transaction, {exhibit.agency_ori, exhibit.case_number});
+                state_->find_case(transaction, session, {exhibit.agency_ori, exhibit.case_number});
             const Rows readings = transaction.query("SELECT manufacturer_code, model_code, serial FROM readings WHERE "
                                                     "exhibit_id = $1 AND status = 'decoded' ORDER BY id DESC LIMIT 1",
                                                     {exhibit.id});
@@ -1136,6 +1176,86 @@ InclusionProof Store::prove_record(const Session& session, std::int64_t sequence
             note.detail = fmt::format("against checkpoint at tree size {}", against->tree_size);
             return proof;
         });
+}
+
+// ---- bearer sessions ----------------------------------------------------------------------
+
+namespace {
+
+// A busy session's last use is written at most this often, so a stream of requests
+// costs reads, not writes; the idle lock is exact to within this interval.
+constexpr std::int64_t session_touch_interval_ms = 10'000;
+
+} // namespace
+
+OpenedSession Store::open_session(const std::string& name, const std::string& password) {
+    Session session = logon(name, password);
+    std::vector<std::uint8_t> secret(32);
+    randombytes_buf(secret.data(), secret.size());
+    std::string token = hex(secret);
+    const std::int64_t now_ms = milliseconds_since_epoch(state_->options.clock());
+    state_->database->transact(TransactionMode::write, [&](Transaction& transaction) {
+        transaction.query("INSERT INTO sessions (token_sha256, user_name, started_ms, last_used_ms) VALUES ($1, $2, $3, $3)",
+                          {hex(sha256(token)), name, now_ms});
+    });
+    return {std::move(session), std::move(token)};
+}
+
+Session Store::resume_session(const std::string& token) {
+    const std::string token_hash = hex(sha256(token));
+    const std::int64_t now_ms = milliseconds_since_epoch(state_->options.clock());
+    std::string user = "-", role_text = "-", agency, refusal;
+    std::int64_t last_used = 0;
+    state_->database->transact(TransactionMode::read, [&](Transaction& transaction) {
+        const Rows rows = transaction.query("SELECT s.user_name, s.started_ms, s.last_used_ms, s.ended, u.role, u.agency_ori "
+                                            "FROM sessions s JOIN users u ON u.name = s.user_name WHERE s.token_sha256 = $1",
+                                            {token_hash});
+        if (rows.empty()) {
+            refusal = "no such session";
+            return;
+        }
+        user = as_text(rows[0][0]);
+        role_text = as_text(rows[0][4]);
+        agency = as_text(rows[0][5]);
+        last_used = as_integer(rows[0][2]);
+        if (as_integer(rows[0][3]) != 0) refusal = "the session was logged out";
+        else if (now_ms - last_used > state_->options.session_idle_limit.count())
+            refusal = fmt::format("the session locked after {} minutes idle", state_->options.session_idle_limit.count() / 60'000);
+        else if (now_ms - as_integer(rows[0][1]) > state_->options.session_lifetime.count())
+            refusal = fmt::format("the session ended {} hours after logon", state_->options.session_lifetime.count() / 3'600'000);
+    });
+    if (!refusal.empty()) {
+        state_->append_alone(user, role_text, "session.resume", "user " + user, "refused", refusal);
+        throw LogonError("session refused: " + refusal + "; log on again");
+    }
+    if (now_ms - last_used >= session_touch_interval_ms)
+        state_->database->transact(TransactionMode::write, [&](Transaction& transaction) {
+            transaction.query("UPDATE sessions SET last_used_ms = $1 WHERE token_sha256 = $2 AND last_used_ms < $1",
+                              {now_ms, token_hash});
+        });
+    return Session(user, parse_role(role_text), agency, state_.get());
+}
+
+void Store::end_session(const std::string& token) {
+    const std::string token_hash = hex(sha256(token));
+    state_->database->transact(TransactionMode::write, [&](Transaction& transaction) {
+        Head head = state_->lock_head(transaction);
+        const Rows rows = transaction.query("SELECT s.user_name, u.role FROM sessions s JOIN users u ON u.name = s.user_name "
+                                            "WHERE s.token_sha256 = $1 AND s.ended = 0",
+                                            {token_hash});
+        if (rows.empty()) {
+            state_->append_audit(transaction, head, "-", "-", "logout", "session", "failure", "no such open session");
+            return;
+        }
+        transaction.query("UPDATE sessions SET ended = 1 WHERE token_sha256 = $1", {token_hash});
+        state_->append_audit(transaction, head, as_text(rows[0][0]), as_text(rows[0][1]), "logout",
+                             "user " + as_text(rows[0][0]), "success", "");
+    });
+}
+
+void Store::record_event(const std::string& user, const std::string& role, const std::string& action,
+                         const std::string& object, const std::string& outcome, const std::string& detail) {
+    state_->append_alone(user, role, action, object, outcome, detail);
 }
 
 ExhibitRecord ingest_exhibit(Store& store, const Session& session, const NewExhibit& exhibit,
