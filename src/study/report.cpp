@@ -124,7 +124,7 @@ std::string margin_section(const std::vector<ResultRow>& rows) {
     }
     return "<h2>Erasure margin</h2>\n<p>Ring reads by unused error-correction capacity (of 33 parity symbols; "
            "2 &times; errors + erasures used), share of the ring reads at each wear level.</p>\n" +
-           grouped_bars_svg(groups, series, std::max(0.05, std::ceil(highest * 20) / 20), true, "share of ring reads") + "\n";
+           grouped_bars_svg(groups, series, std::max(0.2, std::ceil(highest * 5) / 5), true, "share of ring reads") + "\n";
 }
 
 std::string defeat_section(const std::vector<CasingOutcome>& casings) {
@@ -152,13 +152,13 @@ std::string fusion_section(const std::vector<ResultRow>& rows, int group) {
                                    "least one such casing, and of fused groups naming it.</p>\n", group);
     if (gains.empty()) return html + "<p>Too few ring casings per pistol to fuse.</p>\n";
     std::vector<BarGroup> groups;
-    std::string table = "<table><tr><th>group</th><th>groups</th><th>single casing</th><th>any casing of the group</th><th>fused</th><th>fused wrong</th></tr>\n";
+    std::string table = "<table><tr><th>#</th><th>group</th><th>groups</th><th>single casing</th><th>any casing of the group</th><th>fused</th><th>fused wrong</th></tr>\n";
     for (const auto& [label, tally] : gains) {
         const double single = static_cast<double>(tally.single_correct) / static_cast<double>(std::max(1L, tally.casings));
         const double any = static_cast<double>(tally.any_correct) / static_cast<double>(std::max(1L, tally.groups));
         const double fused = static_cast<double>(tally.fused_correct) / static_cast<double>(std::max(1L, tally.groups));
         groups.push_back({label, {single, any, fused}});
-        table += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", html_escape(label),
+        table += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", groups.size(), html_escape(label),
                              tally.groups, rate_cell(tally.single_correct, tally.casings), rate_cell(tally.any_correct, tally.groups),
                              rate_cell(tally.fused_correct, tally.groups), tally.fused_wrong);
     }

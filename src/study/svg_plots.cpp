@@ -11,6 +11,15 @@ const std::vector<std::string> palette = {"#0072B2", "#E69F00", "#009E73", "#CC7
 
 const std::string& colour(std::size_t index) { return palette[index % palette.size()]; }
 
+// Width of a label in 11-12 px sans-serif, generously: charts size themselves to their labels.
+double text_width(std::string_view text) { return 7.0 * static_cast<double>(text.size()); }
+
+double widest(const std::vector<std::string>& texts) {
+    double width = 0;
+    for (const auto& text : texts) width = std::max(width, text_width(text));
+    return width;
+}
+
 constexpr double left = 60, top = 20, plot_height = 240;
 
 std::string value_axis(double width, double maximum, bool percent, std::string_view title) {
@@ -71,7 +80,9 @@ std::string rate_plot_svg(const std::vector<std::string>& levels, const std::vec
                           std::string_view x_title, std::string_view y_title) {
     const double width = std::max(320.0, 90.0 * static_cast<double>(levels.size()));
     const double height = top + plot_height + 50 + 16.0 * static_cast<double>(series.size()) + 10;
-    std::string svg = open_svg(left + width + 20, height, y_title);
+    std::vector<std::string> labels;
+    for (const auto& one : series) labels.push_back(one.label);
+    std::string svg = open_svg(std::max(left + width + 20, left + 30 + widest(labels)), height, y_title);
     svg += value_axis(width, 1, true, y_title);
     const double step = width / static_cast<double>(std::max<std::size_t>(1, levels.size()));
     auto x_of = [&](const std::string& level) {
@@ -107,7 +118,10 @@ std::string rate_plot_svg(const std::vector<std::string>& levels, const std::vec
 
 std::string stacked_bars_svg(const std::vector<StackedBar>& bars, const std::vector<std::string>& parts,
                              const std::vector<std::string>& colours) {
-    constexpr double label_width = 330, bar_width = 420, bar_height = 18, gap = 6;
+    constexpr double bar_width = 420, bar_height = 18, gap = 6;
+    std::vector<std::string> labels;
+    for (const auto& bar : bars) labels.push_back(bar.label);
+    const double label_width = widest(labels) + 10;
     const double height = top + (bar_height + gap) * static_cast<double>(bars.size()) + 30 + 16.0 * static_cast<double>(parts.size());
     std::string svg = open_svg(label_width + bar_width + 80, height, "outcome shares");
     for (std::size_t index = 0; index < bars.size(); ++index) {
@@ -141,12 +155,13 @@ std::string stacked_bars_svg(const std::vector<StackedBar>& bars, const std::vec
 
 std::string grouped_bars_svg(const std::vector<BarGroup>& groups, const std::vector<std::string>& series,
                              double maximum, bool percent, std::string_view y_title) {
-    const double bar = 14, group_gap = 16;
+    const double bar = std::clamp(640.0 / static_cast<double>(std::max<std::size_t>(1, groups.size() * series.size())), 4.0, 14.0);
+    const double group_gap = bar + 2;
     const double group_width = bar * static_cast<double>(series.size()) + group_gap;
     const double width = std::max(320.0, group_width * static_cast<double>(groups.size()));
     const double height = top + plot_height + 130 + 16.0 * static_cast<double>(series.size());
     if (!(maximum > 0)) maximum = 1;
-    std::string svg = open_svg(left + width + 20, height, y_title);
+    std::string svg = open_svg(std::max(left + width + 20, left + 30 + widest(series)), height, y_title);
     svg += value_axis(width, maximum, percent, y_title);
     for (std::size_t group = 0; group < groups.size(); ++group) {
         const double x0 = left + group_width * static_cast<double>(group) + group_gap / 2;
@@ -160,7 +175,7 @@ std::string grouped_bars_svg(const std::vector<BarGroup>& groups, const std::vec
         }
         const double centre = x0 + bar * static_cast<double>(series.size()) / 2;
         svg += fmt::format(R"svg(<text x="{0:.1f}" y="{1:.1f}" font-size="10" text-anchor="end" transform="rotate(-40 {0:.1f} {1:.1f})">{2}</text>)svg",
-                           centre, top + plot_height + 12, html_escape(groups[group].label));
+                           centre, top + plot_height + 12, html_escape(groups[group].label.size() > 14 ? fmt::format("#{}", group + 1) : groups[group].label));
     }
     svg += legend(series, series_colours(series.size()), top + plot_height + 112);
     return svg + "</svg>";
