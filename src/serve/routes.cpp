@@ -61,16 +61,16 @@ void Service::State::register_routes() {
     add("GET", "/", [](const httplib::Request&, httplib::Response& response) {
         const serve::WebAsset* page = serve::find_web_asset("index.html");
         response.set_content(std::string(page->content), std::string(serve::content_type_for(page->name)));
-    });
+    }, true);
     add("GET", "/assets/{file}", [](const httplib::Request& request, httplib::Response& response) {
         const std::string name = parameter(request, 1);
         const serve::WebAsset* asset = name == "openapi.json" ? nullptr : serve::find_web_asset(name);
         if (!asset) throw HttpError(404, "no asset " + serve::printable(name, 100));
         response.set_content(std::string(asset->content), std::string(serve::content_type_for(asset->name)));
-    });
+    }, true);
     add("GET", "/api/openapi.json", [](const httplib::Request&, httplib::Response& response) {
         response.set_content(std::string(serve::find_web_asset("openapi.json")->content), "application/json");
-    });
+    }, true);
 
     // ---- sessions ----
     add("POST", "/api/login", [this](const httplib::Request& request, httplib::Response& response) {
@@ -90,7 +90,7 @@ void Service::State::register_routes() {
             // response never tells whether a user name exists.
             throw HttpError(401, "logon refused: wrong user name or password, or the account is locked");
         }
-    });
+    }, true);
     add("POST", "/api/logout", [this](const httplib::Request& request, httplib::Response& response) {
         const std::string token = serve::bearer_token(request.get_header_value("Authorization"));
         if (token.empty()) throw HttpError(401, "no session to log out: send Authorization: Bearer TOKEN");

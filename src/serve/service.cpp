@@ -101,7 +101,9 @@ void Service::State::configure_server() {
     server->set_exception_handler([](const httplib::Request&, httplib::Response& response, std::exception_ptr) {
         send_json(response, {{"error", "internal error"}}, 500);
     });
-    server->set_logger([this](const httplib::Request& request, const httplib::Response& response) {
+    // httplib calls this for every response, routed or not (a malformed request's 400
+    // too), just before writing it: the record is committed before the client hears back.
+    server->set_post_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
         audit_unrecorded(request, response);
     });
 }

@@ -165,10 +165,17 @@ struct Service::State {
 
     using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
 
-    void add(const std::string& method, const std::string& path, Handler handler) {
+    // Routes need a session unless `public_route`; one without a token is refused before
+    // its input is looked at.
+    void add(const std::string& method, const std::string& path, Handler handler, bool public_route = false) {
         routes.push_back({method, path});
-        auto wrapped = [this, handler = std::move(handler)](const httplib::Request& request, httplib::Response& response) {
-            respond(request, response, handler);
+        auto wrapped = [this, handler = std::move(handler), public_route](const httplib::Request& request,
+                                                                          httplib::Response& response) {
+            respond(request, response, [&](const httplib::Request& checked, httplib::Response& answer) {
+                if (!public_route && serve::bearer_token(checked.get_header_value("Authorization")).empty())
+                    throw HttpError(401, "log on first (POST /api/login) and send the token as Authorization: Bearer TOKEN");
+                handler(checked, answer);
+            });
         };
         const std::string pattern = serve::path_pattern(path);
         if (method == "GET") server->Get(pattern, wrapped);
