@@ -16,6 +16,8 @@ namespace {
 // How long a writer waits for another process's transaction before giving up.
 // Long, because a bulk import can hold the lock for seconds; a lab would rather wait.
 constexpr int busy_timeout_ms = 60'000;
+constexpr std::int64_t memory_map_bytes = std::int64_t{1} << 30;
+constexpr int page_cache_kibibytes = 64 * 1024;
 
 // "$12" -> "?12": SQLite numbers ?NNN parameters exactly as PostgreSQL numbers $NNN.
 std::string sqlite_placeholders(std::string_view sql) {
@@ -58,6 +60,11 @@ public:
             run("PRAGMA journal_mode=WAL");
             run(durability == Durability::power_loss ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
             run("PRAGMA foreign_keys=ON");
+            // Read pages through a memory map rather than a read() call each, and keep more
+            // of them: a lookup descends four B-trees (serial index, readings, exhibits,
+            // cases). Address space only; the operating system's page cache holds the data.
+            run("PRAGMA mmap_size=" + std::to_string(memory_map_bytes));
+            run("PRAGMA cache_size=-" + std::to_string(page_cache_kibibytes));
         } catch (...) {
             sqlite3_close(connection_);
             throw;
