@@ -26,11 +26,42 @@ std::optional<RingObservation> soft_cells(const std::string& text) {
     return observation;
 }
 
-Outcome combine(Outcome a, Outcome b) {
-    if (a == Outcome::wrong || b == Outcome::wrong) return Outcome::wrong;
+// The most telling of the non-answers: partial before defaced, no_stamp, unreadable.
+Outcome best_non_answer(Outcome a, Outcome b) {
     if (a == Outcome::no_reader) return b;
     if (b == Outcome::no_reader) return a;
-    return std::min(a, b);  // correct, then partial, defaced, no_stamp, unreadable
+    return std::min(a, b);
+}
+
+bool answered(Outcome outcome) { return outcome == Outcome::correct || outcome == Outcome::wrong; }
+
+// A gear key may fill the characters a text read left open ('?'), as the published gear
+// code is meant to; it must agree with every character the text did read.
+bool agrees(const std::string& partial_text, const std::string& key) {
+    if (partial_text.size() != key.size()) return partial_text.empty();
+    for (std::size_t index = 0; index < key.size(); ++index)
+        if (partial_text[index] != '?' && partial_text[index] != key[index]) return false;
+    return true;
+}
+
+// One casing over the designs read on it, as an examiner would combine them: the ring
+// or Data Matrix (whole identity, own integrity) first, then the text, then the gear
+// code where it is consistent with what the text showed.
+Outcome combine(const std::vector<const ResultRow*>& rows) {
+    auto find = [&](std::string_view reader) -> const ResultRow* {
+        for (const ResultRow* row : rows)
+            if (row->reader == reader) return row;
+        return nullptr;
+    };
+    for (const char* reader : {"ring", "datamatrix", "text"})
+        if (const ResultRow* row = find(reader); row && answered(row->outcome)) return row->outcome;
+    if (const ResultRow* gear = find("gear"); gear && answered(gear->outcome)) {
+        const ResultRow* text = find("text");
+        if (!text || agrees(text->read, gear->read)) return gear->outcome;
+    }
+    Outcome outcome = Outcome::no_reader;
+    for (const ResultRow* row : rows) outcome = best_non_answer(outcome, answered(row->outcome) ? Outcome::partial : row->outcome);
+    return outcome;
 }
 
 } // namespace
@@ -60,11 +91,19 @@ Interval Tally::interval() const { return wilson_interval(correct(), judged()); 
 
 std::vector<CasingOutcome> casing_outcomes(const std::vector<ResultRow>& rows) {
     std::vector<CasingOutcome> casings;
+    std::vector<const ResultRow*> members;
+    auto finish = [&] {
+        if (members.empty()) return;
+        casings.push_back({members.front(), nullptr, combine(members)});
+        for (const ResultRow* row : members)
+            if (row->reader == "ring") casings.back().ring = row;
+        members.clear();
+    };
     for (const ResultRow& row : rows) {
-        if (casings.empty() || casings.back().first->casing != row.casing) casings.push_back({&row, nullptr, row.outcome});
-        else casings.back().outcome = combine(casings.back().outcome, row.outcome);
-        if (row.reader == "ring") casings.back().ring = &row;
+        if (!members.empty() && members.front()->casing != row.casing) finish();
+        members.push_back(&row);
     }
+    finish();
     return casings;
 }
 

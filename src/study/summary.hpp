@@ -21,9 +21,11 @@ struct Interval {
 // Wilson score interval for a binomial share (95% by default): honest at 0 and n.
 Interval wilson_interval(long successes, long trials, double z = 1.96);
 
-// One casing over every design read on it: a wrong identity from any reader makes it
-// wrong; else a right one makes it correct; else the most telling status (partial
-// before defaced, no_stamp, unreadable); `no_reader` only if nothing could be read.
+// One casing over every design read on it, as an examiner combines them: the first
+// answer (right or wrong pistol) of the ring, the Data Matrix, the text, then the gear
+// code if it agrees with every character the text showed; else the most telling
+// non-answer (partial before defaced, no_stamp, unreadable). Every wrong row still
+// appears in the report's table of wrong identities.
 struct CasingOutcome {
     const ResultRow* first = nullptr;  // the casing's ground truth (any of its rows)
     const ResultRow* ring = nullptr;   // its ring row, if the die has a ring

@@ -249,14 +249,23 @@ TEST(StudySummary, CasingOutcomeOverDesigns) {
     ResultRow text, gear;
     text.reader = "text";
     gear.reader = "gear";
+    gear.read = "DX8BHRGX";
+    auto outcome = [&] { return casing_outcomes({gear, text})[0].outcome; };
     text.outcome = Outcome::partial;
+    text.read = "DX8B??GX";
     gear.outcome = Outcome::correct;
-    EXPECT_EQ(casing_outcomes({text, gear})[0].outcome, Outcome::correct);
+    EXPECT_EQ(outcome(), Outcome::correct);  // the gear fills the text's gaps
+    text.read = "DX0B??GX";
+    EXPECT_EQ(outcome(), Outcome::partial);  // but not against what the text showed
     text.outcome = Outcome::wrong;
-    EXPECT_EQ(casing_outcomes({text, gear})[0].outcome, Outcome::wrong);
-    text.outcome = Outcome::no_reader;
+    EXPECT_EQ(outcome(), Outcome::wrong);    // the text's own answer comes first
+    text.outcome = Outcome::correct;
+    gear.outcome = Outcome::wrong;
+    EXPECT_EQ(outcome(), Outcome::correct);
+    text.outcome = Outcome::unreadable;
+    text.read.clear();
     gear.outcome = Outcome::defaced;
-    EXPECT_EQ(casing_outcomes({text, gear})[0].outcome, Outcome::defaced);
+    EXPECT_EQ(outcome(), Outcome::defaced);
 }
 
 TEST(StudyManifest, ParsesAndRefusesWithTheLine) {
