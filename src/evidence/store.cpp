@@ -970,6 +970,40 @@ std::vector<IdentityMatch> identity_matches(Transaction& transaction, const Iden
     return matches;
 }
 
+// Many lookups to a statement: the queries travel as a VALUES list joined to the
+// readings, so PostgreSQL answers a chunk in one round trip instead of one per lookup,
+// and SQLite runs one statement per chunk. Full chunks share one (prepared) text.
+constexpr std::size_t lookups_per_statement = 64;
+
+std::string identity_batch_sql(std::size_t count) {
+    std::string sql = "WITH q (query_index, manufacturer_code, model_code, serial) AS (VALUES ";
+    for (std::size_t i = 0; i < count; ++i)
+        sql += fmt::format("{}(CAST(${} AS INTEGER), CAST(${} AS INTEGER), CAST(${} AS INTEGER), CAST(${} AS TEXT))",
+                           i == 0 ? "" : ", ", 4 * i + 1, 4 * i + 2, 4 * i + 3, 4 * i + 4);
+    return sql + ") SELECT " + std::string(exhibit_columns) +
+           ", r.id, r.status, q.query_index FROM q JOIN readings r ON r.manufacturer_code = q.manufacturer_code AND "
+           "r.model_code = q.model_code AND r.serial = q.serial JOIN exhibits e ON e.id = r.exhibit_id "
+           "JOIN cases c ON c.id = e.case_id ORDER BY q.query_index, r.id";
+}
+
+std::vector<std::vector<IdentityMatch>> identity_matches(Transaction& transaction, std::span<const IdentityQuery> queries) {
+    static const std::string full_chunk = identity_batch_sql(lookups_per_statement);
+    std::vector<std::vector<IdentityMatch>> results(queries.size());
+    for (std::size_t start = 0; start < queries.size(); start += lookups_per_statement) {
+        const std::size_t count = std::min(lookups_per_statement, queries.size() - start);
+        Parameters parameters;
+        parameters.reserve(4 * count);
+        for (std::size_t i = start; i < start + count; ++i)
+            parameters.insert(parameters.end(), {static_cast<std::int64_t>(i), std::int64_t{queries[i].manufacturer_code},
+                                                 std::int64_t{queries[i].model_code}, queries[i].serial});
+        for (const Row& row :
+             transaction.query(count == lookups_per_statement ? full_chunk : identity_batch_sql(count), parameters))
+            results[static_cast<std::size_t>(as_integer(row[12]))].push_back(
+                {exhibit_from_row(row), as_integer(row[10]), as_text(row[11])});
+    }
+    return results;
+}
+
 } // namespace
 
 std::vector<IdentityMatch> Store::find_identity(const Session& session, std::uint16_t manufacturer_code,
@@ -989,14 +1023,11 @@ std::vector<std::vector<IdentityMatch>> Store::find_identities(const Session& se
     return state_->perform(session, Permission::read_evidence, "search.identity",
                            fmt::format("{} identities", queries.size()),
                            [&](Transaction& transaction, AuditNote& note) {
-                               std::vector<std::vector<IdentityMatch>> results;
-                               results.reserve(queries.size());
+                               std::vector<std::vector<IdentityMatch>> results = identity_matches(transaction, queries);
                                note.each.reserve(queries.size());
-                               for (const IdentityQuery& query : queries) {
-                                   results.push_back(identity_matches(transaction, query));
-                                   note.each.push_back({identity_object(query),
-                                                        fmt::format("{} matches", results.back().size())});
-                               }
+                               for (std::size_t i = 0; i < queries.size(); ++i)
+                                   note.each.push_back({identity_object(queries[i]),
+                                                        fmt::format("{} matches", results[i].size())});
                                return results;
                            });
 }

@@ -92,8 +92,16 @@ TEST_P(AuditedReads, LargeBatchesAreSignedAndEveryRecordInThemIsProtected) {
     // checkpoint multiples of 64 passed inside the batch.
     std::vector<IdentityQuery> queries;
     for (int i = 0; i < 300; ++i) queries.push_back({412, 7, fmt::format("58A-{:06}", i)});
+    // Stored serials on both sides of the 64-lookup statement boundaries and at the end.
+    for (const std::size_t at : {63u, 64u, 128u, 299u}) queries[at].serial = at == 64 ? "58A-777777" : "58A-104233";
     const auto results = store->find_identities(session, queries);
     ASSERT_EQ(results.size(), 300u);
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        const std::size_t expected = i == 64 ? 1 : (i == 63 || i == 128 || i == 299) ? 2 : 0;
+        ASSERT_EQ(results[i].size(), expected) << i;
+    }
+    EXPECT_EQ(results[64][0].exhibit.item_number, "3");
+    EXPECT_EQ(results[299][1].exhibit.item_number, "2");
     const auto records = audit_rows(scratch, "search.identity");
     ASSERT_EQ(records.size(), 300u);
     for (std::size_t i = 0; i < records.size(); ++i)
