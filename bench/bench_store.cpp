@@ -38,12 +38,31 @@ struct Fixture {
     std::vector<std::string> serials;  // serials[i] is the reading of exhibit i + 1
     std::filesystem::path sqlite_path;
     int ingested = 0;
+    // What to remove at exit: the folder (store file, keys) and the PostgreSQL schema.
+    std::filesystem::path folder;
+    std::string postgres_base, postgres_schema;
+
+    ~Fixture() {
+        session.reset();
+        store.reset();
+        std::error_code ignored;
+        std::filesystem::remove_all(folder, ignored);
+        if (postgres_schema.empty()) return;
+        try {
+            database::open_postgresql(postgres_base, "bench")->transact(
+                database::TransactionMode::write,
+                [&](database::Transaction& t) { t.execute_script("DROP SCHEMA " + postgres_schema + " CASCADE"); });
+        } catch (const std::exception&) {
+            // A server already gone takes its schema with it.
+        }
+    }
 };
 
 std::unique_ptr<Fixture> build(const std::string& backend) {
     auto fixture = std::make_unique<Fixture>();
     const auto folder = std::filesystem::temp_directory_path() / fmt::format("microstamp-bench-{}", getpid());
     std::filesystem::create_directories(folder);
+    fixture->folder = folder;
     StoreOptions options;
     options.password_cost = PasswordCost::minimum;
     options.signing_key_file = folder / (backend + ".signing-key");
@@ -56,6 +75,8 @@ std::unique_ptr<Fixture> build(const std::string& backend) {
         auto admin = database::open_postgresql(base, "bench");
         admin->transact(database::TransactionMode::write,
                         [&](database::Transaction& t) { t.execute_script("CREATE SCHEMA " + schema); });
+        fixture->postgres_base = base;
+        fixture->postgres_schema = schema;
         fixture->url = base + (base.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema;
     }
     Store created = Store::create(fixture->url, "root", password, options);
