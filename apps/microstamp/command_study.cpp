@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <ctime>
 #include <fmt/core.h>
 #include <iostream>
 #include <opencv2/core.hpp>
@@ -145,6 +146,7 @@ Command add_study(CLI::App& app) {
 
         const Study study = load_study(options->study);
         const auto folder = prepare_output(options->out);
+        const std::clock_t cpu_start = std::clock();  // every thread's CPU time: the machine may be shared
         RunOptions run;
         run.journal = folder / "results.journal.csv";
         run.threads = options->threads;
@@ -157,6 +159,7 @@ Command add_study(CLI::App& app) {
         }
         const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
         const double per_hour = seconds > 0 ? static_cast<double>(result.simulated) / seconds * 3600 : 0;
+        const double cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
         if (!result.complete)
             throw std::runtime_error(fmt::format("interrupted after {} of {} casings (journal {}); run the same command to resume",
                                                  result.rows.empty() ? 0 : result.resumed + result.simulated, result.casings,
@@ -168,10 +171,13 @@ Command add_study(CLI::App& app) {
         summary["run"] = {{"casings_resumed", result.resumed},
                           {"casings_simulated", result.simulated},
                           {"seconds", seconds},
-                          {"casings_per_hour", per_hour}};
+                          {"casings_per_hour", per_hour},
+                          {"cpu_seconds", cpu_seconds},
+                          {"cpu_seconds_per_casing", result.simulated > 0 ? cpu_seconds / static_cast<double>(result.simulated) : 0.0}};
         std::cout << summary.dump(2) << '\n';
-        fmt::print(stderr, "study {}: {} casings ({} resumed, {} simulated in {:.1f} s: {:.0f} casings/h)\n", study.name,
-                   result.casings, result.resumed, result.simulated, seconds, per_hour);
+        fmt::print(stderr, "study {}: {} casings ({} resumed, {} simulated in {:.1f} s: {:.0f} casings/h; {:.0f} ms CPU per casing)\n",
+                   study.name, result.casings, result.resumed, result.simulated, seconds, per_hour,
+                   result.simulated > 0 ? cpu_seconds * 1000 / static_cast<double>(result.simulated) : 0.0);
         for (const auto& headline : summary["headline"])
             fmt::print(stderr, "  {}: {}/{} ({:.1f}%){}\n", headline["design"].get<std::string>(), headline["successes"].get<long>(),
                        headline["trials"].get<long>(), headline["rate"].get<double>() * 100,
