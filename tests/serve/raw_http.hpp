@@ -8,9 +8,20 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <string>
 
 namespace microstamp::testing {
+
+// A whole response has arrived: headers and as many body bytes as Content-Length says.
+inline bool response_complete(const std::string& reply) {
+    const std::size_t end = reply.find("\r\n\r\n");
+    if (end == std::string::npos) return false;
+    const std::size_t field = reply.find("Content-Length: ");
+    if (field == std::string::npos || field > end) return false;
+    const std::size_t length = std::strtoul(reply.c_str() + field + 16, nullptr, 10);
+    return reply.size() >= end + 4 + length;
+}
 
 // Sends `request` (as much as the server takes), then reads until the server closes or
 // `timeout` passes. Returns what came back ("" if nothing).
@@ -42,6 +53,7 @@ inline std::string raw_exchange(int port, const std::string& request,
             const ssize_t got = ::recv(socket_fd, buffer, sizeof buffer, 0);
             if (got <= 0) break;
             reply.append(buffer, static_cast<std::size_t>(got));
+            if (response_complete(reply)) break;
         }
     }
     ::close(socket_fd);

@@ -316,10 +316,12 @@ TEST(ServeApi, BodiesOverTheirLimitsAndWrongContentTypesAreRefused) {
     EXPECT_EQ(raw_status(raw_exchange(served.port(), "POST " + case_path + "/exhibits HTTP/1.1\r\nHost: x\r\n"
                                                      "Authorization: Bearer " + avery + "\r\n"
                                                      "Content-Type: multipart/form-data; boundary=b\r\n"
-                                                     "Content-Length: 2000000\r\n\r\n")),
+                                                     "Content-Length: 2000000\r\n\r\n",
+                                      std::chrono::milliseconds(3000), false)),
               413);
     EXPECT_EQ(raw_status(raw_exchange(served.port(), "POST /api/cases HTTP/1.1\r\nHost: x\r\nContent-Length: "
-                                                     "99999999999999999999999\r\n\r\n")),
+                                                     "99999999999999999999999\r\n\r\n",
+                                      std::chrono::milliseconds(3000), false)),
               413);
     std::string deep(200, '[');
     deep += std::string(200, ']');
