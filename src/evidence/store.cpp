@@ -234,7 +234,8 @@ struct AuditNote {
 };
 
 // Audit rows per INSERT when an operation appends many: one statement text (prepared
-// once) for every full chunk; 64 x 10 values is far below both backends' limits.
+// once) for every full chunk, one for the rest; 64 x 10 values is far below both
+// backends' limits.
 constexpr std::size_t audit_rows_per_insert = 64;
 
 std::string audit_insert_sql(std::size_t rows) {
@@ -301,7 +302,9 @@ struct Store::State {
             std::size_t start = 0;
             for (; start + audit_rows_per_insert <= records.size(); start += audit_rows_per_insert)
                 insert(records.subspan(start, audit_rows_per_insert), full_chunk);
-            for (; start < records.size(); ++start) insert(records.subspan(start, 1), one_row);
+            // The rest in one statement too: on PostgreSQL a row a statement is a round trip a row.
+            const std::size_t rest = records.size() - start;
+            if (rest > 0) insert(records.subspan(start), rest == 1 ? one_row : audit_insert_sql(rest));
         } catch (const ConflictError&) {
             throw StoreError(location.display + ": the audit log holds a record beyond its head: it was altered behind "
                              "the program's back; run `microstamp case audit verify`");
