@@ -23,7 +23,7 @@ struct ServeCommandOptions {
     std::string db = "sqlite:evidence.db";
     std::string listen = "127.0.0.1:8080";
     std::string certificate, private_key, signing_key;
-    int threads = 16;
+    int threads = 64;
 };
 
 std::pair<std::string, int> parse_listen_address(const std::string& address) {
@@ -55,7 +55,7 @@ Command add_serve(CLI::App& app) {
     command->add_option("--key", options->private_key, "TLS private key (PEM)");
     command->add_option("--signing-key", options->signing_key,
                         "Audit signing key file (or MICROSTAMP_SIGNING_KEY_FILE; SQLite default: PATH.signing-key)");
-    command->add_option("--threads", options->threads, "Worker threads (default 16)")->check(CLI::Range(1, 256));
+    command->add_option("--threads", options->threads, "Worker threads, one per open connection (default 64)")->check(CLI::Range(1, 256));
     return {command, [options] {
                 const auto [host, port] = parse_listen_address(options->listen);
                 // The signals that stop the server are taken by one thread, so every

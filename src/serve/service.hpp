@@ -37,9 +37,9 @@ struct ServeOptions {
     // ...every other body this large, nested at most this deep.
     std::size_t max_json_bytes = 64u << 10;
     int max_json_depth = 32;
-    // Worker threads: each holds one connection at a time. More than cores, since a
-    // connection can sit idle until its read timeout.
-    int threads = 16;
+    // Worker threads: httplib gives each open connection a thread for as long as it is
+    // kept alive, so there must be more threads than busy clients or a newcomer waits.
+    int threads = 64;
     int read_timeout_seconds = 5;
     // Store connections: SQLite writes one at a time anyway, so one connection queued
     // on a lock beats several retrying; PostgreSQL serves several at once.
