@@ -135,41 +135,75 @@ RingDecoding decode_ring(const RingObservation& observation, const RingReadOptio
     for (int attempt = 0; attempt < attempts; ++attempt) {
         const int rotation = order[static_cast<std::size_t>(attempt)];
         if (agreement[static_cast<std::size_t>(rotation)] <= 0) break;
-        ++result.attempts;
+        // Symbols in codeword order with their reliability: the least sure cell's |soft value|.
         std::vector<std::uint8_t> received(ring_symbols, 0);
-        std::vector<int> erasures;
+        std::vector<float> reliability(ring_symbols, 0.0f);
         for (int symbol = 0; symbol < ring_symbols; ++symbol) {
             const int track = symbol / ring_sectors_per_track;
             const int engraved = track * ring_sectors_per_track +
                                  (symbol % ring_sectors_per_track + rotation) % ring_sectors_per_track;
             const auto& soft = observation.cells[static_cast<std::size_t>(symbol)];
             std::uint8_t byte = 0;
-            bool unsure = false;
+            float least = 1.0f;
             for (int cell = 0; cell < ring_cells_per_symbol; ++cell) {
                 if (cell == ring_sync_cell) continue;
                 const float value = soft[static_cast<std::size_t>(cell)];
-                if (!(std::fabs(value) >= options.erasure_threshold)) unsure = true;  // NaN is unsure too
+                least = std::isnan(value) ? 0.0f : std::min(least, std::fabs(value));
                 if (value > 0) byte = static_cast<std::uint8_t>(byte | (1U << data_bit_of_cell(cell)));
+                if (least == 0.0f) break;
             }
-            if (unsure) erasures.push_back(engraved);
-            else received[static_cast<std::size_t>(engraved)] = ring_whiten(engraved, byte);
+            reliability[static_cast<std::size_t>(engraved)] = least;
+            received[static_cast<std::size_t>(engraved)] = ring_whiten(engraved, byte);
         }
-        result.erasures = static_cast<int>(erasures.size());
-        if (result.erasures > ring_parity_symbols) {
+        std::vector<int> by_reliability(ring_symbols);
+        std::iota(by_reliability.begin(), by_reliability.end(), 0);
+        std::stable_sort(by_reliability.begin(), by_reliability.end(), [&](int a, int b) {
+            return reliability[static_cast<std::size_t>(a)] < reliability[static_cast<std::size_t>(b)];
+        });
+        const int unsure = static_cast<int>(std::count_if(reliability.begin(), reliability.end(),
+                                                          [&](float value) { return value < options.erasure_threshold; }));
+        // Generalised minimum-distance decoding (Forney): first erase the unsure symbols;
+        // failing that, erase the least reliable 33, 31, ... so that errors among the
+        // more reliable ones become correctable. Each trial is one more decode attempt.
+        // A trial must cut where reliability really drops: among equally sure symbols an
+        // arbitrary choice could pick out another stamp's sectors (a mixed impression).
+        const auto cuts_cleanly = [&](int count) {
+            return count == 0 || reliability[static_cast<std::size_t>(by_reliability[static_cast<std::size_t>(count - 1)])] <
+                                     reliability[static_cast<std::size_t>(by_reliability[static_cast<std::size_t>(count)])];
+        };
+        std::vector<int> erasure_counts;
+        if (unsure <= ring_parity_symbols) erasure_counts.push_back(unsure);
+        for (int trial = 0; trial < options.extra_erasure_trials; ++trial) {
+            const int count = ring_parity_symbols - 2 * trial;
+            if (count >= 0 && count != unsure && cuts_cleanly(count)) erasure_counts.push_back(count);
+        }
+        if (erasure_counts.empty()) {
+            result.erasures = unsure;
             result.failure = "too many unreadable sectors";
             return result;
         }
-        const auto decoded = code.decode(received, erasures);
-        if (!decoded.ok) {
-            result.failure = "beyond the error-correction capacity";
-            continue;
+        std::optional<ReedSolomon::Decoded> decoded;
+        for (const int count : erasure_counts) {
+            ++result.attempts;
+            std::vector<int> erasures(by_reliability.begin(), by_reliability.begin() + count);
+            std::vector<std::uint8_t> trial = received;
+            for (const int symbol : erasures) trial[static_cast<std::size_t>(symbol)] = 0;
+            auto outcome = code.decode(trial, erasures);
+            result.erasures = count;
+            if (!outcome.ok) {
+                result.failure = unsure > ring_parity_symbols ? "too many unreadable sectors" : "beyond the error-correction capacity";
+                continue;
+            }
+            if (!verify(std::span<const std::uint8_t, protected_payload_bytes>(outcome.codeword.data(), protected_payload_bytes))) {
+                result.failure = "integrity check failed";
+                continue;
+            }
+            decoded = std::move(outcome);
+            break;
         }
+        if (!decoded) continue;
         const auto payload = verify(std::span<const std::uint8_t, protected_payload_bytes>(
-            decoded.codeword.data(), protected_payload_bytes));
-        if (!payload) {
-            result.failure = "integrity check failed";
-            continue;
-        }
+            decoded->codeword.data(), protected_payload_bytes));
         auto fields = unpack_payload(*payload);
         if (!fields) {
             result.failure = "payload not of a known format";
@@ -178,8 +212,8 @@ RingDecoding decode_ring(const RingObservation& observation, const RingReadOptio
         result.status = RingStatus::decoded;
         result.fields = std::move(fields);
         result.rotation_sectors = rotation;
-        result.errors = decoded.errors;
-        result.unused_capacity = decoded.unused_capacity();
+        result.errors = decoded->errors;
+        result.unused_capacity = decoded->unused_capacity();
         result.failure.clear();
         return result;
     }

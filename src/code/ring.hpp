@@ -62,10 +62,13 @@ struct RingObservation {
 struct RingReadOptions {
     // A cell whose |soft value| is below this makes its whole symbol an erasure:
     // higher values trade correctable errors for erasures (each error costs two).
-    float erasure_threshold = 0.35f;
+    float erasure_threshold = 0.2f;
     // How many rotation hypotheses, in order of sync agreement, may be decoded.
     // Each attempt is one 2^-32 chance of a false identity; see payload.hpp.
     int max_rotation_attempts = 3;
+    // Per rotation, after the unsure symbols: this many more trials erasing the least
+    // reliable 33, 31, 29, ... symbols (generalised minimum-distance decoding).
+    int extra_erasure_trials = 3;
 };
 
 enum class RingStatus { decoded, failed };

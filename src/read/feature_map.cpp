@@ -4,6 +4,7 @@
 #include "surface/filters.hpp"
 
 #include <cmath>
+#include <numbers>
 #include <fmt/core.h>
 #include <opencv2/imgproc.hpp>
 
@@ -47,31 +48,86 @@ FeatureMap feature_map(const Surface& topography, double background_um) {
     return map;
 }
 
-FeatureMap feature_map(const Image& photograph, double um_per_px, double background_um) {
+FeatureMap shading_detail(const Image& photograph, double um_per_px, double background_um, double working_um_per_px) {
     if (photograph.width <= 0 || photograph.height <= 0) throw InputError("the image is empty");
     if (!(um_per_px > 0)) throw InputError("the image scale (um per pixel) must be positive");
-    FeatureMap map;
-    map.um_per_px = um_per_px;
-    map.kind = FeatureKind::edge_energy;
     cv::Mat grey(photograph.height, photograph.width, CV_32F);
     const float top = photograph.bits == 16 ? 65535.0f : 255.0f;
-    for (int row = 0; row < photograph.height; ++row)
-        for (int column = 0; column < photograph.width; ++column)
-            grey.at<float>(row, column) =
-                photograph.pixels[static_cast<std::size_t>(row) * static_cast<std::size_t>(photograph.width) +
-                                  static_cast<std::size_t>(column)] / top;
+    const std::uint16_t* pixels = photograph.pixels.data();
+    for (int row = 0; row < photograph.height; ++row) {
+        float* line = grey.ptr<float>(row);
+        for (int column = 0; column < photograph.width; ++column) line[column] = *pixels++ / top;
+    }
+    FeatureMap map;
+    map.um_per_px = um_per_px;
+    map.kind = FeatureKind::shading;
+    // Saturated black or white has no shading to read: treat it as unknown.
+    map.known = (grey > 0.004f) & (grey < 0.996f);
+    if (working_um_per_px > um_per_px * 1.25) {
+        // Cells span many pixels: averaging pixels first costs nothing in what can be read.
+        const double factor = um_per_px / working_um_per_px;
+        const cv::Size size(std::max(16, static_cast<int>(std::lround(grey.cols * factor))),
+                            std::max(16, static_cast<int>(std::lround(grey.rows * factor))));
+        cv::Mat smaller, known;
+        cv::resize(grey, smaller, size, 0, 0, cv::INTER_AREA);
+        cv::resize(map.known, known, size, 0, 0, cv::INTER_AREA);
+        grey = smaller;
+        map.known = known > 128;
+        map.um_per_px = um_per_px * photograph.width / size.width;
+    }
+    cv::Mat background = grey.clone();
+    box_gaussian_blur(background, background_um / map.um_per_px / 2);
+    map.values = grey - background;
+    return map;
+}
+
+FeatureMap feature_map(const Image& photograph, double um_per_px, double background_um) {
+    return edge_energy(shading_detail(photograph, um_per_px, background_um, 0));
+}
+
+FeatureMap edge_energy(const FeatureMap& shading) {
+    FeatureMap map = shading;
+    const double um_per_px = shading.um_per_px;
     // Contrast relative to the neighbourhood, squared, then gathered over about a
     // third of a cell: edges inside a cell add up, flat ground does not.
-    const double sigma_background = background_um / um_per_px / 2;
-    cv::Mat background;
-    cv::GaussianBlur(grey, background, cv::Size(), sigma_background, 0, cv::BORDER_REFLECT);
-    cv::Mat detail = grey - background;
-    cv::Mat energy = detail.mul(detail);
-    cv::GaussianBlur(energy, energy, cv::Size(), std::max(0.7, 4.0 / um_per_px), 0, cv::BORDER_REFLECT);
+    cv::Mat energy = map.values.mul(map.values);
+    box_gaussian_blur(energy, std::max(0.7, 4.0 / um_per_px));
+    map.values = cv::Mat();  // the copy shares the shading's pixels: write new ones
     cv::sqrt(energy, map.values);
-    // Saturated black or white has no texture to read: treat it as unknown.
-    map.known = (grey > 0.004f) & (grey < 0.996f);
+    map.kind = FeatureKind::edge_energy;
     return map;
+}
+
+FeatureMap relief_from_shading(const FeatureMap& detail, double light_azimuth, cv::Point2d centre, double reach_um) {
+    // Lambertian shading under a low light: brightness ~ -(slope towards the light), so
+    // a raised cell is bright on its side towards the light and dark on the other. The
+    // shading summed over `reach_um` towards the light minus the same away from it is
+    // high at the middle of a raised cell and near zero at a flat one (a correlation
+    // with a cell's own shading; unlike a full integral it cannot drift).
+    const double degrees = light_azimuth * 180 / std::numbers::pi;
+    const cv::Mat turn = cv::getRotationMatrix2D(cv::Point2f(static_cast<float>(centre.x), static_cast<float>(centre.y)), -degrees, 1.0);
+    cv::Mat turned;
+    cv::warpAffine(detail.values, turned, turn, detail.values.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+    const int reach = std::max(1, static_cast<int>(std::lround(reach_um / detail.um_per_px)));
+    std::vector<double> running(static_cast<std::size_t>(turned.cols) + 1);
+    for (int row = 0; row < turned.rows; ++row) {
+        float* line = turned.ptr<float>(row);
+        for (int column = 0; column < turned.cols; ++column)
+            running[static_cast<std::size_t>(column) + 1] = running[static_cast<std::size_t>(column)] + line[column];
+        const auto sum = [&](int from, int to) {  // columns [from, to), clipped
+            from = std::clamp(from, 0, turned.cols);
+            to = std::clamp(to, 0, turned.cols);
+            return running[static_cast<std::size_t>(to)] - running[static_cast<std::size_t>(from)];
+        };
+        for (int column = 0; column < turned.cols; ++column)
+            line[column] = static_cast<float>((sum(column + 1, column + 1 + reach) - sum(column - reach, column)) / reach);
+    }
+    FeatureMap relief = detail;
+    relief.values = cv::Mat();  // the copy shares the detail's pixels: write new ones
+    cv::warpAffine(turned, relief.values, turn, detail.values.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+                   cv::BORDER_CONSTANT, 0);
+    relief.kind = FeatureKind::relief;
+    return relief;
 }
 
 } // namespace microstamp

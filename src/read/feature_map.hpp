@@ -14,7 +14,12 @@
 
 namespace microstamp {
 
-enum class FeatureKind { height, edge_energy };
+enum class FeatureKind {
+    height,       // topography: printed cells are positive heights
+    shading,      // photograph minus its local mean: relief seen through the light
+    edge_energy,  // photograph: local contrast, whatever its sign
+    relief,       // photograph: relief recovered from oblique shading, like height
+};
 
 struct FeatureMap {
     cv::Mat values;          // CV_32F
@@ -27,5 +32,15 @@ struct FeatureMap {
 // `background_um`: the scale above which shape is background, not code (cells are ~30 um).
 FeatureMap feature_map(const Surface& topography, double background_um = 25);
 FeatureMap feature_map(const Image& photograph, double um_per_px, double background_um = 25);
+// The photograph's grey levels minus their local mean (kind `shading`), on pixels of
+// about `working_um_per_px` when the photograph's are finer (0: as they are).
+FeatureMap shading_detail(const Image& photograph, double um_per_px, double background_um = 25, double working_um_per_px = 0);
+// Local contrast of the shading, whatever its sign (kind `edge_energy`).
+FeatureMap edge_energy(const FeatureMap& shading);
+// Relief (its sign and rough size) from the shading of a low light from `light_azimuth` (radians, counter-clockwise
+// from the image's +x with y up), integrated towards the light; `centre` is where the
+// code is, for the turn that lines the light up with the image rows.
+// `reach_um`: about half the smallest cell.
+FeatureMap relief_from_shading(const FeatureMap& detail, double light_azimuth, cv::Point2d centre, double reach_um = 12);
 
 } // namespace microstamp

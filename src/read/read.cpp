@@ -20,6 +20,16 @@ std::string_view status_name(ReadStatus status) {
 
 namespace {
 
+std::string_view feature_name(FeatureKind kind) {
+    switch (kind) {
+    case FeatureKind::height: return "height";
+    case FeatureKind::shading: return "shading";
+    case FeatureKind::edge_energy: return "edge_energy";
+    case FeatureKind::relief: return "relief";
+    }
+    return "unknown";
+}
+
 // Texture statistics of an impression with no readable ring: inside a disc the size
 // of the code versus the primer face well outside the crater.
 // The centre of the crater: the centroid of its deepest part.
@@ -56,9 +66,9 @@ void measure_blank_impression(const FeatureMap& map, Reading& reading) {
     reading.scratch_coherence = std::sqrt((xx - yy) * (xx - yy) + 4 * xy * xy) / std::max(1e-12, xx + yy);
 }
 
-} // namespace
 
-Reading read(const FeatureMap& map, const LocateOptions& locate, const ReadOptions& options, const Catalog& catalog) {
+// Finds the ring; with none, says whether the impression was defaced or never stamped.
+Reading locate(const FeatureMap& map, const LocateOptions& locate, const ReadOptions& options) {
     Reading reading;
     reading.um_per_px = map.um_per_px;
     const auto placement = locate_ring(map, locate);
@@ -84,13 +94,19 @@ Reading read(const FeatureMap& map, const LocateOptions& locate, const ReadOptio
         }
         return reading;
     }
+    return reading;
+}
+
+// Samples and decodes the ring at a placement, adding to the reading's decode attempts.
+void decode_at(const FeatureMap& map, const RingPlacement& placement, const ReadOptions& options, const Catalog& catalog,
+               Reading& reading) {
     // The cell grid repeats every column, so the grid angle is known only up to a
     // column: the sync cells tell which of the three phases is the sectors' own.
-    RingPlacement chosen = *placement;
+    RingPlacement chosen = placement;
     RingSample sample = sample_ring(map, chosen);
     double best_agreement = ring_sync_agreement(sample.observation);
     for (int column = 1; column < ring_columns; ++column) {
-        RingPlacement trial = *placement;
+        RingPlacement trial = placement;
         trial.grid_angle += 2 * std::numbers::pi / ring_sectors_per_track * column / ring_columns;
         RingSample trial_sample = sample_ring(map, trial);
         const double agreement = ring_sync_agreement(trial_sample.observation);
@@ -101,15 +117,16 @@ Reading read(const FeatureMap& map, const LocateOptions& locate, const ReadOptio
         }
     }
     reading.placement = chosen;
+    reading.feature = feature_name(map.kind);
     reading.observation = sample.observation;
     reading.erased_sectors = sample.erased_sectors;
     const RingDecoding decoding = decode_ring(sample.observation, options.ring);
-    reading.attempts = decoding.attempts;
+    reading.attempts += decoding.attempts;
     reading.erasures = decoding.erasures;
     reading.errors = decoding.errors;
     reading.sync_agreement = decoding.sync_agreement;
     reading.sync_margin = decoding.sync_margin;
-    reading.false_identity_bound = decoding.attempts * std::ldexp(1.0, -32);
+    reading.false_identity_bound = reading.attempts * std::ldexp(1.0, -32);
     const double sector = 360.0 / ring_sectors_per_track;
     reading.rotation_deg = std::fmod(chosen.grid_angle * 180 / std::numbers::pi -
                                          decoding.rotation_sectors * sector + 720.0, 360.0);
@@ -121,13 +138,22 @@ Reading read(const FeatureMap& map, const LocateOptions& locate, const ReadOptio
         reading.unused_capacity = decoding.unused_capacity;
         reading.decision_margin = static_cast<double>(decoding.unused_capacity) / ring_parity_symbols;
         reading.confidence = 1.0 - reading.false_identity_bound;
-        if (!reading.identity) reading.failure = "the stamp's manufacturer or model code is not in this catalog";
-        return reading;
+        reading.failure = reading.identity ? "" : "the stamp's manufacturer or model code is not in this catalog";
+        return;
     }
     reading.status = ReadStatus::partial;
     reading.failure = decoding.failure;
+}
+
+} // namespace
+
+Reading read(const FeatureMap& map, const LocateOptions& locate_options, const ReadOptions& options, const Catalog& catalog) {
+    Reading reading = locate(map, locate_options, options);
+    if (reading.placement && reading.status == ReadStatus::unreadable && reading.failure.empty())
+        decode_at(map, *reading.placement, options, catalog, reading);
     return reading;
 }
+
 
 Reading read(const Surface& topography, const ReadOptions& options, const Catalog& catalog) {
     const FeatureMap map = feature_map(topography);
@@ -137,18 +163,71 @@ Reading read(const Surface& topography, const ReadOptions& options, const Catalo
     return read(map, locate, options, catalog);
 }
 
+namespace {
+
+Reading read_shading(const FeatureMap& shading, double hint, const ReadOptions& options, const Catalog& catalog) {
+    const FeatureMap energy = edge_energy(shading);
+    LocateOptions locate_options;
+    locate_options.min_px_per_um = options.min_pin_scale / (shading.um_per_px * (1 + options.scale_tolerance));
+    locate_options.max_px_per_um = options.max_pin_scale / (shading.um_per_px * (1 - options.scale_tolerance));
+    Reading reading = locate(energy, locate_options, options);
+    if (reading.placement) reading.um_per_px = FaceGeometry{}.pin_diameter_um / reading.pin_diameter_um * hint;
+    if (!reading.placement || reading.status != ReadStatus::unreadable || !reading.failure.empty()) return reading;
+    // Under a low side light the shading gives back the relief with its sign, which
+    // tells a printed cell from a flat one far better than edge contrast can; under a
+    // ring light there is no direction to integrate along and edge contrast is all there is.
+    const RingPlacement located = *reading.placement;
+    const LightEstimate light = estimate_light(shading, located);
+    reading.light_directionality = light.directionality;
+    if (light.directionality < options.min_light_directionality) {
+        decode_at(energy, located, options, catalog, reading);
+        return reading;
+    }
+    FeatureMap relief = relief_from_shading(shading, light.azimuth, {located.centre_column, located.centre_row});
+    if (finder_polarity(relief, located) < 0) relief.values = -relief.values;  // the light came from the other side
+    decode_at(relief, refine_placement(relief, located), options, catalog, reading);
+    if (reading.status == ReadStatus::decoded) return reading;
+    // Edge contrast as a second opinion; a failed one does not replace what the relief showed.
+    Reading second = reading;
+    decode_at(energy, located, options, catalog, second);
+    if (second.status == ReadStatus::decoded) return second;
+    reading.attempts = second.attempts;
+    reading.false_identity_bound = second.false_identity_bound;
+    return reading;
+}
+
+} // namespace
+
 Reading read(const Image& photograph, const ReadOptions& options, const Catalog& catalog) {
-    const double hint = options.um_per_px > 0 ? options.um_per_px : photograph.um_per_px;
+    double hint = options.um_per_px > 0 ? options.um_per_px : photograph.um_per_px;
     if (!(hint > 0))
         throw InputError("the photograph's scale is unknown: give the microscope calibration (--um-per-px)");
     if (hint > 50 || hint < 0.05)
         throw InputError(fmt::format("a scale of {} um per pixel is not a microscope's (0.05..50)", hint));
-    const FeatureMap map = feature_map(photograph, hint);
-    LocateOptions locate;
-    locate.min_px_per_um = options.min_pin_scale / (hint * (1 + options.scale_tolerance));
-    locate.max_px_per_um = options.max_pin_scale / (hint * (1 - options.scale_tolerance));
-    Reading reading = read(map, locate, options, catalog);
-    if (reading.placement) reading.um_per_px = FaceGeometry{}.pin_diameter_um / reading.pin_diameter_um * hint;
+    FeatureMap shading = shading_detail(photograph, hint, 25, options.working_um_per_px);
+    Reading reading = read_shading(shading, hint, options, catalog);
+    // A hint far off made the working pixels coarser than meant: with the scale the
+    // finder circles measured, average the photograph down again and read once more.
+    if (reading.status != ReadStatus::decoded && reading.placement && reading.placement->finder_score >= options.min_finder_score &&
+        reading.um_per_px > hint * 1.15) {
+        const int attempts = reading.attempts;
+        shading = shading_detail(photograph, reading.um_per_px, 25, options.working_um_per_px);
+        Reading again = read_shading(shading, reading.um_per_px, options, catalog);
+        again.attempts += attempts;
+        again.false_identity_bound = again.attempts * std::ldexp(1.0, -32);
+        if (again.confidence > 0) again.confidence = 1.0 - again.false_identity_bound;
+        if (again.status == ReadStatus::decoded || again.erasures < reading.erasures) {
+            reading = std::move(again);
+            hint = reading.um_per_px;
+        }
+    }
+    // Geometry in the photograph's own pixels, whatever pixels the reading worked on.
+    const double to_photograph = shading.um_per_px / hint;
+    if (reading.placement) {
+        reading.placement->centre_column = (reading.placement->centre_column + 0.5) * to_photograph - 0.5;
+        reading.placement->centre_row = (reading.placement->centre_row + 0.5) * to_photograph - 0.5;
+        reading.placement->px_per_um *= to_photograph;
+    }
     return reading;
 }
 
@@ -185,7 +264,9 @@ nlohmann::json to_json(const Reading& reading) {
                             {"pin_diameter_um", reading.pin_diameter_um},
                             {"um_per_px", reading.um_per_px},
                             {"finder_score", reading.placement->finder_score},
-                            {"grid_score", reading.placement->grid_score}};
+                            {"grid_score", reading.placement->grid_score},
+                            {"feature", reading.feature},
+                            {"light_directionality", reading.light_directionality}};
     if (reading.texture_ratio > 0)
         json["blank_impression"] = {{"texture_ratio", reading.texture_ratio}, {"scratch_coherence", reading.scratch_coherence}};
     if (!reading.failure.empty()) json["failure"] = reading.failure;

@@ -45,6 +45,12 @@ struct ReadOptions {
     // (docs/reader.md); topography only.
     double min_scratch_coherence = 0.04;
     double min_damage_texture_ratio = 1.2;
+    // Photographs: how one-sided the light must be (feature_map.hpp, LightEstimate) for
+    // the relief to be recovered from the shading before edge contrast is tried.
+    double min_light_directionality = 0.15;
+    // Photographs finer than this (um per pixel) are averaged down to it first: a cell
+    // (~27 um) still spans ten pixels, and every later step costs less.
+    double working_um_per_px = 2.5;
     RingReadOptions ring;
 };
 
@@ -67,6 +73,10 @@ struct Reading {
     double rotation_deg = 0;                // of the stamp on the image, counter-clockwise
     double pin_diameter_um = 0;             // estimated from the measured scale
     double um_per_px = 0;                   // the scale actually used
+    // Photographs: how one-sided the light was, and which map gave the final reading
+    // ("relief" from the shading, or "edge_energy"); topography: "height".
+    double light_directionality = 0;
+    std::string feature;
     // Where no ring is found: texture inside the impression relative to the primer
     // around it, and how much of it runs in one direction (scratches).
     double texture_ratio = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numbers>
 #include <opencv2/imgproc.hpp>
 
@@ -25,12 +26,22 @@ float sample(const FeatureMap& map, double column, double row) {
 }
 
 // Mean of the map around a circle (NaN-free mean; NaN if nothing known).
+// Points evenly around the unit circle, computed once per count (the searches ask for
+// the same few counts millions of times).
+const std::vector<cv::Point2d>& unit_circle(int angles) {
+    static thread_local std::map<int, std::vector<cv::Point2d>> cache;
+    auto& points = cache[angles];
+    if (points.empty())
+        for (int step = 0; step < angles; ++step)
+            points.emplace_back(std::cos(full_turn * step / angles), std::sin(full_turn * step / angles));
+    return points;
+}
+
 double circle_mean(const FeatureMap& map, double centre_column, double centre_row, double radius_px, int angles) {
     double sum = 0;
     int count = 0;
-    for (int step = 0; step < angles; ++step) {
-        const double angle = full_turn * step / angles;
-        const float value = sample(map, centre_column + radius_px * std::cos(angle), centre_row - radius_px * std::sin(angle));
+    for (const cv::Point2d& direction : unit_circle(angles)) {
+        const float value = sample(map, centre_column + radius_px * direction.x, centre_row - radius_px * direction.y);
         if (std::isnan(value)) continue;
         sum += value;
         ++count;
@@ -81,46 +92,87 @@ double noise_level(const FeatureMap& map) {
     return std::max(1e-9, static_cast<double>(*middle) * 1.4826);
 }
 
-// Where to start looking: the centroid of the feature energy above its median, with
-// the extremes (a crater wall, a scratch) clipped so they cannot pull it aside.
-cv::Point2d rough_centre(const FeatureMap& map) {
-    cv::Mat strong = cv::abs(map.values);
-    std::vector<float> sample_values;
-    for (int row = 0; row < strong.rows; row += 4)
-        for (int column = 0; column < strong.cols; column += 4) sample_values.push_back(strong.at<float>(row, column));
-    std::sort(sample_values.begin(), sample_values.end());
-    if (sample_values.empty()) return {strong.cols / 2.0, strong.rows / 2.0};
-    const float median = sample_values[sample_values.size() / 2];
-    const float ceiling = sample_values[sample_values.size() * 98 / 100];
-    double sum_x = 0, sum_y = 0, weight = 0;
-    for (int row = 0; row < strong.rows; row += 2) {
-        const float* line = strong.ptr<float>(row);
-        for (int column = 0; column < strong.cols; column += 2) {
-            const double w = std::min(line[column], ceiling) - median;
-            if (w <= 0) continue;
-            sum_x += w * column;
-            sum_y += w * row;
-            weight += w;
-        }
-    }
-    if (weight <= 0) return {strong.cols / 2.0, strong.rows / 2.0};
-    return {sum_x / weight, sum_y / weight};
+// The map at a coarser pixel, for the searches that need only a first guess:
+// area-averaged so thin finder circles fade rather than alias. `factor` < 1.
+struct CoarseMap {
+    FeatureMap map;
+    double factor = 1;  // coarse pixels per map pixel
+};
+
+CoarseMap coarse(const FeatureMap& map, double um_per_px) {
+    CoarseMap result{map, 1.0};
+    if (um_per_px <= map.um_per_px * 1.25) return result;
+    result.factor = map.um_per_px / um_per_px;
+    const cv::Size size(std::max(8, static_cast<int>(std::lround(map.values.cols * result.factor))),
+                        std::max(8, static_cast<int>(std::lround(map.values.rows * result.factor))));
+    cv::resize(map.values, result.map.values, size, 0, 0, cv::INTER_AREA);
+    cv::Mat known;
+    cv::resize(map.known, known, size, 0, 0, cv::INTER_AREA);
+    result.map.known = known > 128;
+    result.map.um_per_px = map.um_per_px / result.factor;
+    return result;
 }
 
-// The map blurred for a coarse search: finder circles become broad bands that a
-// centre a few tens of micrometres off still sees.
-FeatureMap blurred(const FeatureMap& map, double sigma_um) {
-    FeatureMap result = map;
-    result.values = map.values.clone();
-    if (sigma_um / map.um_per_px > 0.5)
-        cv::GaussianBlur(result.values, result.values, cv::Size(), sigma_um / map.um_per_px, 0, cv::BORDER_REFLECT);
-    return result;
+// Centre votes: every edge of the map votes along its gradient, both ways, at every
+// distance the ring's circles may have. Whatever is concentric with the pin (finder
+// circles, the cells' tangential edges, the crater rim) votes for one point; text,
+// scratches and the primer's grain spread their votes thin.
+cv::Mat centre_votes(const FeatureMap& map, double min_radius_px, double max_radius_px) {
+    cv::Mat gx, gy;
+    cv::Sobel(map.values, gx, CV_32F, 1, 0);
+    cv::Sobel(map.values, gy, CV_32F, 0, 1);
+    cv::Mat magnitude;
+    cv::magnitude(gx, gy, magnitude);
+    std::vector<float> sorted;
+    sorted.reserve(magnitude.total());
+    for (int row = 1; row + 1 < magnitude.rows; ++row)
+        for (int column = 1; column + 1 < magnitude.cols; ++column)
+            if (map.known.at<std::uint8_t>(row, column)) sorted.push_back(magnitude.at<float>(row, column));
+    cv::Mat votes = cv::Mat::zeros(map.values.size(), CV_32F);
+    if (sorted.empty()) return votes;
+    // The strongest fifth of the edges, each with one vote however strong: a deep crater
+    // wall or a scratch must not outshout the finder circles.
+    auto cut = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() * 4 / 5);
+    std::nth_element(sorted.begin(), cut, sorted.end());
+    const float threshold = std::max(*cut, 1e-12f);
+    const int first = static_cast<int>(std::floor(min_radius_px)), last = static_cast<int>(std::ceil(max_radius_px));
+    float* accumulator = votes.ptr<float>();
+    const int width = votes.cols, height = votes.rows;
+    for (int row = 1; row + 1 < height; ++row)
+        for (int column = 1; column + 1 < width; ++column) {
+            const float strength = magnitude.at<float>(row, column);
+            if (strength < threshold || !map.known.at<std::uint8_t>(row, column)) continue;
+            const double ux = gx.at<float>(row, column) / strength, uy = gy.at<float>(row, column) / strength;
+            for (const double sign : {-1.0, 1.0})
+                for (int radius = first; radius <= last; ++radius) {
+                    const int x = static_cast<int>(std::lround(column + sign * radius * ux));
+                    const int y = static_cast<int>(std::lround(row + sign * radius * uy));
+                    if (x < 0 || y < 0 || x >= width || y >= height) break;
+                    accumulator[y * width + x] += 1.0f;
+                }
+        }
+    cv::GaussianBlur(votes, votes, cv::Size(), 1.0);
+    return votes;
+}
+
+// The strongest few local maxima of the votes, at least `separation` pixels apart.
+std::vector<cv::Point> vote_peaks(cv::Mat votes, int count, int separation) {
+    std::vector<cv::Point> peaks;
+    for (int i = 0; i < count; ++i) {
+        double highest = 0;
+        cv::Point at;
+        cv::minMaxLoc(votes, nullptr, &highest, nullptr, &at);
+        if (highest <= 0) break;
+        peaks.push_back(at);
+        cv::circle(votes, at, separation, 0.0, -1);
+    }
+    return peaks;
 }
 
 struct CellSampler {
     // Points inside the inner part of each cell, as (radius um, angle offset within the sector) in the layout.
     struct Point {
-        double radius_um, angle;
+        double radius_um, angle, cos, sin;
     };
     std::vector<std::vector<Point>> cells;  // [cell 0..8 of a sector of track t] per track, flattened per track*9+cell
 
@@ -137,7 +189,7 @@ struct CellSampler {
                     for (int j = 0; j < 3; ++j) {
                         const double radius = tracks[track][0] + (row + 0.3 + 0.2 * i) * row_height;
                         const double angle = sector * (column + 0.3 + 0.2 * j) / ring_columns;
-                        points.push_back({radius, angle});
+                        points.push_back({radius, angle, std::cos(angle), std::sin(angle)});
                     }
             }
         }
@@ -155,12 +207,16 @@ std::vector<float> cell_values(const FeatureMap& map, const RingPlacement& place
     std::vector<float> values(static_cast<std::size_t>(ring_symbols * ring_cells_per_symbol));
     for (int symbol = 0; symbol < ring_symbols; ++symbol) {
         const int track = symbol / ring_sectors_per_track, position = symbol % ring_sectors_per_track;
+        const double start = placement.grid_angle + position * sector;
+        const double start_cos = std::cos(start), start_sin = std::sin(start);
         for (int cell = 0; cell < ring_cells_per_symbol; ++cell) {
             double sum = 0;
             int count = 0;
             for (const auto& point : cell_sampler().cells[static_cast<std::size_t>(track * ring_cells_per_symbol + cell)]) {
-                const double angle = placement.grid_angle + position * sector + point.angle;
-                const cv::Point2d at = image_point(placement, point.radius_um * std::cos(angle), point.radius_um * std::sin(angle));
+                // The point's own angle added to the sector's start by the angle-sum rule.
+                const double x = point.radius_um * (start_cos * point.cos - start_sin * point.sin);
+                const double y = point.radius_um * (start_sin * point.cos + start_cos * point.sin);
+                const cv::Point2d at = image_point(placement, x, y);
                 const float value = sample(map, at.x, at.y);
                 if (std::isnan(value)) continue;
                 sum += value;
@@ -219,34 +275,6 @@ cv::Point2d image_point(const RingPlacement& placement, double layout_x_um, doub
             placement.centre_row - placement.px_per_um * layout_y_um};
 }
 
-// Candidate centres and scales from a circle Hough transform on the inner finder
-// circle's radius range: the one perfect circle of that size on a struck primer
-// (the crater wall is larger, text and cells are not circles).
-std::vector<Candidate> hough_candidates(const FeatureMap& map, const LocateOptions& options) {
-    const double inner = finder_middle(reference_geometry.ring_inner_finder_um);
-    cv::Mat clipped = map.values.clone();
-    std::vector<float> magnitudes;
-    for (int row = 0; row < clipped.rows; row += 4)
-        for (int column = 0; column < clipped.cols; column += 4) magnitudes.push_back(std::fabs(clipped.at<float>(row, column)));
-    std::sort(magnitudes.begin(), magnitudes.end());
-    const float ceiling = std::max(1e-6f, magnitudes.empty() ? 1.0f : magnitudes[magnitudes.size() * 99 / 100]);
-    cv::Mat grey;
-    clipped = cv::min(cv::max(clipped, -ceiling), ceiling);
-    clipped.convertTo(grey, CV_8U, 127.0 / ceiling, 128);
-    cv::GaussianBlur(grey, grey, cv::Size(), std::max(0.7, 2.0 / map.um_per_px));
-    // Half resolution is plenty for a first guess and keeps the vote cheap on scratched faces.
-    const double shrink = grey.cols > 600 ? 0.5 : 1.0;
-    if (shrink < 1) cv::resize(grey, grey, cv::Size(), shrink, shrink, cv::INTER_AREA);
-    std::vector<cv::Vec3f> circles;
-    const int min_radius = static_cast<int>(std::floor(inner * options.min_px_per_um * shrink));
-    const int max_radius = static_cast<int>(std::ceil(inner * options.max_px_per_um * shrink));
-    cv::HoughCircles(grey, circles, cv::HOUGH_GRADIENT, 1.5, std::max(4.0, 0.1 * min_radius), 60, 24, min_radius, max_radius);
-    std::vector<Candidate> candidates;
-    for (std::size_t i = 0; i < circles.size() && i < 8; ++i)
-        candidates.push_back({circles[i][0] / shrink, circles[i][1] / shrink, circles[i][2] / shrink / inner, 0});
-    return candidates;
-}
-
 // The best finder contrast near a candidate: a small search over centre and scale.
 Candidate refine(const FeatureMap& map, Candidate start, double typical_px_per_um) {
     Candidate best = best_scale(map, start.column, start.row, start.px_per_um * 0.97, start.px_per_um * 1.03, 12, 64);
@@ -260,19 +288,8 @@ Candidate refine(const FeatureMap& map, Candidate start, double typical_px_per_u
     return best;
 }
 
-std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOptions& options) {
-    const double noise = noise_level(map);
-    const double typical_px_per_um = std::sqrt(options.min_px_per_um * options.max_px_per_um);
-    std::vector<Candidate> candidates = hough_candidates(map, options);
-    // Also the centre of the strongest features at the middle scale, in case no circle stood out.
-    const cv::Point2d start = rough_centre(map);
-    candidates.push_back(best_scale(blurred(map, 8), start.x, start.y, options.min_px_per_um, options.max_px_per_um, 30, 48));
-    Candidate best{start.x, start.y, typical_px_per_um, -1e30};
-    for (const Candidate& candidate : candidates) {
-        const Candidate refined = refine(map, candidate, typical_px_per_um);
-        if (refined.score > best.score) best = refined;
-    }
-    // Last, the sharp map, by hill-climbing.
+// Last, the sharp map, by hill-climbing over centre and scale.
+Candidate climb(const FeatureMap& map, Candidate best, double typical_px_per_um) {
     for (double step = 1.0 * typical_px_per_um; step > 0.1; step /= 2) {
         bool moved = true;
         while (moved) {
@@ -289,7 +306,55 @@ std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOpti
     }
     best = best_scale(map, best.column, best.row, best.px_per_um * 0.99, best.px_per_um * 1.01, 16, 180);
 
-    RingPlacement placement{best.column, best.row, best.px_per_um, 0, best.score / noise, 0};
+    return best;
+}
+
+std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOptions& options) {
+    const double noise = noise_level(map);
+    const double typical_px_per_um = std::sqrt(options.min_px_per_um * options.max_px_per_um);
+    const double inner = finder_middle(reference_geometry.ring_inner_finder_um);
+    // Centre candidates from votes on an ~8 um grid; centre and scale from the finder
+    // contrast on an ~4 um grid around each; then the sharp map decides.
+    const auto layout_grid = [&](double layout_um) { return coarse(map, layout_um * typical_px_per_um * map.um_per_px); };
+    const CoarseMap voting = layout_grid(8);
+    const cv::Mat votes = centre_votes(voting.map, inner * options.min_px_per_um * voting.factor,
+                                       inner * options.max_px_per_um * voting.factor);
+    const CoarseMap searching = layout_grid(4);
+    const double search_px_per_layout_um = typical_px_per_um * searching.factor;
+    // Each vote peak: a 5 x 5 grid of centres 4 um apart, every plausible scale, few angles;
+    // the two best peaks then a finer look before the sharp map decides.
+    std::vector<Candidate> at_peaks;
+    for (const cv::Point& peak : vote_peaks(votes, 6, static_cast<int>(40 * typical_px_per_um * voting.factor))) {
+        const double column = peak.x / voting.factor * searching.factor, row = peak.y / voting.factor * searching.factor;
+        const double reach = 8 * search_px_per_layout_um, step = 4 * search_px_per_layout_um;
+        Candidate best_here{column, row, typical_px_per_um * searching.factor, -1e30};
+        for (double y = row - reach; y <= row + reach + 1e-9; y += step)
+            for (double x = column - reach; x <= column + reach + 1e-9; x += step) {
+                const Candidate candidate = best_scale(searching.map, x, y, options.min_px_per_um * searching.factor,
+                                                       options.max_px_per_um * searching.factor, 48, 32);
+                if (candidate.score > best_here.score) best_here = candidate;
+            }
+        at_peaks.push_back(best_here);
+    }
+    std::sort(at_peaks.begin(), at_peaks.end(), [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
+    if (at_peaks.size() > 2) at_peaks.resize(2);
+    Candidate best{map.values.cols / 2.0, map.values.rows / 2.0, typical_px_per_um, -1e30};
+    for (const Candidate& start : at_peaks) {
+        const double reach = 4 * search_px_per_layout_um, step = 2 * search_px_per_layout_um;
+        for (double y = start.row - reach; y <= start.row + reach + 1e-9; y += step)
+            for (double x = start.column - reach; x <= start.column + reach + 1e-9; x += step) {
+                const Candidate candidate = best_scale(searching.map, x, y, start.px_per_um * 0.97, start.px_per_um * 1.03, 12, 64);
+                if (candidate.score <= best.score) continue;
+                best = {x / searching.factor, y / searching.factor, candidate.px_per_um / searching.factor, candidate.score};
+            }
+    }
+    best = refine(map, best, typical_px_per_um);
+    best = climb(map, best, typical_px_per_um);
+    return align_grid(map, RingPlacement{best.column, best.row, best.px_per_um, 0, best.score / noise, 0});
+}
+
+RingPlacement align_grid(const FeatureMap& map, RingPlacement placement) {
+    const double noise = noise_level(map);
     // The angle within one sector at which the cell grid lines up.
     const double sector = full_turn / ring_sectors_per_track;
     double best_alignment = -1;
@@ -314,6 +379,52 @@ std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOpti
         }
     placement.grid_score = best_alignment / noise;
     return placement;
+}
+
+LightEstimate estimate_light(const FeatureMap& shading, const RingPlacement& placement) {
+    // Under one low light the shading is the relief's slope along the light, so it
+    // changes fastest along the light's axis: the structure tensor of the shading over
+    // the code annulus points along it (the code's own edges run every way). The axis
+    // leaves the sign open; the finder circles settle it (finder_polarity).
+    const double inner = (reference_geometry.ring_inner_finder_um[0] - 15) * placement.px_per_um;
+    const double outer = (reference_geometry.ring_outer_finder_um[1] + 15) * placement.px_per_um;
+    const int first_row = std::max(1, static_cast<int>(placement.centre_row - outer));
+    const int last_row = std::min(shading.values.rows - 2, static_cast<int>(placement.centre_row + outer));
+    const int first_column = std::max(1, static_cast<int>(placement.centre_column - outer));
+    const int last_column = std::min(shading.values.cols - 2, static_cast<int>(placement.centre_column + outer));
+    double xx = 0, yy = 0, xy = 0;
+    for (int row = first_row; row <= last_row; ++row) {
+        const float* above = shading.values.ptr<float>(row - 1);
+        const float* line = shading.values.ptr<float>(row);
+        const float* below = shading.values.ptr<float>(row + 1);
+        const std::uint8_t* known = shading.known.ptr<std::uint8_t>(row);
+        const double dy = row - placement.centre_row;
+        for (int column = first_column; column <= last_column; ++column) {
+            const double dx = column - placement.centre_column, distance = std::hypot(dx, dy);
+            if (distance < inner || distance > outer || !known[column]) continue;
+            const double gx = (line[column + 1] - line[column - 1]) / 2.0;
+            const double gy = -(below[column] - above[column]) / 2.0;  // y up
+            xx += gx * gx;
+            yy += gy * gy;
+            xy += gx * gy;
+        }
+    }
+    LightEstimate estimate;
+    if (xx + yy <= 0) return estimate;
+    estimate.azimuth = 0.5 * std::atan2(2 * xy, xx - yy);
+    estimate.directionality = std::sqrt((xx - yy) * (xx - yy) + 4 * xy * xy) / (xx + yy);
+    return estimate;
+}
+
+double finder_polarity(const FeatureMap& map, const RingPlacement& placement) {
+    return finder_contrast(map, placement.centre_column, placement.centre_row, placement.px_per_um, 180);
+}
+
+RingPlacement refine_placement(const FeatureMap& map, const RingPlacement& placement) {
+    const double noise = noise_level(map);
+    Candidate best = refine(map, {placement.centre_column, placement.centre_row, placement.px_per_um, 0}, placement.px_per_um);
+    best = climb(map, best, placement.px_per_um);
+    return align_grid(map, RingPlacement{best.column, best.row, best.px_per_um, 0, best.score / noise, 0});
 }
 
 RingSample sample_ring(const FeatureMap& map, const RingPlacement& placement) {

@@ -27,6 +27,9 @@ struct LocateOptions {
 };
 
 std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOptions& options);
+// The angle within one sector at which the cell grid lines up on this map (the grid
+// repeats every column: the sync cells settle the phase later).
+RingPlacement align_grid(const FeatureMap& map, RingPlacement placement);
 
 struct RingSample {
     RingObservation observation;
@@ -34,6 +37,19 @@ struct RingSample {
     double separation = 0;           // median printed-minus-flat cell contrast, in map units
 };
 RingSample sample_ring(const FeatureMap& map, const RingPlacement& placement);
+
+// Where the light of a photograph comes from, read off the finder circles' walls on the
+// photograph's shading (feature_map.hpp `shading_detail`).
+struct LightEstimate {
+    double azimuth = 0;         // radians, counter-clockwise from the image's +x, y up; up to a half turn
+    double directionality = 0;  // 0 (ring light, or none seen) .. 1 (one low side light)
+};
+LightEstimate estimate_light(const FeatureMap& shading, const RingPlacement& placement);
+// Finder contrast at a placement: positive when the finder circles stand up from the map
+// (a relief recovered with the light's true sign), negative when they sink.
+double finder_polarity(const FeatureMap& map, const RingPlacement& placement);
+// Centre, scale and grid angle sharpened on another map of the same image.
+RingPlacement refine_placement(const FeatureMap& map, const RingPlacement& placement);
 
 // Image position of a point of the reference layout (um, y up) under a placement.
 cv::Point2d image_point(const RingPlacement& placement, double layout_x_um, double layout_y_um);

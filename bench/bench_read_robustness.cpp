@@ -1,0 +1,173 @@
+// The ring reader on first-shot casings under the degradations an examiner's
+// photographs suffer (issue 4): each casing is fired once, photographed, then
+// degraded one way at a time and read. Counters: share read as the right pistol
+// per condition, and wrong identities (must stay 0).
+//
+//   build/bench/bench_read_robustness                    # 200 casings (MICROSTAMP_BENCH_CASINGS to change)
+#include "physics/fire.hpp"
+#include "read/read.hpp"
+
+#include <benchmark/benchmark.h>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <numbers>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <random>
+
+namespace {
+
+using namespace microstamp;
+
+const Die& ring_die() {
+    static const Die die = [] {
+        DieDesign design;
+        design.designs = {Design::ring};
+        return encode(default_catalog().identity("Glock", "19", "BXRT-481"), design);
+    }();
+    return die;
+}
+
+int casing_count() {
+    const char* text = std::getenv("MICROSTAMP_BENCH_CASINGS");
+    return text ? std::max(1, std::atoi(text)) : 200;
+}
+
+cv::Mat as_mat(const Image& image) {
+    cv::Mat mat(image.height, image.width, CV_8U);
+    for (std::size_t i = 0; i < image.pixels.size(); ++i) mat.data[i] = static_cast<std::uint8_t>(image.pixels[i]);
+    return mat;
+}
+
+Image as_image(const cv::Mat& mat, double um_per_px) {
+    Image image{mat.cols, mat.rows, 8, std::vector<std::uint16_t>(mat.total()), um_per_px};
+    for (std::size_t i = 0; i < mat.total(); ++i) image.pixels[i] = mat.data[i];
+    return image;
+}
+
+struct Condition {
+    std::string name;
+    double hint_factor = 1;  // the scale hint given, as a share of the true scale
+    std::function<cv::Mat(const cv::Mat&, const Shot&, std::mt19937&)> degrade;
+};
+
+cv::Mat identity_image(const cv::Mat& image, const Shot&, std::mt19937&) { return image.clone(); }
+
+// A dark, opaque disc whose area is 40% of the code annulus, centred on the code at a
+// random angle (ink, a burn, a smear of fouling).
+cv::Mat blot(const cv::Mat& image, const Shot& shot, std::mt19937& random) {
+    const double um_per_px = shot.photograph.um_per_px;
+    const FaceGeometry geometry;
+    const double inner = geometry.ring_inner_finder_um[0], outer = geometry.ring_outer_finder_um[1];
+    const double area = 0.4 * std::numbers::pi * (outer * outer - inner * inner);
+    const double radius = std::sqrt(area / std::numbers::pi);
+    const auto& offset = shot.truth.at("pose").at("offset_um");
+    const double angle = std::uniform_real_distribution<double>(0, 2 * std::numbers::pi)(random);
+    const double middle = (inner + outer) / 2;
+    const cv::Point2d centre(image.cols / 2.0 + (offset[0].get<double>() + middle * std::cos(angle)) / um_per_px,
+                             image.rows / 2.0 - (offset[1].get<double>() + middle * std::sin(angle)) / um_per_px);
+    cv::Mat result = image.clone();
+    cv::circle(result, centre, static_cast<int>(std::lround(radius / um_per_px)), cv::Scalar(20), -1, cv::LINE_AA);
+    return result;
+}
+
+const std::vector<Condition>& conditions() {
+    static const std::vector<Condition> all = {
+        {"clean", 1, identity_image},
+        {"rotated", 1,
+         [](const cv::Mat& image, const Shot&, std::mt19937& random) {
+             const double angle = std::uniform_real_distribution<double>(0, 360)(random);
+             cv::Mat rotated;
+             cv::warpAffine(image, rotated, cv::getRotationMatrix2D(cv::Point2f(static_cast<float>(image.cols) / 2, static_cast<float>(image.rows) / 2), angle, 1.0),
+                            image.size(), cv::INTER_LINEAR, cv::BORDER_REFLECT);
+             return rotated;
+         }},
+        {"hint_plus_30", 1.3, identity_image},
+        {"hint_minus_30", 0.7, identity_image},
+        {"blur_sigma_2", 1,
+         [](const cv::Mat& image, const Shot&, std::mt19937&) {
+             cv::Mat blurred;
+             cv::GaussianBlur(image, blurred, cv::Size(), 2.0);
+             return blurred;
+         }},
+        {"noise_sigma_15", 1,
+         [](const cv::Mat& image, const Shot&, std::mt19937& random) {
+             cv::Mat noisy(image.size(), CV_8U);
+             std::normal_distribution<double> noise(0, 15);
+             for (std::size_t i = 0; i < image.total(); ++i)
+                 noisy.data[i] = static_cast<std::uint8_t>(std::clamp(image.data[i] + noise(random), 0.0, 255.0) + 0.5);
+             return noisy;
+         }},
+        {"jpeg_40", 1,
+         [](const cv::Mat& image, const Shot&, std::mt19937&) {
+             std::vector<std::uint8_t> bytes;
+             cv::imencode(".jpg", image, bytes, {cv::IMWRITE_JPEG_QUALITY, 40});
+             return cv::imdecode(bytes, cv::IMREAD_GRAYSCALE);
+         }},
+        {"gamma_0.5", 1,
+         [](const cv::Mat& image, const Shot&, std::mt19937&) {
+             cv::Mat table(1, 256, CV_8U);
+             for (int i = 0; i < 256; ++i) table.data[i] = static_cast<std::uint8_t>(std::lround(255 * std::pow(i / 255.0, 0.5)));
+             cv::Mat result;
+             cv::LUT(image, table, result);
+             return result;
+         }},
+        {"gamma_2", 1,
+         [](const cv::Mat& image, const Shot&, std::mt19937&) {
+             cv::Mat table(1, 256, CV_8U);
+             for (int i = 0; i < 256; ++i) table.data[i] = static_cast<std::uint8_t>(std::lround(255 * std::pow(i / 255.0, 2.0)));
+             cv::Mat result;
+             cv::LUT(image, table, result);
+             return result;
+         }},
+        {"blot_40_percent", 1, blot},
+    };
+    return all;
+}
+
+void first_shot_photographs(benchmark::State& state) {
+    cv::setNumThreads(1);
+    const int casings = casing_count();
+    const Firearm firearm = load_firearm("service-9mm-striker");
+    const Ammunition ammunition = load_ammunition("standard-small-pistol");
+    std::vector<double> right(conditions().size()), wrong(conditions().size());
+    double reads = 0, x3p_right = 0, x3p_wrong = 0;
+    const bool verbose = std::getenv("MICROSTAMP_BENCH_VERBOSE") != nullptr;  // each failed read on stderr
+    for (auto _ : state) {
+        for (int casing = 0; casing < casings; ++casing) {
+            state.PauseTiming();
+            FireOptions options;
+            options.seed = 20261125 + static_cast<std::uint64_t>(casing);
+            Shot shot;
+            fire(ring_die(), firearm, ammunition, options, [&](Shot&& fired) { shot = std::move(fired); });
+            std::mt19937 random(static_cast<std::uint32_t>(options.seed));
+            const cv::Mat clean = as_mat(shot.photograph);
+            state.ResumeTiming();
+            for (std::size_t index = 0; index < conditions().size(); ++index) {
+                const Condition& condition = conditions()[index];
+                const Image degraded = as_image(condition.degrade(clean, shot, random), shot.photograph.um_per_px);
+                ReadOptions read_options;
+                read_options.um_per_px = shot.photograph.um_per_px * condition.hint_factor;
+                const Reading reading = read(degraded, read_options);
+                if (reading.identity) (*reading.identity == ring_die().identity ? right[index] : wrong[index]) += 1;
+                if (verbose && !(reading.identity && *reading.identity == ring_die().identity))
+                    std::fprintf(stderr, "casing %d %s: %s\n", casing, condition.name.c_str(), to_json(reading).dump().c_str());
+            }
+            const Reading topography = read(shot.topography, ReadOptions{});
+            if (topography.identity) (*topography.identity == ring_die().identity ? x3p_right : x3p_wrong) += 1;
+            ++reads;
+        }
+    }
+    for (std::size_t index = 0; index < conditions().size(); ++index) {
+        state.counters[conditions()[index].name] = right[index] / reads;
+        state.counters[conditions()[index].name + "_wrong"] = wrong[index];
+    }
+    state.counters["x3p"] = x3p_right / reads;
+    state.counters["x3p_wrong"] = x3p_wrong;
+    state.counters["casings"] = reads;
+}
+
+BENCHMARK(first_shot_photographs)->Iterations(1)->Unit(benchmark::kSecond);
+
+} // namespace
