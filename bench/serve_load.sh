@@ -61,10 +61,10 @@ probe_during() {
   echo "$probes $failures"
 }
 
-run_wrk() {  # name, connections, script, url
+run_wrk() {  # name (lookup or upload), connections, url
   local out="$work/$1.txt"
-  TOKEN="$token" SCAN="$scan" CASE_PATH="/api/cases/WA0010000/24-118" \
-    wrk -t2 -c"$2" -d"${seconds}s" --latency -s "$3" "$4" >"$out" 2>&1 &
+  MODE="$1" TOKEN="$token" SCAN="$scan" CASE_PATH="/api/cases/WA0010000/24-118" \
+    wrk -t2 -c"$2" -d"${seconds}s" --timeout 60s --latency -s bench/serve_load.lua "$3" >"$out" 2>&1 &
   local wrk_pid=$!
   local probe
   probe="$(probe_during "$wrk_pid")"
@@ -80,9 +80,8 @@ run_wrk() {  # name, connections, script, url
 
 echo "microstamp serve load on loopback ($(nproc) cores), store $store"
 echo "scan: $status, $(stat -c %s "$scan") bytes"
-run_wrk lookups "$connections" bench/serve_lookup.lua \
-  "$base/api/search/identity?manufacturer=SIG%20Sauer&model=P320&serial=58A-104233"
-run_wrk uploads "$upload_connections" bench/serve_upload.lua "$base/api/cases/WA0010000/24-118/exhibits"
+run_wrk lookup "$connections" "$base/api/search/identity?manufacturer=SIG%20Sauer&model=P320&serial=58A-104233"
+run_wrk upload "$upload_connections" "$base/api/cases/WA0010000/24-118/exhibits"
 after="$(curl -sf -m 5 -o /dev/null -w '%{http_code}' "${auth[@]}" "$base/api/session" || echo failed)"
 echo "after the load: GET /api/session -> $after"
 items="$(curl -sf "${auth[@]}" "$base/api/cases/WA0010000/24-118" | python3 -c "import json,sys; d=json.load(sys.stdin); print(len(d['exhibits']), sum(1 for e in d['exhibits'] for r in e['readings'] if r['status']=='decoded'))")"
