@@ -287,9 +287,10 @@ struct Store::State {
 
     // The next record of the chain, with the head moved past it (hash chain and Merkle
     // frontier); no I/O.
-    AuditRecord chain_record(Head& head, const std::string& user, const std::string& role, const std::string& action,
-                             const std::string& object, const std::string& outcome, const std::string& detail) const {
-        AuditRecord record{head.size + 1, now(), user, role, action, object, outcome, detail, head.last_hash, {}};
+    AuditRecord chain_record(Head& head, const std::string& recorded_at, const std::string& user,
+                             const std::string& role, const std::string& action, const std::string& object,
+                             const std::string& outcome, const std::string& detail) const {
+        AuditRecord record{head.size + 1, recorded_at, user, role, action, object, outcome, detail, head.last_hash, {}};
         const std::string leaf = audit_leaf_data(record);
         record.entry_hash = hex(sha256(leaf));
         head.frontier.append(merkle_leaf_hash(leaf));
@@ -343,18 +344,20 @@ struct Store::State {
                       const std::string& action, const std::string& object, const std::string& outcome,
                       const std::string& detail) {
         const std::int64_t size_before = head.size;
-        const AuditRecord record = chain_record(head, user, role, action, object, outcome, detail);
+        const AuditRecord record = chain_record(head, now(), user, role, action, object, outcome, detail);
         write_audit(transaction, head, size_before, std::span(&record, 1));
     }
 
-    // One record per entry, all of one user, action and outcome.
+    // One record per entry, all of one user, action and outcome, and one time: they are
+    // committed together.
     void append_audits(Transaction& transaction, Head& head, const std::string& user, const std::string& role,
                        const std::string& action, const std::string& outcome, std::span<const AuditEntry> entries) {
         const std::int64_t size_before = head.size;
+        const std::string at = now();
         std::vector<AuditRecord> records;
         records.reserve(entries.size());
         for (const AuditEntry& entry : entries)
-            records.push_back(chain_record(head, user, role, action, entry.object, outcome, entry.detail));
+            records.push_back(chain_record(head, at, user, role, action, entry.object, outcome, entry.detail));
         write_audit(transaction, head, size_before, records);
     }
 
