@@ -9,6 +9,7 @@
 
 #include <benchmark/benchmark.h>
 #include <fmt/core.h>
+#include <pqxx/pqxx>
 #include <sqlite3.h>
 
 #include <cstdlib>
@@ -205,6 +206,20 @@ void bare_sqlite_identity_select(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations());
 }
 
+// PostgreSQL's floor: one prepared primary-key select, one round trip, no transaction.
+void bare_postgresql_select(benchmark::State& state) {
+    Fixture& f = fixture("postgresql");
+    pqxx::connection connection(f.url);
+    connection.prepare("by_id", "SELECT exhibit_id, serial FROM readings WHERE id = $1");
+    pqxx::nontransaction work(connection);
+    std::mt19937_64 random(2);
+    for (auto _ : state) {
+        const pqxx::result rows = work.exec_prepared("by_id", static_cast<long long>(random() % f.serials.size() + 1));
+        benchmark::DoNotOptimize(rows.size());
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
 void partial_search(benchmark::State& state, const std::string& backend) {
     Fixture& f = fixture(backend);
     f.store->search_partial(*f.session, {"58A-1?4???", std::nullopt, std::nullopt, {}, 20});  // loads the index
@@ -269,8 +284,11 @@ void register_backend(const std::string& backend) {
         ->Iterations(flushed_rounds)
         ->Unit(benchmark::kMicrosecond)
         ->UseRealTime();
-    if (backend == "sqlite")
-    {
+    if (backend == "postgresql")
+        benchmark::RegisterBenchmark("postgresql/bare_primary_key_select", bare_postgresql_select)
+            ->Unit(benchmark::kMicrosecond)
+            ->UseRealTime();
+    if (backend == "sqlite") {
         benchmark::RegisterBenchmark("sqlite/bare_primary_key_select", bare_sqlite_select)
             ->Unit(benchmark::kMicrosecond)
             ->UseRealTime();
