@@ -198,16 +198,19 @@ Command add_case(CLI::App& app) {
         auto name = std::make_shared<std::string>();
         auto role = std::make_shared<std::string>();
         auto new_password = std::make_shared<std::string>();
+        auto agency = std::make_shared<std::string>();
         sub->add_option("NAME", *name, "User name")->required();
+        sub->add_option("--agency", *agency, "Agency ORI whose cases the user may reach (default: every agency)");
         sub->add_option("--role", *role, "examiner, supervisor, auditor or admin")->required();
         sub->add_option("--new-password", *new_password, "The new user's password (or MICROSTAMP_NEW_PASSWORD)");
-        actions.emplace_back(sub, [options, name, role, new_password] {
+        actions.emplace_back(sub, [options, name, role, new_password, agency] {
             auto acting = log_on(*options);
             const UserRecord user = acting.store.add_user(
                 acting.session, *name, parse_role(*role),
-                from_option_or_environment(*new_password, "MICROSTAMP_NEW_PASSWORD", "new password (--new-password)"));
+                from_option_or_environment(*new_password, "MICROSTAMP_NEW_PASSWORD", "new password (--new-password)"),
+                *agency);
             sign_if_possible(acting.store);
-            print({{"user", user.name}, {"role", role_name(user.role)}});
+            print({{"user", user.name}, {"role", role_name(user.role)}, {"agency", user.agency_ori}});
         });
     }
     {
