@@ -5,6 +5,9 @@
 #include "raw_http.hpp"
 #include "served_store.hpp"
 
+#include "code/identity.hpp"
+#include "surface/surface.hpp"
+
 namespace microstamp::testing {
 namespace {
 
@@ -331,6 +334,35 @@ TEST(ServeApi, BodiesOverTheirLimitsAndWrongContentTypesAreRefused) {
     EXPECT_EQ(status_of(served.client().Post("/api/cases", ServedStore::bearer(avery), "{}", "text/plain")), 415);
     EXPECT_EQ(status_of(served.client().Post("/api/login", "{\"user\": 1}", "application/json")), 400);
     EXPECT_EQ(status_of(served.get(avery, case_path)), 200) << "and the server still answers";
+}
+
+TEST(ServeApi, ServesHttpsWithACertificateAndRefusesABadOne) {
+    const auto folder = scratch_folder("tls");
+    const std::string make_certificate = fmt::format(
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout {0}/key.pem -out {0}/cert.pem "
+        ">/dev/null 2>&1",
+        folder.string());
+    ASSERT_EQ(std::system(make_certificate.c_str()), 0) << "openssl could not make a test certificate";
+    {
+        ServedStore served([&](ServeOptions& options) {
+            options.certificate_file = folder / "cert.pem";
+            options.private_key_file = folder / "key.pem";
+        });
+        EXPECT_TRUE(served.service().uses_tls());
+        httplib::SSLClient secure("127.0.0.1", served.port());
+        secure.enable_server_certificate_verification(false);  // self-signed, made just now
+        const auto page = secure.Get("/");
+        ASSERT_TRUE(page);
+        EXPECT_EQ(page->status, 200);
+        EXPECT_FALSE(served.client().Get("/")) << "no plain HTTP on a TLS port";
+    }
+    EXPECT_THROW(ServedStore([&](ServeOptions& options) {
+                     options.certificate_file = folder / "key.pem";
+                     options.private_key_file = folder / "cert.pem";
+                 }),
+                 FileError);
+    EXPECT_THROW(ServedStore([&](ServeOptions& options) { options.certificate_file = folder / "cert.pem"; }), InputError);
+    std::filesystem::remove_all(folder);
 }
 
 } // namespace
