@@ -102,6 +102,29 @@ struct ValueClasses {
     bool valid = false;
 };
 ValueClasses split_values(std::vector<float> values);
+// Coordinate ascent with shrinking steps: `nudged(pose, parameter, step)` moves one of
+// `parameters` by `step` (+-1, then +-1/2, ... over `levels` levels, in the caller's
+// units); a move is kept while `score_of` improves. `score` holds the pose's score.
+template <typename Pose, typename Score, typename Nudge>
+Pose ascend(Pose pose, double& score, int parameters, int levels, Score&& score_of, Nudge&& nudged) {
+    double step = 1;
+    for (int level = 0; level < levels; ++level, step /= 2)
+        for (bool moved = true; moved;) {
+            moved = false;
+            for (int parameter = 0; parameter < parameters; ++parameter)
+                for (const double direction : {-1.0, 1.0}) {
+                    const Pose trial = nudged(pose, parameter, direction * step);
+                    const double trial_score = score_of(trial);
+                    if (trial_score > score + 1e-9) {
+                        score = trial_score;
+                        pose = trial;
+                        moved = true;
+                    }
+                }
+        }
+    return pose;
+}
+
 // Values scaled to soft -1..+1 about the split (NaN -> 0).
 std::vector<float> soft_values(const std::vector<float>& values, const ValueClasses& classes);
 

@@ -82,27 +82,15 @@ GearPose locate_gear(const DesignRelief& relief, const Impression& impression, c
                 }
             }
     strength = slot_repetition(relief, best, 8, 3).strength;
-    double position_step = 4 * best.px_per_um, scale_step = 0.01;
-    for (int level = 0; level < 4; ++level) {
-        for (bool moved = true; moved;) {
-            moved = false;
-            for (int parameter = 0; parameter < 3; ++parameter)
-                for (const double direction : {-1.0, 1.0}) {
-                    GearPose trial = best;
-                    if (parameter == 0) trial.column += direction * position_step;
-                    else if (parameter == 1) trial.row += direction * position_step;
-                    else trial.px_per_um *= 1 + direction * scale_step;
-                    const double trial_strength = slot_repetition(relief, trial, 8, 3).strength;
-                    if (trial_strength > strength + 1e-9) {
-                        strength = trial_strength;
-                        best = trial;
-                        moved = true;
-                    }
-                }
-        }
-        position_step /= 2;
-        scale_step /= 2;
-    }
+    // Steps from 4 um and 1% down to an eighth of them.
+    const double position_step = 4 * best.px_per_um, scale_step = 0.01;
+    best = ascend(best, strength, 3, 4, [&](const GearPose& trial) { return slot_repetition(relief, trial, 8, 3).strength; },
+                  [&](GearPose trial, int parameter, double step) {
+                      if (parameter == 0) trial.column += step * position_step;
+                      else if (parameter == 1) trial.row += step * position_step;
+                      else trial.px_per_um *= 1 + step * scale_step;
+                      return trial;
+                  });
     // Radial bars repeat once per slot at every radius of the band, so the repetition
     // hardly fixes the scale: the band's two edges do. The repetition's strength
     // radius by radius; the band is where it stays above half its peak.
