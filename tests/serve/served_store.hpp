@@ -5,6 +5,7 @@
 // microstamp binary (`encode` and `fire`, small and quick).
 
 #include "evidence/store.hpp"
+#include "evidence/store_fixture.hpp"
 #include "serve/service.hpp"
 
 #include <fmt/core.h>
@@ -25,10 +26,7 @@
 
 namespace microstamp::testing {
 
-inline const std::string admin_password = "root password 1";
-inline const std::string examiner_password = "avery password 1";
-inline const std::string supervisor_password = "blake password 1";
-inline const std::string auditor_password = "casey password 1";
+// The other passwords are the evidence tests' (store_fixture.hpp).
 inline const std::string other_lab_password = "dana password 1";
 inline const std::string lab = "WA0010000";
 inline const std::string other_lab = "OR0260000";
@@ -67,10 +65,11 @@ inline const std::filesystem::path& casing_scan() {
 class ServedStore {
 public:
     // `tune` adjusts the service options before the server starts (limits, threads).
-    explicit ServedStore(const std::function<void(ServeOptions&)>& tune = {}) : folder_(scratch_folder("store")) {
-        url_ = "sqlite:" + (folder_ / "lab.db").string();
-        StoreOptions store_options;
-        store_options.password_cost = PasswordCost::minimum;
+    // `backend` "postgresql" uses MICROSTAMP_TEST_POSTGRES; check available() after.
+    explicit ServedStore(const std::function<void(ServeOptions&)>& tune = {}, const std::string& backend = "sqlite") {
+        if (!make_scratch(backend, scratch_)) return;
+        url_ = scratch_.url;
+        StoreOptions store_options = scratch_.options();
         store_options.clock = [this] {
             return std::chrono::system_clock::now() + std::chrono::milliseconds(clock_offset_ms_.load());
         };
@@ -98,11 +97,13 @@ public:
     ServedStore(const ServedStore&) = delete;
     ServedStore& operator=(const ServedStore&) = delete;
     ~ServedStore() {
-        service_->stop();
-        thread_.join();
-        std::error_code ignored;
-        std::filesystem::remove_all(folder_, ignored);
+        if (service_) {
+            service_->stop();
+            thread_.join();
+        }
+        if (!url_.empty()) drop_scratch(scratch_);
     }
+    bool available() const { return service_ != nullptr; }
 
     int port() const { return port_; }
     const std::string& url() const { return url_; }
@@ -134,14 +135,12 @@ public:
 
     // The audit log as the store holds it, for checks that every request left a record.
     std::int64_t audit_records() const {
-        StoreOptions options;
-        options.password_cost = PasswordCost::minimum;
-        Store store = Store::open(url_, options);
+        Store store = Store::open(url_, scratch_.options());
         return store.verify_audit(store.logon("casey", auditor_password)).records;
     }
 
 private:
-    std::filesystem::path folder_;
+    ScratchStore scratch_;
     std::string url_;
     std::atomic<long long> clock_offset_ms_{0};
     std::unique_ptr<Service> service_;

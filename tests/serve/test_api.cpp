@@ -336,6 +336,23 @@ TEST(ServeApi, BodiesOverTheirLimitsAndWrongContentTypesAreRefused) {
     EXPECT_EQ(status_of(served.get(avery, case_path)), 200) << "and the server still answers";
 }
 
+TEST(ServeApi, TheSameServiceOnPostgreSQL) {
+    ServedStore served({}, "postgresql");
+    if (!served.available()) {
+        MICROSTAMP_FAIL_OR_SKIP_WITHOUT_POSTGRES();
+    }
+    const std::string avery = served.login("avery", examiner_password);
+    ASSERT_FALSE(avery.empty());
+    open_case(served, avery, lab, "24-118");
+    ASSERT_EQ(status_of(upload(served, avery, case_path, "3", file_text(casing_scan()), "casing3.x3p")), 201);
+    const json exact = body_of(served.get(avery, "/api/search/identity?manufacturer=SIG%20Sauer&model=P320&serial=58A-104233"));
+    EXPECT_EQ(exact["matches"].size(), 1u);
+    EXPECT_EQ(status_of(served.get(served.login("dana", other_lab_password), case_path)), 403);
+    served.advance_clock(std::chrono::minutes(31));
+    EXPECT_EQ(status_of(served.get(avery, "/api/session")), 401);
+    EXPECT_EQ(body_of(served.get(served.login("casey", auditor_password), "/api/audit/verify"))["intact"], true);
+}
+
 TEST(ServeApi, ServesHttpsWithACertificateAndRefusesABadOne) {
     const auto folder = scratch_folder("tls");
     const std::string make_certificate = fmt::format(
