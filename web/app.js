@@ -256,7 +256,8 @@ function wire() {
     event.preventDefault();
     run(async () => {
       const answer = await api("GET", "/api/search/partial?serial=" + encodeURIComponent($("search-serial").value.trim()));
-      renderCandidates($("search-results"), answer.candidates, answer.candidates.length + " candidates, best first");
+      const count = answer.candidates.length;
+      renderCandidates($("search-results"), answer.candidates, count + (count === 1 ? " candidate" : " candidates, best first"));
       if (!answer.candidates.length) say("No stored item is compatible with that serial.");
     });
   });
