@@ -55,21 +55,55 @@ void judge_ring_reading(const Reading& reading, const Identity& expected, Result
     }
 }
 
+void judge_design_reading(const DesignReading& reading, const Die& die, ResultRow& row) {
+    row.reader = std::string(design_name(reading.design));
+    row.status = std::string(design_status_name(reading.status));
+    row.read = reading.code;
+    if (reading.status == DesignStatus::unreadable) {
+        row.outcome = Outcome::unreadable;
+    } else if (reading.status == DesignStatus::partial) {
+        row.outcome = Outcome::partial;
+    } else if (reading.design == Design::datamatrix) {
+        row.outcome = reading.identity && *reading.identity == die.identity ? Outcome::correct : Outcome::wrong;
+    } else {
+        // text and gear: the whole key read; a different key is another pistol's (or nobody's).
+        row.outcome = reading.code == die.text_key ? Outcome::correct : Outcome::wrong;
+    }
+}
+
 std::vector<ResultRow> read_designs(const Die& die, const CasingScan& scan, double um_per_px, const ResultRow& truth) {
+    // One call of the reader, as `microstamp read` makes it, asked for exactly the
+    // designs the die carries, every one of them read even when the ring decodes.
+    ReadOptions options;
+    options.um_per_px = um_per_px;
+    options.designs.clear();
+    for (const Design design : die.layout.designs)
+        if (design != Design::ring) options.designs.push_back(design);
+    options.designs_alongside_ring = true;
+    const Reading reading = std::holds_alternative<const Surface*>(scan) ? read(*std::get<const Surface*>(scan), options)
+                                                                         : read(*std::get<const Image*>(scan), options);
     std::vector<ResultRow> rows;
     for (const Design design : die.layout.designs) {
         ResultRow row = truth;
-        row.reader = std::string(design_name(design));
         if (design == Design::ring) {
-            ReadOptions options;
-            options.um_per_px = um_per_px;
-            const Reading reading = std::holds_alternative<const Surface*>(scan)
-                                        ? read(*std::get<const Surface*>(scan), options)
-                                        : read(*std::get<const Image*>(scan), options);
-            judge_ring_reading(reading, die.identity, row);
+            Reading ring = reading;
+            if (reading.design != Design::ring) {
+                // Another design answered for a ring that did not decode: the ring's own verdict.
+                ring.identity.reset();
+                ring.fields.reset();
+                ring.status = reading.observation ? ReadStatus::partial : ReadStatus::unreadable;
+            }
+            judge_ring_reading(ring, die.identity, row);
         } else {
-            row.status = "no_reader";
-            row.outcome = Outcome::no_reader;
+            const auto found = std::find_if(reading.designs.begin(), reading.designs.end(),
+                                            [&](const DesignReading& one) { return one.design == design; });
+            if (found == reading.designs.end()) {
+                row.reader = std::string(design_name(design));
+                row.status = "unreadable";
+                row.outcome = Outcome::unreadable;
+            } else {
+                judge_design_reading(*found, die, row);
+            }
         }
         rows.push_back(std::move(row));
     }

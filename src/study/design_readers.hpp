@@ -1,8 +1,8 @@
 #pragma once
 // What a study asks of the reader: for a casing scan and the die that struck it (the
 // ground truth), one result per design the die carries, judged against that truth.
-// The ring is read by src/read; a design whose reader has not landed yet is reported
-// as `no_reader`, never guessed.
+// One call of the reader (src/read, as `microstamp read` makes it) reads every design
+// the die carries.
 
 #include "die/die.hpp"
 #include "read/read.hpp"
@@ -23,5 +23,8 @@ std::vector<ResultRow> read_designs(const Die& die, const CasingScan& scan, doub
 
 // The ring reading of one scan judged against the identity expected.
 void judge_ring_reading(const Reading& reading, const Identity& expected, ResultRow& row);
+// A text, gear or Data Matrix reading judged against the die: the whole key (text, gear)
+// or the identity (Data Matrix).
+void judge_design_reading(const DesignReading& reading, const Die& die, ResultRow& row);
 
 } // namespace microstamp

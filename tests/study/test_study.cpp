@@ -181,6 +181,27 @@ TEST(StudyRun, ReadsRealCasingsWithGroundTruth) {
     EXPECT_NE(result.rows[3].outcome, Outcome::correct);
 }
 
+TEST(StudyRun, EveryDesignOnTheDieIsRead) {
+    nlohmann::json document = tiny_document();
+    document["factors"]["designs"] = {"text+gear"};
+    document["factors"]["defeats"] = {"none"};
+    document["pistols"] = 1;
+    RunOptions options;
+    options.journal = scratch("designs") / "journal.csv";
+    const RunResult result = run_study(parse_study(document, "designs.json", "feed"), options);
+    ASSERT_EQ(result.rows.size(), 2u);
+    EXPECT_EQ(result.rows[0].reader, "gear");
+    EXPECT_EQ(result.rows[1].reader, "text");
+    for (const auto& row : result.rows) {
+        EXPECT_EQ(row.reads, 2);
+        EXPECT_EQ(row.expected_key.size(), 8u);
+        EXPECT_NE(row.outcome, Outcome::no_reader);
+        if (row.outcome == Outcome::correct) {
+            EXPECT_EQ(row.read, row.expected_key);
+        }
+    }
+}
+
 TEST(StudyRun, SameFileAndSeedGiveTheSameResults) {
     const RunResult again = run_tiny(scratch("again") / "journal.csv", 1);
     EXPECT_EQ(rows_csv(again.rows), rows_csv(tiny_results().rows));
