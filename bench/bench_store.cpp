@@ -43,7 +43,7 @@ struct Fixture {
     std::filesystem::path folder;
     std::string postgres_base, postgres_schema;
 
-    ~Fixture() {
+    void remove() {
         session.reset();
         store.reset();
         std::error_code ignored;
@@ -120,15 +120,28 @@ std::unique_ptr<Fixture> build(const std::string& backend) {
         }
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    fmt::print(stderr, "{}: built {} exhibits with readings in {:.1f} s (PostgreSQL: with VACUUM ANALYZE)\n", backend,
-               exhibits_in_data_set, seconds);
+    fmt::print(stderr, "{}: built {} exhibits with readings in {:.1f} s{}\n", backend, exhibits_in_data_set, seconds,
+               backend == "postgresql" ? " (with VACUUM ANALYZE and CHECKPOINT)" : "");
     return fixture;
 }
 
+// Never destroyed: the fixtures are removed by exit handlers registered once each is
+// built, which therefore run before the statics libpqxx made while building it are gone
+// (a static destructor here would run after them, and hang in libpqxx).
+std::map<std::string, std::unique_ptr<Fixture>>& fixtures() {
+    static auto* built = new std::map<std::string, std::unique_ptr<Fixture>>;
+    return *built;
+}
+
+void remove_sqlite_fixture() { fixtures().at("sqlite")->remove(); }
+void remove_postgresql_fixture() { fixtures().at("postgresql")->remove(); }
+
 Fixture& fixture(const std::string& backend) {
-    static std::map<std::string, std::unique_ptr<Fixture>> built;
-    auto& slot = built[backend];
-    if (!slot) slot = build(backend);
+    auto& slot = fixtures()[backend];
+    if (!slot) {
+        slot = build(backend);
+        std::atexit(backend == "sqlite" ? remove_sqlite_fixture : remove_postgresql_fixture);
+    }
     return *slot;
 }
 
