@@ -17,5 +17,7 @@ Command add_case(CLI::App& app);
 Command add_fire(CLI::App& app);
 Command add_read(CLI::App& app);
 Command add_fuse(CLI::App& app);
+Command add_serve(CLI::App& app);
+Command add_study(CLI::App& app);
 
 } // namespace microstamp::cli

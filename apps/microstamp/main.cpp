@@ -14,8 +14,10 @@ int main(int argc, char** argv) {
                                                              microstamp::cli::add_fire(app),
                                                              microstamp::cli::add_read(app),
                                                              microstamp::cli::add_fuse(app),
+                                                             microstamp::cli::add_serve(app),
                                                              microstamp::cli::add_info(app),
-                                                             microstamp::cli::add_case(app)};
+                                                             microstamp::cli::add_case(app),
+                                                             microstamp::cli::add_study(app)};
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {

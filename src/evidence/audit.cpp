@@ -26,14 +26,7 @@ std::uint64_t largest_power_of_two_below(std::uint64_t n) {
 }
 
 Sha256 hash_with_prefix(std::uint8_t prefix, std::span<const std::uint8_t> first, std::span<const std::uint8_t> second) {
-    crypto_hash_sha256_state state;
-    crypto_hash_sha256_init(&state);
-    crypto_hash_sha256_update(&state, &prefix, 1);
-    crypto_hash_sha256_update(&state, first.data(), first.size());
-    crypto_hash_sha256_update(&state, second.data(), second.size());
-    Sha256 digest{};
-    crypto_hash_sha256_final(&state, digest.data());
-    return digest;
+    return sha256_of({std::span(&prefix, 1), first, second});
 }
 
 void build_path(std::span<const Sha256> leaves, std::uint64_t index, std::vector<Sha256>& path) {

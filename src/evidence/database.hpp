@@ -24,6 +24,21 @@ using Parameters = std::vector<Value>;
 
 enum class Backend { sqlite, postgresql };
 
+// What a transaction that has committed survives. Both keep every transaction whole
+// (all or nothing) and the audit chain unbroken; they differ in how much a power cut
+// or an operating-system crash can take back.
+enum class Durability {
+    // Survives the program being killed at any point. An OS crash or power cut may roll
+    // back the last commits (SQLite: those since the write-ahead log was last synced, at
+    // its checkpoints; PostgreSQL: the last few hundred milliseconds). SQLite
+    // synchronous=NORMAL in WAL mode; PostgreSQL synchronous_commit=off. No disk flush per
+    // commit, which is what makes thousands of audited operations a second possible.
+    process_crash,
+    // Also survives a power cut: one flush to disk per commit (SQLite synchronous=FULL;
+    // PostgreSQL synchronous_commit as the server is configured, on by default).
+    power_loss,
+};
+
 bool is_null(const Value& value);
 // Throw StoreError naming the expected type when the value holds something else.
 std::int64_t as_integer(const Value& value);
@@ -55,8 +70,10 @@ public:
 };
 
 // `create` makes the file when it does not exist; otherwise a missing file is an error.
-std::unique_ptr<Database> open_sqlite(const std::string& path, bool create);
+std::unique_ptr<Database> open_sqlite(const std::string& path, bool create,
+                                      Durability durability = Durability::process_crash);
 // `connection` is a libpq URI; `display_name` (password removed) is what errors show.
-std::unique_ptr<Database> open_postgresql(const std::string& connection, const std::string& display_name);
+std::unique_ptr<Database> open_postgresql(const std::string& connection, const std::string& display_name,
+                                          Durability durability = Durability::process_crash);
 
 } // namespace microstamp::database

@@ -9,6 +9,8 @@
 
 #include <fmt/core.h>
 
+#include <unordered_map>
+
 namespace {
 
 // A parameter as libpq's text protocol wants it: a string, or NULL.
@@ -96,9 +98,31 @@ std::string one_line(std::string message) {
     return message;
 }
 
+// Statements the Store sends again and again are prepared once per connection, so the
+// server parses and plans them once: a round trip then costs execution only. Generated
+// statements of many shapes (bulk inserts of any row count) would fill the cache, so
+// past `capacity` new texts run unprepared.
+class PreparedStatements {
+public:
+    // The name the statement is prepared under, or empty when the cache is full.
+    const std::string& name_for(pqxx::connection& connection, const std::string& sql) {
+        static const std::string none;
+        if (const auto found = names_.find(sql); found != names_.end()) return found->second;
+        if (names_.size() >= capacity) return none;
+        std::string name = "microstamp_" + std::to_string(names_.size() + 1);
+        connection.prepare(name, sql);
+        return names_.emplace(sql, std::move(name)).first->second;
+    }
+
+private:
+    static constexpr std::size_t capacity = 256;
+    std::unordered_map<std::string, std::string> names_;
+};
+
 class PostgresTransaction final : public Transaction {
 public:
-    explicit PostgresTransaction(pqxx::work& work) : work_(work) {}
+    PostgresTransaction(pqxx::work& work, pqxx::connection& connection, PreparedStatements& statements)
+        : work_(work), connection_(connection), statements_(statements) {}
 
     Rows query(std::string_view sql, const Parameters& parameters) override {
         std::vector<PostgresParameter> texts;
@@ -106,7 +130,10 @@ public:
         for (const auto& parameter : parameters) texts.push_back(parameter_text(parameter));
         pqxx::result result;
         try {
-            result = work_.exec_params(std::string(sql), pqxx::prepare::make_dynamic_params(texts));
+            const std::string text(sql);
+            const std::string& name = statements_.name_for(connection_, text);
+            result = name.empty() ? work_.exec_params(text, pqxx::prepare::make_dynamic_params(texts))
+                                  : work_.exec_prepared(name, pqxx::prepare::make_dynamic_params(texts));
         } catch (const pqxx::integrity_constraint_violation& error) {
             throw ConflictError("PostgreSQL: " + one_line(error.what()));
         }
@@ -125,16 +152,22 @@ public:
 
 private:
     pqxx::work& work_;
+    pqxx::connection& connection_;
+    PreparedStatements& statements_;
 };
 
 class PostgresDatabase final : public Database {
 public:
-    PostgresDatabase(const std::string& connection, const std::string& display_name) : display_name_(display_name) {
+    PostgresDatabase(const std::string& connection, const std::string& display_name, Durability durability)
+        : display_name_(display_name) {
         try {
             connection_ = std::make_unique<pqxx::connection>(connection);
             // The library never prints: keep libpq's notices (e.g. "table exists") off stderr.
             pqxx::nontransaction setup(*connection_);
             setup.exec("SET client_min_messages = warning; SET bytea_output = 'hex'; SET TIME ZONE 'UTC'");
+            // Without a flush per commit, a commit survives this program's death (the
+            // server has it) but a server crash may take back the last few.
+            if (durability == Durability::process_crash) setup.exec("SET synchronous_commit = off");
         } catch (const pqxx::broken_connection& error) {
             throw StoreError("cannot connect to " + display_name_ + ": " + one_line(error.what()));
         } catch (const std::exception& error) {
@@ -147,7 +180,7 @@ public:
     void transact(TransactionMode mode, const std::function<void(Transaction&)>& work) override {
         try {
             pqxx::work transaction(*connection_);
-            PostgresTransaction wrapped(transaction);
+            PostgresTransaction wrapped(transaction, *connection_, statements_);
             work(wrapped);
             (void)mode;  // PostgreSQL's writers serialise on row locks the Store takes.
             transaction.commit();
@@ -165,12 +198,14 @@ public:
 private:
     std::string display_name_;
     std::unique_ptr<pqxx::connection> connection_;
+    PreparedStatements statements_;
 };
 
 } // namespace
 
-std::unique_ptr<Database> open_postgresql(const std::string& connection, const std::string& display_name) {
-    return std::make_unique<PostgresDatabase>(connection, display_name);
+std::unique_ptr<Database> open_postgresql(const std::string& connection, const std::string& display_name,
+                                          Durability durability) {
+    return std::make_unique<PostgresDatabase>(connection, display_name, durability);
 }
 
 } // namespace microstamp::database

@@ -157,6 +157,38 @@ void decode_at(const FeatureMap& map, const RingPlacement& placement, const Read
     decode_phase(map, choose_phase(map, placement), options, catalog, reading);
 }
 
+// The other designs, read when the ring did not decode (or always, if asked). The
+// overall answer comes from the best of them that decoded: an identity first
+// (a Data Matrix, or a key the directory resolves), else a key nobody resolved.
+void read_other_designs(Reading& reading, const DesignRelief& relief, const LocateOptions& locate,
+                        const ReadOptions& options, const Catalog& catalog) {
+    if (options.designs.empty() || (reading.status == ReadStatus::decoded && !options.designs_alongside_ring)) return;
+    const DesignSearch search{locate.min_px_per_um, locate.max_px_per_um, &catalog, options.key_directory};
+    reading.designs = read_designs(relief, options.designs, search);
+    if (reading.status == ReadStatus::decoded) return;
+    const DesignReading* best = nullptr;
+    for (const DesignReading& design : reading.designs) {
+        if (design.status != DesignStatus::decoded) continue;
+        const auto rank = [](const DesignReading& r) { return std::pair{r.identity.has_value(), r.confidence}; };
+        if (!best || rank(design) > rank(*best)) best = &design;
+    }
+    if (!best) return;
+    reading.design = best->design;
+    if (best->identity) {
+        reading.status = ReadStatus::decoded;
+        reading.identity = best->identity;
+        reading.fields = best->fields;
+        reading.confidence = best->confidence;
+        reading.failure.clear();
+    } else {
+        // A whole key read outweighs the texture statistics that called the face defaced or blank.
+        reading.status = ReadStatus::partial;
+        reading.fields = best->fields;
+        reading.failure = fmt::format("{} code '{}' read: {}", design_name(best->design), best->code,
+                                      best->failure.empty() ? "no key directory to resolve it" : best->failure);
+    }
+}
+
 } // namespace
 
 Reading read(const FeatureMap& map, const LocateOptions& locate_options, const ReadOptions& options, const Catalog& catalog) {
@@ -172,7 +204,9 @@ Reading read(const Surface& topography, const ReadOptions& options, const Catalo
     LocateOptions locate;
     locate.min_px_per_um = options.min_pin_scale / map.um_per_px;
     locate.max_px_per_um = options.max_pin_scale / map.um_per_px;
-    return read(map, locate, options, catalog);
+    Reading reading = read(map, locate, options, catalog);
+    read_other_designs(reading, design_relief(map), locate, options, catalog);
+    return reading;
 }
 
 namespace {
@@ -253,12 +287,18 @@ Reading read(const Image& photograph, const ReadOptions& options, const Catalog&
         reading.placement->centre_row = (reading.placement->centre_row + 0.5) * to_photograph - 0.5;
         reading.placement->px_per_um *= to_photograph;
     }
+    if (!options.designs.empty() && (reading.status != ReadStatus::decoded || options.designs_alongside_ring)) {
+        LocateOptions locate;
+        locate.min_px_per_um = options.min_pin_scale / (hint * (1 + options.scale_tolerance));
+        locate.max_px_per_um = options.max_pin_scale / (hint * (1 - options.scale_tolerance));
+        read_other_designs(reading, design_relief(photograph, hint), locate, options, catalog);
+    }
     return reading;
 }
 
 nlohmann::json to_json(const Reading& reading) {
     nlohmann::json json = {{"status", status_name(reading.status)},
-                           {"design", "ring"},
+                           {"design", design_name(reading.design)},
                            {"confidence", reading.confidence},
                            {"false_identity_bound", reading.false_identity_bound},
                            {"unused_capacity", reading.unused_capacity},
@@ -295,6 +335,10 @@ nlohmann::json to_json(const Reading& reading) {
     if (reading.texture_ratio > 0)
         json["blank_impression"] = {{"texture_ratio", reading.texture_ratio}, {"scratch_coherence", reading.scratch_coherence}};
     if (!reading.failure.empty()) json["failure"] = reading.failure;
+    if (!reading.designs.empty()) {
+        json["designs"] = nlohmann::json::array();
+        for (const DesignReading& design : reading.designs) json["designs"].push_back(to_json(design));
+    }
     return json;
 }
 

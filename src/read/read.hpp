@@ -11,6 +11,7 @@
 // erasures, decode attempts (each a 2^-32 chance of a false identity) and geometry.
 
 #include "code/catalog.hpp"
+#include "read/design_reading.hpp"
 #include "read/ring_reader.hpp"
 
 #include <nlohmann/json.hpp>
@@ -52,6 +53,14 @@ struct ReadOptions {
     // (~27 um) still spans ten pixels, and every later step costs less.
     double working_um_per_px = 2.5;
     RingReadOptions ring;
+    // The other designs to look for (text, gear, Data Matrix: design_reading.hpp), read when
+    // the ring did not decode; each costs tens of milliseconds. With `designs_alongside_ring`
+    // they are read even when it did.
+    std::vector<Design> designs = {Design::text, Design::gear, Design::datamatrix};
+    bool designs_alongside_ring = false;
+    // Resolves the 8-character keys of `text` and `gear` (the manufacturer's records);
+    // without it a key is reported but names no pistol.
+    const KeyDirectory* key_directory = nullptr;
 };
 
 struct Reading {
@@ -82,6 +91,8 @@ struct Reading {
     double texture_ratio = 0;
     double scratch_coherence = 0;
     std::string failure;
+    Design design = Design::ring;             // the design the status and identity come from
+    std::vector<DesignReading> designs;       // what each other design's reader saw
 };
 
 Reading read(const Surface& topography, const ReadOptions& options = {}, const Catalog& catalog = default_catalog());

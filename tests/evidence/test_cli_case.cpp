@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sys/wait.h>
 
+#include <nlohmann/json.hpp>
+
 namespace microstamp::testing {
 namespace {
 
@@ -76,6 +78,14 @@ TEST_P(CaseCommand, AWholeCaseFromInitToVerifiedAudit) {
               0);
     const CommandRun exact = as("avery", "examiner pass 1", "search --manufacturer-code 1 --model-code 1 --serial 58A-104233");
     EXPECT_NE(exact.out.find("\"item_number\": \"1\""), std::string::npos) << exact.out << exact.err;
+    std::ofstream(scratch.folder / "serials.txt") << "58A-104233\r\n\n58a-999999\n";
+    const CommandRun batch = as("avery", "examiner pass 1", "search --manufacturer-code 1 --model-code 1 --serials serials.txt");
+    EXPECT_EQ(batch.exit_code, 0) << batch.err;
+    const auto lookups = nlohmann::json::parse(batch.out).at("lookups");
+    ASSERT_EQ(lookups.size(), 2u) << batch.out;
+    EXPECT_EQ(lookups[0].at("matches").size(), 1u);
+    EXPECT_EQ(lookups[1].at("serial"), "58A-999999");
+    EXPECT_TRUE(lookups[1].at("matches").empty());
     const CommandRun partial = as("avery", "examiner pass 1", "search --partial '58A-1?42?\?'");
     EXPECT_NE(partial.out.find("\"rank\": 1"), std::string::npos) << partial.out << partial.err;
     const CommandRun show = as("avery", "examiner pass 1", "show --case 24-118");

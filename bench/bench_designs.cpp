@@ -1,0 +1,138 @@
+// The text, gear and Data Matrix readers on simulated casings (issue 4): clean first
+// shots of the standard 9 mm profile, one seed per casing, and the same shots after
+// 5,000 rounds of nominal wear, each read from its x3p topography and its PNG
+// photograph. One die per design (SIG Sauer P320, nothing else on the face), the same
+// seeds and rounds for every design. Counters: share of casings that named the right
+// pistol, wrong identities (must stay 0), keys read that the directory did not hold
+// (misreads the directory caught), and the median milliseconds per read (the design
+// reader alone: relief, crater, design).
+//
+//   MICROSTAMP_BENCH_CASINGS=200 build/bench/bench_designs   (200 when unset)
+
+#include "physics/fire.hpp"
+#include "read/design_reading.hpp"
+#include "read/feature_map.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <opencv2/core.hpp>
+
+namespace {
+
+using namespace microstamp;
+
+const Identity& pistol() {
+    static const Identity identity = default_catalog().identity("SIG Sauer", "P320", "58A-104233");
+    return identity;
+}
+
+const Die& die_with(Design design) {
+    static std::map<Design, Die> dies;
+    auto found = dies.find(design);
+    if (found == dies.end()) {
+        DieDesign die_design;
+        die_design.designs = {design};
+        found = dies.emplace(design, encode(pistol(), die_design)).first;
+    }
+    return found->second;
+}
+
+const KeyDirectory& directory() {
+    static const KeyDirectory keys = [] {
+        KeyDirectory result;
+        result.add(pistol());
+        result.add(default_catalog().identity("SIG Sauer", "P320", "58A-104234"));
+        return result;
+    }();
+    return keys;
+}
+
+int casings() {
+    const char* text = std::getenv("MICROSTAMP_BENCH_CASINGS");
+    return text ? std::max(1, std::atoi(text)) : 200;
+}
+
+struct Channel {
+    double right = 0, wrong = 0, misread_keys = 0;
+    std::vector<double> milliseconds;
+};
+
+void tally(Channel& channel, const DesignReading& reading, double milliseconds) {
+    channel.milliseconds.push_back(milliseconds);
+    if (reading.identity) (*reading.identity == pistol() ? channel.right : channel.wrong) += 1;
+    else if (reading.status == DesignStatus::decoded && reading.design != Design::datamatrix) channel.misread_keys += 1;
+}
+
+template <typename Read>
+DesignReading timed(Channel& channel, Read&& read_scan) {
+    const auto started = std::chrono::steady_clock::now();
+    DesignReading reading = read_scan();
+    tally(channel, reading,
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+    return reading;
+}
+
+double median(std::vector<double> values) {
+    if (values.empty()) return 0;
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2), values.end());
+    return values[values.size() / 2];
+}
+
+// Reads every casing of a corpus from both scans; `worn`: the last rounds of 5,000.
+void read_corpus(benchmark::State& state, Design design, bool worn) {
+    cv::setNumThreads(1);
+    const int count = casings();
+    const double hint = 2.0;  // the photographs' true scale; the search allows it to be 30% off
+    const DesignSearch topography_search{0.85 / 2.0, 1.15 / 2.0, &default_catalog(), &directory()};
+    const DesignSearch photograph_search{0.85 / (hint * 1.3), 1.15 / (hint * 0.7), &default_catalog(), &directory()};
+    Channel topography, photograph;
+    for (auto _ : state) {
+        const auto read_shot = [&](Shot&& shot) {
+            timed(topography, [&] { return read_designs(design_relief(feature_map(shot.topography)), {design}, topography_search).front(); });
+            timed(photograph, [&] { return read_designs(design_relief(shot.photograph, hint), {design}, photograph_search).front(); });
+        };
+        if (worn) {
+            FireOptions options;
+            options.rounds = 5000;
+            for (int shot = 0; shot < count; ++shot) options.shots.push_back(5000 - count + 1 + shot);
+            options.seed = 20261125;
+            fire(die_with(design), load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"), options, read_shot);
+        } else {
+            for (int seed = 1; seed <= count; ++seed) {
+                FireOptions options;
+                options.seed = static_cast<std::uint64_t>(seed);
+                fire(die_with(design), load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"), options, read_shot);
+            }
+        }
+    }
+    const double total = static_cast<double>(count);
+    state.counters["casings"] = total;
+    state.counters["x3p_right"] = topography.right / total;
+    state.counters["x3p_wrong"] = topography.wrong;
+    state.counters["x3p_misread_keys"] = topography.misread_keys;
+    state.counters["x3p_ms"] = median(topography.milliseconds);
+    state.counters["png_right"] = photograph.right / total;
+    state.counters["png_wrong"] = photograph.wrong;
+    state.counters["png_misread_keys"] = photograph.misread_keys;
+    state.counters["png_ms"] = median(photograph.milliseconds);
+}
+
+void text_first_shot(benchmark::State& state) { read_corpus(state, Design::text, false); }
+void gear_first_shot(benchmark::State& state) { read_corpus(state, Design::gear, false); }
+void datamatrix_first_shot(benchmark::State& state) { read_corpus(state, Design::datamatrix, false); }
+void text_5000_rounds(benchmark::State& state) { read_corpus(state, Design::text, true); }
+void gear_5000_rounds(benchmark::State& state) { read_corpus(state, Design::gear, true); }
+void datamatrix_5000_rounds(benchmark::State& state) { read_corpus(state, Design::datamatrix, true); }
+
+BENCHMARK(text_first_shot)->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK(gear_first_shot)->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK(datamatrix_first_shot)->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK(text_5000_rounds)->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK(gear_5000_rounds)->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK(datamatrix_5000_rounds)->Iterations(1)->Unit(benchmark::kSecond);
+
+} // namespace

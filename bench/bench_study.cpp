@@ -1,0 +1,73 @@
+// Study throughput: simulated casings (fire + scan + read) per hour at the default scan
+// (1000 x 1000 topography at 2 um), and where the time goes. The per-stage figures run
+// on one core; `study_throughput` runs a real study on every core, as `microstamp study` does.
+#include "physics/fire.hpp"
+#include "read/read.hpp"
+#include "study/runner.hpp"
+
+#include "benchmark_die.hpp"
+
+#include <benchmark/benchmark.h>
+#include <filesystem>
+#include <opencv2/core.hpp>
+#include <unistd.h>
+
+namespace {
+
+using namespace microstamp;
+
+Shot fire_one(long shot, std::uint64_t seed) {
+    FireOptions options;
+    options.rounds = 1000;
+    options.shots = {shot};
+    options.seed = seed;
+    Shot result;
+    fire(benchmark_die(), load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"), options,
+         [&](Shot&& fired) { result = std::move(fired); });
+    return result;
+}
+
+// What a study does per casing before reading: wear the pin to the shot, strike, both scans.
+void casing_fire_and_scan(benchmark::State& state) {
+    cv::setNumThreads(1);
+    long shot = 900;
+    for (auto _ : state) benchmark::DoNotOptimize(fire_one(++shot, 1));
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(casing_fire_and_scan)->Unit(benchmark::kMillisecond);
+
+void casing_read_topography(benchmark::State& state) {
+    cv::setNumThreads(1);
+    const Shot shot = fire_one(1000, 1);
+    for (auto _ : state) benchmark::DoNotOptimize(read(shot.topography, ReadOptions{}));
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(casing_read_topography)->Unit(benchmark::kMillisecond);
+
+// The whole study runner on every core: 2 pistols x 20 casings of a ring die after
+// 1,000 rounds, journal and all.
+void study_throughput(benchmark::State& state) {
+    cv::setNumThreads(1);
+    const nlohmann::json document = nlohmann::json::parse(R"({
+      "format": "microstamp-study", "format_version": 1, "name": "throughput",
+      "identity": {"make": "SIG Sauer", "model": "P320", "serial": "TP-#"},
+      "factors": {"firearms": ["service-9mm-striker"], "ammunition": ["standard-small-pistol"],
+                  "designs": ["ring"], "rounds": [1000]},
+      "pistols": 2, "shots": "last:20"})");
+    const Study study = parse_study(document, "throughput", "bench");
+    const auto journal = std::filesystem::temp_directory_path() / ("microstamp-bench-study-" + std::to_string(::getpid()) + ".csv");
+    std::size_t casings = 0;
+    for (auto _ : state) {
+        std::filesystem::remove(journal);
+        RunOptions options;
+        options.journal = journal;
+        options.threads = static_cast<int>(state.range(0));
+        casings += run_study(study, options).simulated;
+    }
+    std::filesystem::remove(journal);
+    state.SetItemsProcessed(static_cast<std::int64_t>(casings));
+    state.counters["casings_per_hour"] = benchmark::Counter(static_cast<double>(casings) * 3600, benchmark::Counter::kIsRate);
+}
+BENCHMARK(study_throughput)->Arg(1)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+
+} // namespace

@@ -1,0 +1,321 @@
+#include "read/text_reader.hpp"
+
+#include "code/text.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <complex>
+#include <map>
+#include <numbers>
+#include <opencv2/imgproc.hpp>
+
+namespace microstamp {
+namespace {
+
+constexpr double full_turn = 2 * std::numbers::pi;
+const FaceGeometry reference_geometry{};
+constexpr int characters = static_cast<int>(key_length);
+constexpr int dots = characters * glyph_dots;
+// The row from the left edge of the first character to the right edge of the last.
+const double row_length_um = (characters - 1) * reference_geometry.character_pitch_um + reference_geometry.character_width_um;
+
+// Where the row sits: centre (px), the direction of its reading axis (radians,
+// counter-clockwise on the casing) and the scale.
+struct TextPose {
+    double column = 0, row = 0, angle = 0, px_per_um = 1;
+};
+
+// Layout (um, y up, origin at the row centre) -> image.
+cv::Point2d to_image(const TextPose& pose, double x_um, double y_um) {
+    const double c = std::cos(pose.angle), s = std::sin(pose.angle);
+    return {pose.column + pose.px_per_um * (x_um * c - y_um * s), pose.row - pose.px_per_um * (x_um * s + y_um * c)};
+}
+
+// The centre of every dot of every character, in the layout.
+const std::array<cv::Point2d, dots>& dot_centres() {
+    static const std::array<cv::Point2d, dots> centres = [] {
+        std::array<cv::Point2d, dots> result{};
+        const double width = reference_geometry.character_width_um / glyph_columns;
+        const double height = reference_geometry.character_height_um / glyph_rows;
+        for (int character = 0; character < characters; ++character)
+            for (int dot = 0; dot < glyph_dots; ++dot) {
+                const int row = dot / glyph_columns, column = dot % glyph_columns;
+                result[static_cast<std::size_t>(character * glyph_dots + dot)] = {
+                    (character - (characters - 1) / 2.0) * reference_geometry.character_pitch_um +
+                        (column - (glyph_columns - 1) / 2.0) * width,
+                    ((glyph_rows - 1) / 2.0 - row) * height};
+            }
+        return result;
+    }();
+    return centres;
+}
+
+// Soft dot values (+1 printed .. -1 flat) of every character at a pose; contrast is
+// judged over a character and its neighbours, since it varies along the row (tilt,
+// the contact pressure falling towards the rim), or, for a quick look, over the row.
+std::array<std::array<float, glyph_dots>, characters> soft_dots(const DesignRelief& relief, const TextPose& pose,
+                                                                bool per_character = true) {
+    std::vector<float> values(dots);
+    for (int i = 0; i < dots; ++i) {
+        const cv::Point2d at = to_image(pose, dot_centres()[static_cast<std::size_t>(i)].x, dot_centres()[static_cast<std::size_t>(i)].y);
+        values[static_cast<std::size_t>(i)] = relief_at(relief, at.x, at.y);
+    }
+    std::array<std::array<float, glyph_dots>, characters> result{};
+    const ValueClasses row_classes = per_character ? ValueClasses{} : split_values(values);
+    for (int character = 0; character < characters; ++character) {
+        const int first = std::max(0, character - 1), last = std::min(characters - 1, character + 1);
+        const ValueClasses classes =
+            per_character ? split_values(std::vector<float>(values.begin() + first * glyph_dots,
+                                                            values.begin() + (last + 1) * glyph_dots))
+                          : row_classes;
+        const std::vector<float> own(values.begin() + character * glyph_dots, values.begin() + (character + 1) * glyph_dots);
+        // A character whose own dots barely differ is not there (beyond the row's end,
+        // worn or blotted): unknown, so that a row read one character off scores less.
+        const auto [lowest, highest] = std::minmax_element(own.begin(), own.end(), [](float a, float b) {
+            return (std::isfinite(a) ? a : 0.0f) < (std::isfinite(b) ? b : 0.0f);
+        });
+        if (!classes.valid || !(*highest - *lowest >= 0.45 * (classes.high - classes.low))) continue;
+        const std::vector<float> soft = soft_values(own, classes);
+        std::copy(soft.begin(), soft.end(), result[static_cast<std::size_t>(character)].begin());
+    }
+    return result;
+}
+
+// How well the nearest glyphs explain the dots: 1 when every dot matches, about 0.4
+// on relief with no text.
+double glyph_score(const DesignRelief& relief, const TextPose& pose, bool per_character = true) {
+    double score = 0;
+    for (const auto& character : soft_dots(relief, pose, per_character))
+        score += 1 - 2 * recognise_character(character).distance / glyph_dots;
+    return score / characters;
+}
+
+// Printed relief only: what stands above the crater.
+float energy_at(const DesignRelief& relief, double column, double row) {
+    const float value = relief_at(relief, column, row);
+    return std::isfinite(value) ? std::max(0.0f, value) : 0.0f;
+}
+
+// First guess from the energy in the centre disc: its centroid, its long axis
+// (mod 180 degrees) and its length along that axis.
+std::optional<TextPose> row_from_moments(const DesignRelief& relief, const Impression& impression, const DesignSearch& search) {
+    const double typical = std::sqrt(search.min_px_per_um * search.max_px_per_um);
+    TextPose pose{impression.centre_column, impression.centre_row, 0, typical};
+    // The row's corners are 296 um from its centre; a ring's inner finder starts at 312:
+    // a disc of 300 um at the typical scale sees the row and not the ring.
+    for (int pass = 0; pass < 6; ++pass) {
+        // Later passes, centred on the row, look a little less far: an off-centre first
+        // disc may have caught an arc of a ring around the text.
+        const double radius = (pass == 0 ? 1.0 : 0.92) * reference_geometry.centre_radius_um * typical;
+        const double step = std::max(1.0, radius / 150);
+        // Only energy above the disc's typical level counts: a photograph's integrated
+        // shading has grain everywhere, which would stretch the row to the whole disc.
+        std::vector<float> levels;
+        for (double dy = -radius; dy <= radius; dy += 2 * step)
+            for (double dx = -radius; dx <= radius; dx += 2 * step)
+                if (dx * dx + dy * dy <= radius * radius) levels.push_back(energy_at(relief, pose.column + dx, pose.row + dy));
+        if (levels.empty()) return std::nullopt;
+        std::nth_element(levels.begin(), levels.begin() + static_cast<std::ptrdiff_t>(levels.size() * 3 / 4), levels.end());
+        const double floor = levels[levels.size() * 3 / 4];
+        double total = 0, sum_x = 0, sum_y = 0, xx = 0, yy = 0, xy = 0;
+        for (double dy = -radius; dy <= radius; dy += step)
+            for (double dx = -radius; dx <= radius; dx += step) {
+                if (dx * dx + dy * dy > radius * radius) continue;
+                const double weight = std::max(0.0, energy_at(relief, pose.column + dx, pose.row + dy) - floor);
+                total += weight;
+                sum_x += weight * dx;
+                sum_y += weight * dy;
+                xx += weight * dx * dx;
+                yy += weight * dy * dy;
+                xy += weight * dx * dy;
+            }
+        if (!(total > 0)) return std::nullopt;
+        const double mean_x = sum_x / total, mean_y = sum_y / total;
+        xx = xx / total - mean_x * mean_x;
+        yy = yy / total - mean_y * mean_y;
+        xy = xy / total - mean_x * mean_y;
+        pose.column += mean_x;
+        pose.row += mean_y;
+        // Image rows run down: the casing's counter-clockwise angle is the image's clockwise one.
+        pose.angle = -0.5 * std::atan2(2 * xy, xx - yy);
+        const double along = 0.5 * (xx + yy) + std::sqrt(0.25 * (xx - yy) * (xx - yy) + xy * xy);
+        pose.px_per_um = std::clamp(std::sqrt(12 * along) / row_length_um, search.min_px_per_um, search.max_px_per_um);
+    }
+    return pose;
+}
+
+// The character pitch from the energy profile along the row: the period at which it
+// repeats most strongly, and the phase of that repetition,
+// which puts the characters' centres.
+void refine_by_pitch(const DesignRelief& relief, TextPose& pose, const DesignSearch& search) {
+    const double typical = std::sqrt(search.min_px_per_um * search.max_px_per_um);
+    const double half_length = reference_geometry.centre_radius_um * typical;
+    const double half_height = 0.6 * reference_geometry.character_height_um * pose.px_per_um;
+    const int length = static_cast<int>(2 * half_length) + 1;
+    std::vector<double> profile(static_cast<std::size_t>(length), 0.0);
+    const double c = std::cos(pose.angle), s = std::sin(pose.angle);
+    for (int t = 0; t < length; ++t)
+        for (double across = -half_height; across <= half_height; across += 1.0) {
+            const double along = t - half_length;
+            profile[static_cast<std::size_t>(t)] +=
+                energy_at(relief, pose.column + along * c - across * s, pose.row - along * s - across * c);
+        }
+    // Without the row's envelope (a running mean over a typical pitch), which would
+    // otherwise leak into every period tried.
+    const int window = std::max(1, static_cast<int>(reference_geometry.character_pitch_um * typical / 2));
+    std::vector<double> envelope(profile.size(), 0.0);
+    for (int t = 0; t < length; ++t) {
+        double sum = 0;
+        int count = 0;
+        for (int u = std::max(0, t - window); u <= std::min(length - 1, t + window); ++u, ++count) sum += profile[static_cast<std::size_t>(u)];
+        envelope[static_cast<std::size_t>(t)] = sum / count;
+    }
+    for (std::size_t t = 0; t < profile.size(); ++t) profile[t] -= envelope[t];
+    double best_power = -1, best_period = 0, best_phase = 0;
+    // Over every scale allowed: neither the dot columns (a fifth of the pitch) nor
+    // pairs of characters fall inside that range.
+    for (double period = reference_geometry.character_pitch_um * search.min_px_per_um;
+         period <= reference_geometry.character_pitch_um * search.max_px_per_um; period *= 1.004) {
+        std::complex<double> component = 0;
+        for (int t = 0; t < length; ++t)
+            component += profile[static_cast<std::size_t>(t)] * std::polar(1.0, -full_turn * (t - half_length) / period);
+        if (std::norm(component) > best_power) {
+            best_power = std::norm(component);
+            best_period = period;
+            best_phase = std::arg(component);
+        }
+    }
+    if (best_period <= 0) return;
+    pose.px_per_um = best_period / reference_geometry.character_pitch_um;
+    // Character centres sit where the repetition peaks; the row centre half a pitch from one.
+    double centre_offset = -best_phase / full_turn * best_period + best_period / 2;
+    centre_offset -= best_period * std::round(centre_offset / best_period);
+    pose.column += centre_offset * c;
+    pose.row -= centre_offset * s;
+}
+
+// Hill-climbing on the glyph score over centre, angle and scale with shrinking steps.
+TextPose climb(const DesignRelief& relief, TextPose pose, double& score) {
+    score = glyph_score(relief, pose);
+    // Steps from 6 um, 2 degrees and 3% down to an eighth of them.
+    const double position_step = 6 * pose.px_per_um, angle_step = 2 * std::numbers::pi / 180, scale_step = 0.03;
+    return ascend(pose, score, 4, 4, [&](const TextPose& trial) { return glyph_score(relief, trial); },
+                  [&](TextPose trial, int parameter, double step) {
+                      const double c = std::cos(trial.angle), s = std::sin(trial.angle);
+                      if (parameter == 0) {
+                          trial.column += step * position_step * c;
+                          trial.row -= step * position_step * s;
+                      } else if (parameter == 1) {
+                          trial.column -= step * position_step * s;
+                          trial.row -= step * position_step * c;
+                      } else if (parameter == 2) {
+                          trial.angle += step * angle_step;
+                      } else {
+                          trial.px_per_um *= 1 + step * scale_step;
+                      }
+                      return trial;
+                  });
+}
+
+// The best pose for one relief hypothesis and its glyph score.
+std::optional<TextPose> find_row(const DesignRelief& relief, const Impression& impression, const DesignSearch& search,
+                                 double& best_score) {
+    const auto guess = row_from_moments(relief, impression, search);
+    if (!guess) return std::nullopt;
+    TextPose start = *guess;
+    refine_by_pitch(relief, start, search);
+    // The row reads either way along its axis; the pitch's phase puts the centre within
+    // a few micrometres, or a character or two off, and the pitch the scale within a few
+    // per cent. The glyphs are matched on a grid (3 um along the row, 5 um across, 3%
+    // in scale); the best of each direction and whole-character
+    // shift is climbed, since a row read one character off still matches seven glyphs.
+    constexpr int shifts = 2;
+    const double pitch_um = reference_geometry.character_pitch_um;
+    std::map<std::pair<int, int>, std::pair<double, TextPose>> best_per_shift;
+    for (int turn = 0; turn < 2; ++turn)
+        for (const double scale : {0.97, 1.0, 1.03})
+        for (double along = -(shifts + 0.5) * pitch_um; along <= (shifts + 0.5) * pitch_um; along += 3.0)
+            for (const double across : {-5.0, 0.0, 5.0}) {
+                TextPose trial = start;
+                trial.angle += turn * std::numbers::pi;
+                trial.px_per_um *= scale;
+                const double c = std::cos(trial.angle), s = std::sin(trial.angle);
+                trial.column += (along * c - across * s) * trial.px_per_um;
+                trial.row -= (along * s + across * c) * trial.px_per_um;
+                const double score = glyph_score(relief, trial, false);
+                const std::pair key{turn, static_cast<int>(std::lround(along / pitch_um))};
+                const auto found = best_per_shift.find(key);
+                if (found == best_per_shift.end() || score > found->second.first) best_per_shift[key] = {score, trial};
+            }
+    TextPose best = start;
+    for (const auto& [key, candidate] : best_per_shift) {
+        double score = 0;
+        const TextPose climbed = climb(relief, candidate.second, score);
+        if (score > best_score) {
+            best_score = score;
+            best = climbed;
+        }
+    }
+    return best;
+}
+
+} // namespace
+
+DesignReading read_text(const DesignRelief& relief_seen, const Impression& impression, const DesignSearch& search) {
+    if (!impression.found) return unread(Design::text, "no firing-pin impression found");
+    DesignReading reading;
+    reading.design = Design::text;
+    double best_score = -1;
+    std::optional<TextPose> found;
+    DesignRelief relief;
+    for (const DesignRelief& hypothesis : relief_hypotheses(relief_seen)) {
+        double score = best_score;
+        if (const auto pose = find_row(hypothesis, impression, search, score); pose && score > best_score) {
+            best_score = score;
+            found = pose;
+            relief = hypothesis;
+        }
+    }
+    if (!found) {
+        reading.failure = "no relief in the centre of the impression";
+        return reading;
+    }
+    const TextPose best = *found;
+    reading.score = best_score;
+    reading.centre_column = best.column;
+    reading.centre_row = best.row;
+    reading.px_per_um = best.px_per_um;
+    reading.rotation_deg = std::fmod(std::fmod(best.angle * 180 / std::numbers::pi, 360.0) + 360.0, 360.0);
+    reading.pin_diameter_um = reference_geometry.pin_diameter_um * best.px_per_um * relief.um_per_px;
+    // Random relief matches the nearest glyphs at ~0.4; a printed row at 0.8 and more.
+    constexpr double min_row_score = 0.6;
+    if (best_score < min_row_score) {
+        reading.failure = "no row of characters found";
+        return reading;
+    }
+    // A character is taken when its glyph beats the next-best by at least one whole dot.
+    constexpr double min_margin_dots = 1.0;
+    const double glyph_distance = minimum_glyph_distance();
+    bool complete = true;
+    double weakest = 1;
+    for (const auto& dots_of_character : soft_dots(relief, best)) {
+        const CharacterReading character = recognise_character(dots_of_character);
+        const double confidence = std::clamp(character.margin / glyph_distance, 0.0, 1.0);
+        reading.character_confidence.push_back(confidence);
+        weakest = std::min(weakest, confidence);
+        if (character.margin >= min_margin_dots) {
+            reading.code.push_back(character.character);
+        } else {
+            reading.code.push_back('?');
+            complete = false;
+        }
+    }
+    reading.confidence = weakest;
+    reading.status = complete ? DesignStatus::decoded : DesignStatus::partial;
+    if (!complete) reading.failure = "some characters could not be told from their neighbours in the font";
+    resolve_key(reading, search.key_directory);
+    return reading;
+}
+
+} // namespace microstamp

@@ -1,0 +1,30 @@
+#pragma once
+// What a study asks of the reader: for a casing scan and the die that struck it (the
+// ground truth), one result per design the die carries, judged against that truth.
+// One call of the reader (src/read, as `microstamp read` makes it) reads every design
+// the die carries.
+
+#include "die/die.hpp"
+#include "read/read.hpp"
+#include "study/results.hpp"
+#include "surface/image.hpp"
+#include "surface/surface.hpp"
+
+#include <variant>
+#include <vector>
+
+namespace microstamp {
+
+using CasingScan = std::variant<const Surface*, const Image*>;
+
+// Fills the reading columns (status, outcome, read, quality) of a row per design.
+// `um_per_px`: the photograph's scale (ignored for topography).
+std::vector<ResultRow> read_designs(const Die& die, const CasingScan& scan, double um_per_px, const ResultRow& truth);
+
+// The ring reading of one scan judged against the identity expected.
+void judge_ring_reading(const Reading& reading, const Identity& expected, ResultRow& row);
+// A text, gear or Data Matrix reading judged against the die: the whole key (text, gear)
+// or the identity (Data Matrix).
+void judge_design_reading(const DesignReading& reading, const Die& die, ResultRow& row);
+
+} // namespace microstamp

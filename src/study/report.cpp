@@ -1,0 +1,285 @@
+#include "study/report.hpp"
+
+#include "study/summary.hpp"
+#include "study/svg_plots.hpp"
+#include "surface/surface.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/core.h>
+#include <fstream>
+#include <set>
+
+namespace microstamp {
+namespace {
+
+const std::vector<std::string> outcome_colours = {"#009E73", "#D55E00", "#E69F00", "#CC79A7", "#56B4E9", "#999999", "#dddddd"};
+
+std::vector<std::string> outcome_labels() {
+    std::vector<std::string> labels;
+    for (int index = 0; index < outcome_count; ++index) labels.emplace_back(outcome_name(static_cast<Outcome>(index)));
+    return labels;
+}
+
+std::string percent(double share) { return fmt::format("{:.1f}%", share * 100); }
+
+std::string rate_cell(long successes, long trials) {
+    if (trials == 0) return "&ndash;";
+    const Interval interval = wilson_interval(successes, trials);
+    return fmt::format("{} <small>({}&ndash;{}, {} of {})</small>", percent(static_cast<double>(successes) / static_cast<double>(trials)),
+                       percent(interval.low), percent(interval.high), successes, trials);
+}
+
+// The levels of one casing without `rounds` (the x axis of the rate plot).
+std::string series_label(const ResultRow& row) {
+    return fmt::format("{} | {} | {} | {} | {}", row.designs, row.firearm, row.ammunition, row.defeat, row.scan);
+}
+
+std::string published_section(const Study& study, const std::vector<Headline>& figures) {
+    std::string html = "<h2>Published and simulated</h2>\n";
+    const std::string measure = study.protocol == Protocol::pistol_pass ? "share of pistols passing (all kept casings name the serial)"
+                                                                        : "share of casings naming the right pistol";
+    html += fmt::format("<p>Measure: {}. Intervals are 95% Wilson intervals.</p>\n", measure);
+    html += "<table><tr><th>figure</th><th>published</th>";
+    for (const auto& figure : figures) html += fmt::format("<th>simulated: {}</th>", html_escape(figure.design));
+    html += "<th>baseline within &plusmn;10 points?</th></tr>\n";
+    for (const PublishedFigure& published : study.published) {
+        html += fmt::format("<tr><td>{}<br><small>{}</small></td><td>{}</td>", html_escape(published.source),
+                            html_escape(published.text), percent(published.rate));
+        std::string verdict = "no baseline design named";
+        for (const auto& figure : figures) {
+            const bool baseline = figure.design == published.design;
+            html += fmt::format("<td{}>{}{}</td>", baseline ? " class=\"baseline\"" : "", rate_cell(figure.successes, figure.trials),
+                                figure.unread > 0 ? fmt::format("<br><small>{} not read (no reader for the design yet)</small>", figure.unread) : "");
+            if (!baseline) continue;
+            if (figure.trials == 0) verdict = "not measured: no reader for this design yet";
+            else verdict = std::abs(figure.rate() - published.rate) <= 0.10 ? "yes" : fmt::format("no ({:+.1f} points)", (figure.rate() - published.rate) * 100);
+        }
+        html += fmt::format("<td>{}</td></tr>\n", verdict);
+    }
+    if (study.published.empty()) {
+        html += "<tr><td>(no published figure for this study)</td><td>&ndash;</td>";
+        for (const auto& figure : figures) html += fmt::format("<td>{}</td>", rate_cell(figure.successes, figure.trials));
+        html += "<td>&ndash;</td></tr>\n";
+    }
+    return html + "</table>\n";
+}
+
+std::string rate_section(const std::vector<CasingOutcome>& casings) {
+    std::set<long> rounds;
+    std::map<std::string, std::map<long, Tally>> tallies;
+    for (const CasingOutcome& casing : casings) {
+        rounds.insert(casing.first->rounds);
+        tallies[series_label(*casing.first)][casing.first->rounds].add(casing.outcome);
+    }
+    std::vector<std::string> levels;
+    for (const long level : rounds) levels.push_back(std::to_string(level));
+    std::vector<RateSeries> series;
+    for (const auto& [label, by_rounds] : tallies) {
+        RateSeries one{label, {}};
+        for (const auto& [level, tally] : by_rounds)
+            if (tally.judged() > 0) one.points.push_back({std::to_string(level), tally.rate(), tally.interval(), tally.judged()});
+        if (!one.points.empty()) series.push_back(std::move(one));
+    }
+    return "<h2>Correct identity against rounds fired</h2>\n<p>Per design, firearm, ammunition, defeat and scan; whiskers: 95% Wilson intervals.</p>\n" +
+           rate_plot_svg(levels, series, "rounds fired", "casings naming the right pistol") + "\n";
+}
+
+std::string outcome_section(const std::vector<CasingOutcome>& casings) {
+    std::map<std::string, StackedBar> bars;
+    for (const CasingOutcome& casing : casings) {
+        auto& bar = bars[group_label(*casing.first)];
+        bar.label = group_label(*casing.first);
+        bar.counts.resize(outcome_count);
+        ++bar.counts[static_cast<std::size_t>(casing.outcome)];
+    }
+    std::vector<StackedBar> ordered;
+    for (auto& [label, bar] : bars) ordered.push_back(bar);
+    return "<h2>Outcome shares</h2>\n<p>design | firearm | ammunition | rounds | defeat | scan</p>\n" +
+           stacked_bars_svg(ordered, outcome_labels(), outcome_colours) + "\n";
+}
+
+std::string margin_section(const std::vector<ResultRow>& rows) {
+    std::map<long, std::vector<long>> counts;  // rounds -> capacity 0..33, then not decoded
+    for (const ResultRow& row : rows) {
+        if (row.reader != "ring") continue;
+        auto& bins = counts[row.rounds];
+        bins.resize(35);
+        ++bins[row.outcome == Outcome::correct ? static_cast<std::size_t>(std::clamp(row.unused_capacity, 0, 33)) : 34];
+    }
+    if (counts.empty()) return "<h2>Erasure margin</h2>\n<p>No ring was read in this study.</p>\n";
+    std::vector<std::string> series;
+    for (const auto& [rounds, bins] : counts) series.push_back(fmt::format("{} rounds", rounds));
+    std::vector<BarGroup> groups;
+    double highest = 0;
+    for (std::size_t bin = 0; bin < 35; ++bin) {
+        BarGroup group{bin == 34 ? "not decoded" : std::to_string(bin), {}};
+        for (const auto& [rounds, bins] : counts) {
+            long total = 0;
+            for (const long count : bins) total += count;
+            group.values.push_back(static_cast<double>(bins[bin]) / static_cast<double>(std::max(1L, total)));
+            highest = std::max(highest, group.values.back());
+        }
+        groups.push_back(std::move(group));
+    }
+    return "<h2>Erasure margin</h2>\n<p>Ring reads by unused error-correction capacity (of 33 parity symbols; "
+           "2 &times; errors + erasures used), share of the ring reads at each wear level.</p>\n" +
+           grouped_bars_svg(groups, series, std::max(0.2, std::ceil(highest * 5) / 5), true, "share of ring reads") + "\n";
+}
+
+std::string defeat_section(const std::vector<CasingOutcome>& casings) {
+    std::map<std::string, StackedBar> bars;
+    bool any = false;
+    for (const CasingOutcome& casing : casings) {
+        any = any || casing.first->defeat != "none";
+        const std::string label = casing.first->designs + " | " + casing.first->defeat;
+        auto& bar = bars[label];
+        bar.label = label;
+        bar.counts.resize(outcome_count);
+        ++bar.counts[static_cast<std::size_t>(casing.outcome)];
+    }
+    if (!any) return "<h2>Defeat outcomes</h2>\n<p>No defeat in this study (see the <code>defeat</code> study).</p>\n";
+    std::vector<StackedBar> ordered;
+    for (auto& [label, bar] : bars) ordered.push_back(bar);
+    return "<h2>Defeat outcomes</h2>\n<p>design | defeat applied to the pin; a defeated stamp should read <code>defaced</code>, never a wrong identity.</p>\n" +
+           stacked_bars_svg(ordered, outcome_labels(), outcome_colours) + "\n";
+}
+
+std::string fusion_section(const std::vector<ResultRow>& rows, int group) {
+    const auto gains = fusion_gains(rows, group);
+    std::string html = fmt::format("<h2>Fusion gains</h2>\n<p>Ring impressions of {} consecutive kept casings of one pistol, fused "
+                                   "(<code>microstamp fuse</code>): share of single casings naming the pistol, of groups with at "
+                                   "least one such casing, and of fused groups naming it.</p>\n", group);
+    if (gains.empty()) return html + "<p>Too few ring casings per pistol to fuse.</p>\n";
+    std::vector<BarGroup> groups;
+    std::string table = "<table><tr><th>#</th><th>group</th><th>groups</th><th>single casing</th><th>any casing of the group</th><th>fused</th><th>fused wrong</th></tr>\n";
+    for (const auto& [label, tally] : gains) {
+        const double single = static_cast<double>(tally.single_correct) / static_cast<double>(std::max(1L, tally.casings));
+        const double any = static_cast<double>(tally.any_correct) / static_cast<double>(std::max(1L, tally.groups));
+        const double fused = static_cast<double>(tally.fused_correct) / static_cast<double>(std::max(1L, tally.groups));
+        groups.push_back({label, {single, any, fused}});
+        table += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", groups.size(), html_escape(label),
+                             tally.groups, rate_cell(tally.single_correct, tally.casings), rate_cell(tally.any_correct, tally.groups),
+                             rate_cell(tally.fused_correct, tally.groups), tally.fused_wrong);
+    }
+    return html + grouped_bars_svg(groups, {"single casing", "any casing of the group", "fused group"}, 1, true, "naming the pistol") +
+           "\n" + table + "</table>\n";
+}
+
+std::string verdict_section(const std::vector<CasingOutcome>& casings) {
+    std::string html = "<h2>California 11 CCR 4075: per pistol</h2>\n<p>A pistol passes when the serial is identified on every "
+                       "examined casing (the first two and the last two).</p>\n<table><tr><th>design</th><th>firearm</th>"
+                       "<th>ammunition</th><th>pistol</th><th>seed</th><th>serial</th><th>casings</th><th>naming it</th><th>verdict</th></tr>\n";
+    for (const PistolVerdict& verdict : pistol_verdicts(casings))
+        html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                            html_escape(verdict.design), html_escape(verdict.firearm), html_escape(verdict.ammunition),
+                            verdict.pistol, verdict.seed, html_escape(verdict.expected), verdict.casings, verdict.correct,
+                            verdict.unread > 0 ? "not read (no reader)" : verdict.pass() ? "pass" : "<b>fail</b>");
+    return html + "</table>\n";
+}
+
+std::string wrong_section(const std::vector<ResultRow>& rows) {
+    std::string html = "<h2>Wrong identities</h2>\n";
+    std::string table = "<table><tr><th>casing</th><th>reader</th><th>firearm</th><th>ammunition</th><th>rounds</th>"
+                        "<th>shot</th><th>seed</th><th>defeat</th><th>scan</th><th>expected</th><th>read</th></tr>\n";
+    long wrong = 0;
+    for (const ResultRow& row : rows) {
+        if (row.outcome != Outcome::wrong) continue;
+        ++wrong;
+        table += fmt::format("<tr><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                             row.casing, row.file.empty() ? "" : " " + html_escape(row.file), html_escape(row.reader),
+                             html_escape(row.firearm), html_escape(row.ammunition), row.rounds, row.shot, row.seed,
+                             html_escape(row.defeat), html_escape(row.scan), html_escape(row.expected), html_escape(row.read));
+    }
+    if (wrong == 0) return html + fmt::format("<p class=\"good\">None in {} reads.</p>\n", rows.size());
+    return html + fmt::format("<p class=\"bad\">{} wrong identities in {} reads.</p>\n", wrong, rows.size()) + table + "</table>\n";
+}
+
+void write_file(const std::filesystem::path& path, const std::string& text) {
+    const auto staging = std::filesystem::path(path.string() + ".staging");
+    {
+        std::ofstream file(staging, std::ios::binary | std::ios::trunc);
+        file << text;
+        if (!file.flush()) throw FileError(fmt::format("{}: cannot write", staging.string()));
+    }
+    std::filesystem::rename(staging, path);
+}
+
+} // namespace
+
+nlohmann::json study_parameters(const Study& study) {
+    nlohmann::json firearms = nlohmann::json::object(), ammunition = nlohmann::json::object();
+    for (const auto& name : study.firearms) firearms[name] = to_json(study_firearm(study, name));
+    for (const auto& name : study.ammunition) ammunition[name] = to_json(study_ammunition(study, name));
+    return {{"physics_constants", study_constants(study).values}, {"firearms", firearms}, {"ammunition", ammunition}};
+}
+
+nlohmann::json study_summary(const Study& study, const std::vector<ResultRow>& rows) {
+    const auto casings = casing_outcomes(rows);
+    nlohmann::json designs = nlohmann::json::array();
+    for (const Headline& headline : headlines(casings, study.protocol)) {
+        const Interval interval = wilson_interval(headline.successes, headline.trials);
+        designs.push_back({{"design", headline.design},
+                           {"successes", headline.successes},
+                           {"trials", headline.trials},
+                           {"not_read", headline.unread},
+                           {"rate", headline.rate()},
+                           {"interval_95", {interval.low, interval.high}}});
+    }
+    nlohmann::json published = nlohmann::json::array();
+    for (const auto& figure : study.published)
+        published.push_back({{"source", figure.source}, {"text", figure.text}, {"rate", figure.rate}, {"design", figure.design}});
+    long wrong = 0;
+    for (const auto& row : rows) wrong += row.outcome == Outcome::wrong;
+    return {{"study", study.name},
+            {"study_sha256", study.sha256},
+            {"protocol", study.protocol == Protocol::pistol_pass ? "pistol_pass" : "identity"},
+            {"casings", casings.size()},
+            {"reads", rows.size()},
+            {"wrong_identities", wrong},
+            {"headline", designs},
+            {"published", published}};
+}
+
+std::string report_html(const Study& study, const std::vector<ResultRow>& rows, const nlohmann::json& parameters) {
+    const auto casings = casing_outcomes(rows);
+    std::string html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
+    html += fmt::format("<title>microstamp study: {}</title>\n", html_escape(study.name));
+    html += "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
+            "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 7px;font-size:13px;vertical-align:top}"
+            "th{background:#f3f3f3}td.baseline{background:#fff6d5}.good{color:#09743f}.bad{color:#b00020;font-weight:bold}"
+            "pre{background:#f7f7f7;padding:1em;overflow:auto;font-size:12px}svg{display:block;margin:1em 0}</style>\n</head><body>\n";
+    html += fmt::format("<h1>Study: {}</h1>\n<p>{}</p>\n", html_escape(study.name), html_escape(study.description));
+    html += fmt::format("<p>{} casings, {} reads. Study file SHA-256 <code>{}</code>.</p>\n", casings.size(), rows.size(),
+                        html_escape(study.sha256.empty() ? "(none)" : study.sha256));
+    html += published_section(study, headlines(casings, study.protocol));
+    html += rate_section(casings);
+    html += outcome_section(casings);
+    html += margin_section(rows);
+    html += defeat_section(casings);
+    html += fusion_section(rows, study.fusion_group);
+    if (study.protocol == Protocol::pistol_pass) html += verdict_section(casings);
+    html += wrong_section(rows);
+    html += "<h2>Parameters</h2>\n<h3>Study file</h3>\n<pre>" + html_escape(study.document.dump(2)) + "</pre>\n";
+    html += "<h3>Resolved: physics constants, firearm and ammunition profiles as used</h3>\n<pre>" +
+            html_escape(parameters.dump(2)) + "</pre>\n";
+    return html + "</body></html>\n";
+}
+
+void write_study_outputs(const std::filesystem::path& folder, const Study& study, const std::vector<ResultRow>& rows,
+                         const nlohmann::json& parameters) {
+    std::string csv = csv_header(false) + '\n';
+    for (const auto& row : rows) csv += csv_line(row, false) + '\n';
+    nlohmann::json rows_json = nlohmann::json::array();
+    for (const auto& row : rows) rows_json.push_back(to_json(row));
+    const nlohmann::json results = {{"format", "microstamp-study-results"},
+                                    {"format_version", 1},
+                                    {"summary", study_summary(study, rows)},
+                                    {"parameters", parameters},
+                                    {"rows", rows_json}};
+    write_file(folder / "results.csv", csv);
+    write_file(folder / "results.json", results.dump(1) + '\n');
+    write_file(folder / "report.html", report_html(study, rows, parameters));
+}
+
+} // namespace microstamp

@@ -1,0 +1,154 @@
+#include "study/runner.hpp"
+
+#include "physics/fire.hpp"
+#include "study/design_readers.hpp"
+#include "surface/surface.hpp"
+
+#include <fmt/core.h>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+#include <tuple>
+
+namespace microstamp {
+namespace {
+
+// What stays fixed while casings are fired: profiles with overrides, constants, dies.
+struct Bench {
+    PhysicsConstants constants;
+    std::map<std::string, Firearm> firearms;
+    std::map<std::string, Ammunition> ammunition;
+    std::vector<StudyCell> cells;
+    // A die per (designs, serial, pin diameter): the pin fits the firearm it is fired in.
+    std::map<std::tuple<std::string, std::string, double>, Die> dies;
+};
+
+using DieKey = std::tuple<std::string, std::string, double>;
+
+DieKey die_key(const Study& study, const Bench& bench, const StudyCell& cell, int pistol) {
+    return {cell.design, pistol_serial(study, pistol), bench.firearms.at(cell.firearm).pin_diameter_um};
+}
+
+Bench prepare(const Study& study, const std::vector<Casing>& pending) {
+    Bench bench;
+    bench.constants = study_constants(study);
+    for (const auto& name : study.firearms) bench.firearms.emplace(name, study_firearm(study, name));
+    for (const auto& name : study.ammunition) bench.ammunition.emplace(name, study_ammunition(study, name));
+    bench.cells = cells(study);
+    for (const Casing& casing : pending)
+        bench.dies.try_emplace(die_key(study, bench, bench.cells[static_cast<std::size_t>(casing.cell)], casing.pistol));
+    std::vector<std::pair<const DieKey, Die>*> slots;
+    for (auto& entry : bench.dies) slots.push_back(&entry);
+    tbb::parallel_for(std::size_t{0}, slots.size(), [&](std::size_t index) {
+        const auto& [designs, serial, pin_diameter_um] = slots[index]->first;
+        DieDesign design;
+        design.designs = parse_designs(designs);
+        design.pin_diameter_um = pin_diameter_um;
+        design.engraving_depth_um = study.engraving_depth_um;
+        slots[index]->second = encode(default_catalog().identity(study.make, study.model, serial), design);
+    });
+    return bench;
+}
+
+ResultRow truth_row(const StudyCell& cell, const Casing& casing, const Die& die) {
+    ResultRow row;
+    row.casing = casing.index;
+    row.cell = cell.index;
+    row.pistol = casing.pistol;
+    row.shot = casing.shot;
+    row.seed = pistol_seed(cell.seed, casing.pistol);
+    row.firearm = cell.firearm;
+    row.ammunition = cell.ammunition;
+    row.designs = cell.design;
+    row.rounds = cell.rounds;
+    row.defeat = cell.defeat;
+    row.scan = std::string(scan_kind_name(cell.scan.kind));
+    row.spacing_um = cell.scan.spacing_um;
+    row.expected = describe(die.identity);
+    row.expected_key = die.text_key;
+    return row;
+}
+
+std::vector<ResultRow> fire_and_read(const Study& study, const Bench& bench, const Casing& casing) {
+    const StudyCell& cell = bench.cells[static_cast<std::size_t>(casing.cell)];
+    const Die& die = bench.dies.at(die_key(study, bench, cell, casing.pistol));
+    FireOptions options;
+    options.rounds = cell.rounds;
+    options.shots = {casing.shot};
+    options.defeats = parse_defeats(cell.defeat);
+    options.seed = pistol_seed(cell.seed, casing.pistol);
+    options.grid = {cell.scan.size, cell.scan.size, cell.scan.spacing_um};
+    const ResultRow truth = truth_row(cell, casing, die);
+    std::vector<ResultRow> rows;
+    fire(die, bench.firearms.at(cell.firearm), bench.ammunition.at(cell.ammunition), options,
+         [&](Shot&& shot) {
+             const CasingScan scan = cell.scan.kind == ScanKind::topography ? CasingScan(&shot.topography)
+                                                                            : CasingScan(&shot.photograph);
+             rows = read_designs(die, scan, cell.scan.spacing_um, truth);
+         },
+         blank_replacement, {}, bench.constants);
+    return rows;
+}
+
+// The journal as it should be before appending: its header and every complete casing.
+void rewrite_journal(const std::filesystem::path& path, const std::string& first_line, const std::vector<ResultRow>& rows) {
+    const auto staging = std::filesystem::path(path.string() + ".staging");
+    {
+        std::ofstream file(staging, std::ios::binary | std::ios::trunc);
+        if (!file) throw FileError(fmt::format("{}: cannot write the study journal", staging.string()));
+        file << first_line << '\n' << csv_header(true) << '\n';
+        for (const auto& row : rows) file << csv_line(row, true) << '\n';
+        if (!file.flush()) throw FileError(fmt::format("{}: cannot write the study journal", staging.string()));
+    }
+    std::filesystem::rename(staging, path);
+}
+
+} // namespace
+
+RunResult run_study(const Study& study, const RunOptions& options) {
+    const std::vector<Casing> all = casings(study);
+    RunResult result;
+    result.casings = all.size();
+    const std::string first_line = journal_first_line(study.sha256, all.size());
+    Journal journal = read_journal(options.journal, study.sha256, all.size());
+    result.resumed = journal.completed.size();
+    rewrite_journal(options.journal, first_line, journal.rows);
+
+    std::vector<Casing> pending;
+    for (const Casing& casing : all)
+        if (!journal.completed.contains(casing.index)) pending.push_back(casing);
+    result.rows = std::move(journal.rows);
+
+    std::ofstream file(options.journal, std::ios::binary | std::ios::app);
+    if (!file) throw FileError(fmt::format("{}: cannot append to the study journal", options.journal.string()));
+    std::mutex guard;
+    std::size_t done = result.resumed;
+    if (options.progress) options.progress(done, all.size());
+
+    tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
+    arena.execute([&] {
+        if (pending.empty()) return;
+        const Bench bench = prepare(study, pending);
+        tbb::parallel_for(std::size_t{0}, pending.size(), std::size_t{1}, [&](std::size_t index) {
+            if (options.stop && options.stop->load()) return;
+            std::vector<ResultRow> rows = fire_and_read(study, bench, pending[index]);
+            std::string lines;
+            for (const auto& row : rows) lines += csv_line(row, true) + '\n';
+            const std::lock_guard lock(guard);
+            file << lines;
+            file.flush();
+            for (auto& row : rows) result.rows.push_back(std::move(row));
+            ++result.simulated;
+            ++done;
+            if (options.progress) options.progress(done, all.size());
+        });
+    });
+    if (!file) throw FileError(fmt::format("{}: writing the study journal failed", options.journal.string()));
+    sort_rows(result.rows);
+    result.complete = done == all.size();
+    return result;
+}
+
+} // namespace microstamp

@@ -1,0 +1,83 @@
+#pragma once
+// From rows to figures: a casing's outcome over the designs read on it, tallies per
+// group of levels with Wilson intervals, the headline figure per design (share of
+// casings naming the right pistol, or of pistols passing California's test), and the
+// gain from fusing the ring impressions of consecutive casings of one pistol.
+
+#include "study/results.hpp"
+#include "study/study.hpp"
+
+#include <array>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace microstamp {
+
+struct Interval {
+    double low = 0;
+    double high = 1;
+};
+// Wilson score interval for a binomial share (95% by default): honest at 0 and n.
+Interval wilson_interval(long successes, long trials, double z = 1.96);
+
+// One casing over every design read on it, as an examiner combines them: the first
+// answer (right or wrong pistol) of the ring, the Data Matrix, the text, then the gear
+// code if it agrees with every character the text showed; else the most telling
+// non-answer (partial before defaced, no_stamp, unreadable). Every wrong row still
+// appears in the report's table of wrong identities.
+struct CasingOutcome {
+    const ResultRow* first = nullptr;  // the casing's ground truth (any of its rows)
+    const ResultRow* ring = nullptr;   // its ring row, if the die has a ring
+    Outcome outcome = Outcome::unreadable;
+};
+std::vector<CasingOutcome> casing_outcomes(const std::vector<ResultRow>& rows);
+
+struct Tally {
+    std::array<long, outcome_count> counts{};
+    long judged() const;   // every casing but no_reader
+    long correct() const { return counts[static_cast<std::size_t>(Outcome::correct)]; }
+    long wrong() const { return counts[static_cast<std::size_t>(Outcome::wrong)]; }
+    double rate() const;
+    Interval interval() const;
+    void add(Outcome outcome) { ++counts[static_cast<std::size_t>(outcome)]; }
+};
+
+// Headline per design level: the protocol's measure, comparable with a published figure.
+struct Headline {
+    std::string design;
+    long successes = 0;
+    long trials = 0;            // casings (identity) or pistols (pistol_pass), no_reader excluded
+    long unread = 0;            // no_reader casings
+    double rate() const { return trials > 0 ? static_cast<double>(successes) / static_cast<double>(trials) : 0; }
+};
+std::vector<Headline> headlines(const std::vector<CasingOutcome>& casings, Protocol protocol);
+
+// California 11 CCR 4075 per pistol: passes when every kept casing names it.
+struct PistolVerdict {
+    std::string design, firearm, ammunition, expected;
+    int cell = 0;
+    int pistol = 0;
+    std::uint64_t seed = 0;
+    long casings = 0;
+    long correct = 0;
+    long unread = 0;
+    bool pass() const { return unread == 0 && casings > 0 && correct == casings; }
+};
+std::vector<PistolVerdict> pistol_verdicts(const std::vector<CasingOutcome>& casings);
+
+// Ring impressions of `group` consecutive kept casings of one pistol, fused.
+struct FusionTally {
+    long groups = 0;
+    long casings = 0;
+    long single_correct = 0;   // casings that named the pistol alone
+    long any_correct = 0;      // groups with at least one such casing
+    long fused_correct = 0;    // groups whose fusion names it
+    long fused_wrong = 0;      // groups whose fusion names another pistol (must stay 0)
+};
+// Keyed by "design | firearm | ammunition | rounds | defeat | scan".
+std::map<std::string, FusionTally> fusion_gains(const std::vector<ResultRow>& rows, int group);
+
+std::string group_label(const ResultRow& row);  // "design | firearm | ammunition | rounds | defeat | scan"
+
+} // namespace microstamp

@@ -1,0 +1,232 @@
+// End to end in a real browser: Debian's headless Chromium, driven through chromedriver
+// (the W3C WebDriver protocol, spoken with httplib), against `microstamp serve` run as
+// the binary. An examiner logs on, opens a case, uploads a casing scan made by
+// `microstamp fire` and sees its serial on the page; an examiner of another lab cannot
+// open that case.
+
+#include "raw_http.hpp"
+#include "served_store.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+extern char** environ;
+
+namespace microstamp::testing {
+namespace {
+
+using nlohmann::json;
+
+// A child process, ended when this goes out of scope.
+class Child {
+public:
+    Child(const std::vector<std::string>& arguments, const std::filesystem::path& output) {
+        std::vector<char*> argv;
+        for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
+        argv.push_back(nullptr);
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, 1, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        posix_spawn_file_actions_addopen(&actions, 2, (output.string() + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
+        posix_spawn_file_actions_destroy(&actions);
+    }
+    Child(const Child&) = delete;
+    Child& operator=(const Child&) = delete;
+    ~Child() {
+        if (pid_ <= 0) return;
+        kill(pid_, SIGTERM);
+        int status = 0;
+        for (int i = 0; i < 100 && waitpid(pid_, &status, WNOHANG) == 0; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        if (waitpid(pid_, &status, WNOHANG) == 0) {
+            kill(pid_, SIGKILL);
+            waitpid(pid_, &status, 0);
+        }
+    }
+    bool started() const { return pid_ > 0; }
+    bool running() const { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
+
+private:
+    pid_t pid_ = -1;
+};
+
+// A loopback port nobody listens on now (the kernel picks it; the socket is closed again).
+int free_port() {
+    const int socket_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    int port = 0;
+    if (::bind(socket_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+        ::getsockname(socket_fd, reinterpret_cast<sockaddr*>(&address), &length) == 0)
+        port = ntohs(address.sin_port);
+    ::close(socket_fd);
+    return port;
+}
+
+// Minimal W3C WebDriver client: one session, CSS selectors, waits by polling.
+class Browser {
+public:
+    explicit Browser(int driver_port) : driver_("127.0.0.1", driver_port) {
+        driver_.set_read_timeout(60, 0);
+        const json capabilities = {
+            {"capabilities",
+             {{"alwaysMatch",
+               {{"browserName", "chrome"},
+                {"goog:chromeOptions",
+                 {{"binary", "/usr/bin/chromium"},
+                  // As root (CI containers) Chromium has no sandbox; headless needs no GPU.
+                  {"args", {"--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                            "--window-size=1280,1000"}}}}}}}}};
+        const json answer = call("POST", "/session", capabilities);
+        session_ = answer.at("value").at("sessionId").get<std::string>();
+    }
+    ~Browser() {
+        if (!session_.empty()) driver_.Delete("/session/" + session_);
+    }
+
+    void go(const std::string& url) { call("POST", path("/url"), {{"url", url}}); }
+    std::string element(const std::string& css) {
+        const json answer = call("POST", path("/element"), {{"using", "css selector"}, {"value", css}});
+        return answer.at("value").begin().value().get<std::string>();
+    }
+    void type(const std::string& css, const std::string& text) {
+        const std::string id = element(css);
+        call("POST", path("/element/" + id + "/clear"), json::object());
+        call("POST", path("/element/" + id + "/value"), {{"text", text}});
+    }
+    void click(const std::string& css) { call("POST", path("/element/" + element(css) + "/click"), json::object()); }
+    std::string text(const std::string& css) {
+        return call("GET", path("/element/" + element(css) + "/text")).at("value").get<std::string>();
+    }
+    json script(const std::string& code) {
+        return call("POST", path("/execute/sync"), {{"script", code}, {"args", json::array()}}).at("value");
+    }
+    // Polls until `css`'s text satisfies `done` or the time is up; returns the last text.
+    std::string wait_for_text(const std::string& css, const std::function<bool(const std::string&)>& done,
+                              std::chrono::seconds limit = std::chrono::seconds(60)) {
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        std::string seen;
+        while (std::chrono::steady_clock::now() < deadline) {
+            seen = text(css);
+            if (done(seen)) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        return seen;
+    }
+
+private:
+    std::string path(const std::string& rest) const { return "/session/" + session_ + rest; }
+    json call(const std::string& method, const std::string& where, const json& body = nullptr) {
+        const auto result = method == "GET" ? driver_.Get(where) : driver_.Post(where, body.dump(), "application/json");
+        if (!result) throw std::runtime_error("chromedriver did not answer " + method + " " + where);
+        json answer = json::parse(result->body, nullptr, false);
+        if (result->status != 200)
+            throw std::runtime_error("WebDriver " + method + " " + where + ": " + result->body.substr(0, 500));
+        return answer;
+    }
+
+    httplib::Client driver_;
+    std::string session_;
+};
+
+bool visible_text_contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+TEST(ServeBrowser, ExaminerUploadsACasingAndSeesItsSerialAndAnotherLabCannotOpenTheCase) {
+    if (!std::filesystem::exists("/usr/bin/chromedriver") || !std::filesystem::exists("/usr/bin/chromium")) {
+        const char* ci = std::getenv("CI");
+        if (ci && std::string(ci) == "true") FAIL() << "chromium and chromium-driver are missing: scripts/setup.sh installs them";
+        GTEST_SKIP() << "chromium or chromium-driver not installed (scripts/setup.sh installs them)";
+    }
+    // The store, made with the library; then the real binary serves it.
+    const auto folder = scratch_folder("browser");
+    const std::string url = "sqlite:" + (folder / "lab.db").string();
+    {
+        StoreOptions options;
+        options.password_cost = PasswordCost::minimum;
+        Store store = Store::create(url, "root", admin_password, options);
+        const Session root = store.logon("root", admin_password);
+        store.add_user(root, "avery", Role::examiner, examiner_password, lab);
+        store.add_user(root, "dana", Role::examiner, other_lab_password, other_lab);
+    }
+    const std::filesystem::path scan = casing_scan();
+    Child server({MICROSTAMP_BINARY, "serve", "--db", url, "--listen", "127.0.0.1:0", "--threads", "4"},
+                 folder / "serve.out");
+    ASSERT_TRUE(server.started());
+    int port = 0;
+    for (int i = 0; i < 300 && port == 0; ++i) {
+        const json line = json::parse(file_text(folder / "serve.out"), nullptr, false);
+        if (!line.is_discarded() && line.contains("port")) port = line["port"].get<int>();
+        else std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_GT(port, 0) << file_text(folder / "serve.out.err");
+    const int driver_port = free_port();
+    Child driver({"/usr/bin/chromedriver", "--port=" + std::to_string(driver_port)}, folder / "driver.out");
+    httplib::Client probe("127.0.0.1", driver_port);
+    probe.set_connection_timeout(1, 0);
+    probe.set_read_timeout(2, 0);
+    bool ready = false;
+    for (int i = 0; i < 300 && !ready; ++i) {
+        const auto status = probe.Get("/status");
+        ready = status && status->status == 200 && json::parse(status->body, nullptr, false)["value"]["ready"] == true;
+        if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_TRUE(ready) << "chromedriver did not start: " << file_text(folder / "driver.out.err");
+
+    const std::string page = "http://127.0.0.1:" + std::to_string(port) + "/";
+    {
+        Browser browser(driver_port);
+        browser.go(page);
+        browser.type("#login-user", "avery");
+        browser.type("#login-password", examiner_password);
+        browser.click("#login-button");
+        EXPECT_TRUE(visible_text_contains(browser.wait_for_text("#who-name", [](const std::string& t) { return !t.empty(); }),
+                                          "avery"));
+        browser.type("#case-agency", lab);
+        browser.type("#case-number", "24-118");
+        browser.script("document.querySelector('#new-case-form').closest('details').open = true;");
+        browser.click("#new-case-button");
+        EXPECT_EQ(browser.wait_for_text("#case-title", [](const std::string& t) { return !t.empty(); }),
+                  "Case " + lab + " / 24-118");
+
+        browser.type("#scan-file", std::filesystem::absolute(scan).string());
+        browser.type("#upload-item", "3");
+        browser.type("#upload-place", "5th & Pine");
+        browser.click("#upload-button");
+        const std::string serial =
+            browser.wait_for_text("#result-serial", [](const std::string& t) { return !t.empty() && t != "—"; });
+        EXPECT_EQ(serial, "58A-104233") << "message: " << browser.text("#message");
+        EXPECT_TRUE(visible_text_contains(browser.text("#result-manufacturer"), "SIG Sauer"));
+        EXPECT_TRUE(visible_text_contains(browser.text("#confidence-serial"), "confidence"));
+        EXPECT_EQ(browser.script("return document.querySelector('#result-overlay').naturalWidth > 0;"), true)
+            << "the overlay image is drawn";
+        EXPECT_TRUE(visible_text_contains(browser.text("#items"), "58A-104233")) << "the item is listed with its identity";
+
+        browser.click("#logout-button");
+        browser.wait_for_text("#login-button", [](const std::string& t) { return !t.empty(); });
+
+        // An examiner of another lab: the case does not open, and the page says why.
+        browser.type("#login-user", "dana");
+        browser.type("#login-password", other_lab_password);
+        browser.click("#login-button");
+        browser.wait_for_text("#who-name", [](const std::string& t) { return visible_text_contains(t, "dana"); });
+        browser.type("#case-agency", lab);
+        browser.type("#case-number", "24-118");
+        browser.click("#case-open-button");
+        const std::string refusal =
+            browser.wait_for_text("#message", [](const std::string& t) { return visible_text_contains(t, "agency"); });
+        EXPECT_TRUE(visible_text_contains(refusal, "may not reach")) << refusal;
+        EXPECT_EQ(browser.script("return document.querySelector('#case-view').hidden;"), true);
+        EXPECT_FALSE(visible_text_contains(browser.script("return document.body.innerText;").get<std::string>(), "58A-104233"));
+    }
+    EXPECT_TRUE(server.running()) << "the server is still up";
+    std::error_code ignored;
+    std::filesystem::remove_all(folder, ignored);
+}
+
+} // namespace
+} // namespace microstamp::testing

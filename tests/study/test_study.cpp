@@ -1,0 +1,308 @@
+// Studies: the file format and its errors, the runner's determinism and resume, the
+// report, the manifest, all on real fired, scanned and read casings of a tiny study.
+
+#include "study/manifest.hpp"
+#include "study/report.hpp"
+#include "study/runner.hpp"
+#include "study/summary.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fmt/core.h>
+#include <fstream>
+#include <opencv2/core.hpp>
+#include <sstream>
+#include <unistd.h>
+
+namespace {
+
+using namespace microstamp;
+
+std::filesystem::path scratch(const std::string& name) {
+    const auto folder = std::filesystem::temp_directory_path() / fmt::format("microstamp-study-{}-{}", ::getpid(), name);
+    std::filesystem::remove_all(folder);
+    std::filesystem::create_directories(folder);
+    return folder;
+}
+
+std::string slurp(const std::filesystem::path& path) {
+    std::ifstream file(path, std::ios::binary);
+    std::stringstream text;
+    text << file.rdbuf();
+    return text.str();
+}
+
+// Two pistols, two casings each, one of them after a stone: 4 casings read.
+nlohmann::json tiny_document() {
+    return nlohmann::json::parse(R"({
+      "format": "microstamp-study", "format_version": 1, "name": "tiny",
+      "identity": {"make": "SIG Sauer", "model": "P229", "serial": "58A-10420#"},
+      "factors": {"firearms": ["service-9mm-striker"], "ammunition": ["standard-small-pistol"],
+                  "designs": ["ring"], "rounds": [3], "defeats": ["none", "stone:30"]},
+      "pistols": 2, "shots": "last:1", "fusion_group": 2,
+      "published": [{"source": "made up", "text": "all of them", "rate": 1.0, "design": "ring"}]
+    })");
+}
+
+Study tiny_study() { return parse_study(tiny_document(), "tiny.json", "0123abcd"); }
+
+std::string error_of(const nlohmann::json& document) {
+    try {
+        parse_study(document, "bad.json");
+    } catch (const InputError& error) {
+        return error.what();
+    }
+    return "(no error)";
+}
+
+std::string rows_csv(const std::vector<ResultRow>& rows) {
+    std::string text;
+    for (const auto& row : rows) text += csv_line(row, true) + '\n';
+    return text;
+}
+
+RunResult run_tiny(const std::filesystem::path& journal, int threads, const std::atomic<bool>* stop = nullptr,
+                   std::function<void(std::size_t, std::size_t)> progress = {}) {
+    cv::setNumThreads(1);
+    RunOptions options;
+    options.journal = journal;
+    options.threads = threads;
+    options.stop = stop;
+    options.progress = std::move(progress);
+    return run_study(tiny_study(), options);
+}
+
+// Fired and read once for the tests that only look at results.
+const RunResult& tiny_results() {
+    static const RunResult result = run_tiny(scratch("shared") / "journal.csv", 0);
+    return result;
+}
+
+TEST(StudyFile, ParsesFactorsIntoCellsAndCasings) {
+    const Study study = tiny_study();
+    EXPECT_EQ(cells(study).size(), 2u);
+    const auto all = casings(study);
+    ASSERT_EQ(all.size(), 4u);
+    EXPECT_EQ(all[3].cell, 1);
+    EXPECT_EQ(all[3].pistol, 2);
+    EXPECT_EQ(all[3].shot, 3);
+    EXPECT_EQ(pistol_serial(study, 2), "58A-104202");
+}
+
+TEST(StudyFile, ShotPlans) {
+    EXPECT_EQ(planned_shots(parse_shot_plan("first:2+last:2"), 500), (std::vector<long>{1, 2, 499, 500}));
+    EXPECT_EQ(planned_shots(parse_shot_plan("spread:4"), 2000), (std::vector<long>{500, 1000, 1500, 2000}));
+    EXPECT_EQ(planned_shots(parse_shot_plan("last:10"), 3), (std::vector<long>{1, 2, 3}));
+    EXPECT_THROW(parse_shot_plan("middle:3"), InputError);
+}
+
+TEST(StudyFile, EveryShippedStudyParses) {
+    const auto names = known_studies();
+    for (const char* name : {"krivosta-2006", "ucdavis-2008", "lizotte-2008", "ca-4075", "defeat", "design-compare"})
+        EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
+    for (const auto& name : names) {
+        const Study study = load_study(name);
+        EXPECT_FALSE(casings(study).empty()) << name;
+        EXPECT_EQ(study.sha256.size(), 64u) << name;
+    }
+}
+
+TEST(StudyFile, BadFilesGetOneClearLine) {
+    auto with = [](const char* pointer, nlohmann::json value) {
+        nlohmann::json document = tiny_document();
+        document[nlohmann::json::json_pointer(pointer)] = std::move(value);
+        return document;
+    };
+    const std::vector<std::pair<nlohmann::json, std::string>> cases = {
+        {nlohmann::json::array(), "a study file is a JSON object"},
+        {with("/colour", "blue"), "unknown field 'colour'"},
+        {with("/format", "other"), "'format' must be \"microstamp-study\""},
+        {with("/factors/firearms", "service-9mm-striker"), "factor 'firearms' must be a non-empty list"},
+        {with("/factors/firearms", {"flintlock"}), "unknown firearm profile 'flintlock'"},
+        {with("/factors/defeats", {"sandpaper:3"}), "sandpaper"},
+        {with("/factors/rounds", {0}), "factor 'rounds'"},
+        {with("/factors/scans", {{{"kind", "x-ray"}}}), "scan kind 'x-ray'"},
+        {with("/shots", "middle:3"), "'middle' is not first, last or spread"},
+        {with("/physics", {{"transfer", {{"driv", 2.0}}}}), "'transfer.driv' is not a constant"},
+        {with("/firearm_overrides", {{"government-45", {{"strike_energy_mj", 70}}}}), "not one of the study's levels"},
+        {with("/firearm_overrides", {{"service-9mm-striker", {{"strike_energy_mj", -5}}}}), "strike_energy_mj"},
+        {with("/identity/serial", "58A-1042##"), ""},  // valid: two digits for two pistols
+        {with("/identity/model", "Q999"), "Q999"},
+    };
+    for (const auto& [document, expected] : cases) {
+        const std::string message = error_of(document);
+        if (expected.empty()) {
+            EXPECT_EQ(message, "(no error)");
+            continue;
+        }
+        EXPECT_NE(message.find(expected), std::string::npos) << message;
+        EXPECT_EQ(message.rfind("bad.json: ", 0), 0u) << message;
+        EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+    }
+}
+
+TEST(StudyFile, MalformedJsonNamesTheFile) {
+    const auto folder = scratch("malformed");
+    std::ofstream(folder / "broken.json") << "{\"format\": \"microstamp-study\",\n \"name\": }";
+    try {
+        load_study((folder / "broken.json").string());
+        FAIL() << "no error";
+    } catch (const InputError& error) {
+        const std::string message = error.what();
+        EXPECT_NE(message.find("broken.json: not valid JSON"), std::string::npos) << message;
+        EXPECT_EQ(message.find('\n'), std::string::npos);
+    }
+    EXPECT_THROW(load_study("no-such-study"), InputError);
+}
+
+TEST(StudyFile, OverridesReachThePhysics) {
+    nlohmann::json document = tiny_document();
+    document["physics"] = {{"transfer", {{"drive", 1.25}}}};
+    document["firearm_overrides"] = {{"service-9mm-striker", {{"drag_probability", 0.75}}}};
+    const Study study = parse_study(document, "override.json");
+    EXPECT_EQ(study_constants(study).get("transfer", "drive"), 1.25);
+    EXPECT_EQ(study_constants(study).get("transfer", "rim_exponent"), default_physics_constants().get("transfer", "rim_exponent"));
+    EXPECT_EQ(study_firearm(study, "service-9mm-striker").drag_probability, 0.75);
+}
+
+TEST(StudyRun, ReadsRealCasingsWithGroundTruth) {
+    const RunResult& result = tiny_results();
+    ASSERT_TRUE(result.complete);
+    ASSERT_EQ(result.rows.size(), 4u);
+    for (const auto& row : result.rows) {
+        EXPECT_EQ(row.reader, "ring");
+        EXPECT_NE(row.outcome, Outcome::wrong);
+        EXPECT_EQ(row.expected, fmt::format("SIG Sauer P229 #58A-10420{}", row.pistol));
+    }
+    // Fresh pins decode; the stone leaves nothing to read.
+    EXPECT_EQ(result.rows[0].outcome, Outcome::correct);
+    EXPECT_EQ(result.rows[1].outcome, Outcome::correct);
+    EXPECT_NE(result.rows[2].outcome, Outcome::correct);
+    EXPECT_NE(result.rows[3].outcome, Outcome::correct);
+}
+
+TEST(StudyRun, EveryDesignOnTheDieIsRead) {
+    nlohmann::json document = tiny_document();
+    document["factors"]["designs"] = {"text+gear"};
+    document["factors"]["defeats"] = {"none"};
+    document["pistols"] = 1;
+    RunOptions options;
+    options.journal = scratch("designs") / "journal.csv";
+    const RunResult result = run_study(parse_study(document, "designs.json", "feed"), options);
+    ASSERT_EQ(result.rows.size(), 2u);
+    EXPECT_EQ(result.rows[0].reader, "gear");
+    EXPECT_EQ(result.rows[1].reader, "text");
+    for (const auto& row : result.rows) {
+        EXPECT_EQ(row.reads, 2);
+        EXPECT_EQ(row.expected_key.size(), 8u);
+        EXPECT_NE(row.outcome, Outcome::no_reader);
+        if (row.outcome == Outcome::correct) {
+            EXPECT_EQ(row.read, row.expected_key);
+        }
+    }
+}
+
+TEST(StudyRun, SameFileAndSeedGiveTheSameResults) {
+    const RunResult again = run_tiny(scratch("again") / "journal.csv", 1);
+    EXPECT_EQ(rows_csv(again.rows), rows_csv(tiny_results().rows));
+}
+
+TEST(StudyRun, InterruptAndResumeEqualsAnUninterruptedRun) {
+    const auto journal = scratch("resume") / "journal.csv";
+    std::atomic<bool> stop{false};
+    const RunResult first = run_tiny(journal, 1, &stop, [&](std::size_t done, std::size_t) {
+        if (done >= 2) stop = true;
+    });
+    EXPECT_FALSE(first.complete);
+    EXPECT_EQ(first.simulated, 2u);
+    // A crash mid-write leaves a torn last line: it is dropped and its casing done again.
+    std::ofstream(journal, std::ios::app) << "3,1,1,2,3,99,service-9mm";
+    const RunResult second = run_tiny(journal, 2);
+    EXPECT_TRUE(second.complete);
+    EXPECT_EQ(second.resumed, 2u);
+    EXPECT_EQ(second.simulated, 2u);
+    EXPECT_EQ(rows_csv(second.rows), rows_csv(tiny_results().rows));
+    // Nothing left to do: the journal alone gives the results.
+    const RunResult third = run_tiny(journal, 2);
+    EXPECT_EQ(third.simulated, 0u);
+    EXPECT_EQ(rows_csv(third.rows), rows_csv(tiny_results().rows));
+}
+
+TEST(StudyRun, AJournalOfAnotherStudyIsRefused) {
+    const auto journal = scratch("other") / "journal.csv";
+    std::ofstream(journal) << journal_first_line("ffff", 4) << '\n';
+    EXPECT_THROW(run_tiny(journal, 1), InputError);
+}
+
+TEST(StudyReport, IsSelfContainedWithPlotsAndTables) {
+    const auto folder = scratch("report");
+    const Study study = tiny_study();
+    write_study_outputs(folder, study, tiny_results().rows, study_parameters(study));
+    const std::string html = slurp(folder / "report.html");
+    for (const char* part : {"<svg", "Published and simulated", "Correct identity against rounds fired", "Outcome shares",
+                             "Erasure margin", "Defeat outcomes", "Fusion gains", "Wrong identities", "None in 4 reads",
+                             "cup_flow_pressure_mpa_per_hv", "<table>"})
+        EXPECT_NE(html.find(part), std::string::npos) << part;
+    for (const char* external : {"<script", "src=", "href=", "<link", "@import", "url("})
+        EXPECT_EQ(html.find(external), std::string::npos) << external;
+    EXPECT_EQ(html, report_html(study, tiny_results().rows, study_parameters(study)));
+
+    const std::string csv = slurp(folder / "results.csv");
+    EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 5);
+    EXPECT_EQ(csv.find("soft_cells"), std::string::npos);
+    const auto results = nlohmann::json::parse(slurp(folder / "results.json"));
+    EXPECT_EQ(results["rows"].size(), 4u);
+    EXPECT_EQ(results["summary"]["headline"][0]["trials"], 4);
+    EXPECT_EQ(results["summary"]["headline"][0]["successes"], 2);
+}
+
+TEST(StudySummary, WilsonIntervals) {
+    const Interval half = wilson_interval(50, 100);
+    EXPECT_NEAR(half.low, 0.4038, 1e-3);
+    EXPECT_NEAR(half.high, 0.5962, 1e-3);
+    const Interval none = wilson_interval(0, 20);
+    EXPECT_EQ(none.low, 0);
+    EXPECT_NEAR(none.high, 0.1611, 1e-3);
+    EXPECT_EQ(wilson_interval(20, 20).high, 1);
+}
+
+TEST(StudySummary, CasingOutcomeOverDesigns) {
+    ResultRow text, gear;
+    text.reader = "text";
+    gear.reader = "gear";
+    gear.read = "DX8BHRGX";
+    auto outcome = [&] { return casing_outcomes({gear, text})[0].outcome; };
+    text.outcome = Outcome::partial;
+    text.read = "DX8B??GX";
+    gear.outcome = Outcome::correct;
+    EXPECT_EQ(outcome(), Outcome::correct);  // the gear fills the text's gaps
+    text.read = "DX0B??GX";
+    EXPECT_EQ(outcome(), Outcome::partial);  // but not against what the text showed
+    text.outcome = Outcome::wrong;
+    EXPECT_EQ(outcome(), Outcome::wrong);    // the text's own answer comes first
+    text.outcome = Outcome::correct;
+    gear.outcome = Outcome::wrong;
+    EXPECT_EQ(outcome(), Outcome::correct);
+    text.outcome = Outcome::unreadable;
+    text.read.clear();
+    gear.outcome = Outcome::defaced;
+    EXPECT_EQ(outcome(), Outcome::defaced);
+}
+
+TEST(StudyManifest, ParsesAndRefusesWithTheLine) {
+    const auto folder = scratch("manifest");
+    std::ofstream(folder / "good.csv") << "file,expected,firearm,shot\nscans/a.x3p,SIG Sauer P229 #58A-104233,pistol-1,1\n";
+    const Manifest manifest = load_manifest(folder / "good.csv");
+    ASSERT_EQ(manifest.entries.size(), 1u);
+    EXPECT_EQ(manifest.entries[0].file, folder / "scans/a.x3p");
+    EXPECT_EQ(manifest.entries[0].expected.serial, "58A-104233");
+    std::ofstream(folder / "bad.csv") << "file,expected,firearm,shot\na.x3p,Nobody X1 #1,pistol-1,1\n";
+    try {
+        load_manifest(folder / "bad.csv");
+        FAIL() << "no error";
+    } catch (const InputError& error) {
+        EXPECT_NE(std::string(error.what()).find("bad.csv:2:"), std::string::npos) << error.what();
+    }
+}
+
+} // namespace
