@@ -75,6 +75,14 @@ FeatureMap shading_detail(const Image& photograph, double um_per_px, double back
         map.known = known > 128;
         map.um_per_px = um_per_px * photograph.width / size.width;
     }
+    // No texture at all (an opaque blot, a paint fill) carries no shading: unknown, so
+    // that what is under it is erased rather than misread.
+    const double texture_sigma = 12.0 / map.um_per_px;  // wider than a cell: a flat cell top is not a blot
+    cv::Mat mean = grey.clone(), square = grey.mul(grey);
+    box_gaussian_blur(mean, texture_sigma);
+    box_gaussian_blur(square, texture_sigma);
+    const cv::Mat variance = square - mean.mul(mean);
+    map.known &= variance > 2e-8f;  // flat to within a twentieth of a grey level in 256: nothing there
     cv::Mat background = grey.clone();
     box_gaussian_blur(background, background_um / map.um_per_px / 2);
     map.values = grey - background;
@@ -98,30 +106,45 @@ FeatureMap edge_energy(const FeatureMap& shading) {
     return map;
 }
 
-FeatureMap relief_from_shading(const FeatureMap& detail, double light_azimuth, cv::Point2d centre, double wall_um) {
+FeatureMap relief_from_shading(const FeatureMap& detail, double light_azimuth, cv::Point2d centre, double reach_um) {
     // Lambertian shading under a low light: brightness ~ -(slope towards the light), so
-    // a raised cell is bright on its side towards the light and dark on the other: the
-    // shading correlated with a cell's own shading is high at the middle of a raised
-    // cell and near zero at a flat one (unlike a full integral it cannot drift).
+    // a raised cell is bright on its side towards the light and dark on the other. The
+    // shading summed over `reach_um` towards the light minus the same away from it is
+    // high at the middle of a raised cell and near zero at a flat one (a correlation
+    // with a cell's own shading; unlike a full integral it cannot drift).
     const double degrees = light_azimuth * 180 / std::numbers::pi;
     const cv::Mat turn = cv::getRotationMatrix2D(cv::Point2f(static_cast<float>(centre.x), static_cast<float>(centre.y)), -degrees, 1.0);
-    cv::Mat turned;
-    cv::warpAffine(detail.values, turned, turn, detail.values.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
-    // The matched filter of a raised cell's shading: a bright wall `wall_um` towards the
-    // light and a dark one as far away from it, each blurred over a few micrometres.
-    const double spread = std::max(1.0, 0.35 * wall_um / detail.um_per_px);
-    const int half = static_cast<int>(std::ceil(wall_um / detail.um_per_px + 3 * spread));
-    cv::Mat kernel(1, 2 * half + 1, CV_32F);
-    for (int k = -half; k <= half; ++k) {
-        const double towards = (k - wall_um / detail.um_per_px) / spread, away = (k + wall_um / detail.um_per_px) / spread;
-        kernel.at<float>(0, k + half) = static_cast<float>(std::exp(-0.5 * towards * towards) - std::exp(-0.5 * away * away));
+    cv::Mat turned, unknown = detail.known == 0;
+    cv::Mat values = detail.values.clone();
+    values.setTo(0, unknown);
+    cv::warpAffine(values, turned, turn, detail.values.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+    const int reach = std::max(1, static_cast<int>(std::lround(reach_um / detail.um_per_px)));
+    std::vector<double> running(static_cast<std::size_t>(turned.cols) + 1);
+    for (int row = 0; row < turned.rows; ++row) {
+        float* line = turned.ptr<float>(row);
+        for (int column = 0; column < turned.cols; ++column)
+            running[static_cast<std::size_t>(column) + 1] = running[static_cast<std::size_t>(column)] + line[column];
+        const auto sum = [&](int from, int to) {  // columns [from, to), clipped
+            from = std::clamp(from, 0, turned.cols);
+            to = std::clamp(to, 0, turned.cols);
+            return running[static_cast<std::size_t>(to)] - running[static_cast<std::size_t>(from)];
+        };
+        for (int column = 0; column < turned.cols; ++column)
+            line[column] = static_cast<float>((sum(column + 1, column + 1 + reach) - sum(column - reach, column)) / reach);
     }
-    kernel /= cv::norm(kernel, cv::NORM_L1) / 2;
-    cv::filter2D(turned, turned, CV_32F, kernel, cv::Point(-1, -1), 0, cv::BORDER_CONSTANT);
     FeatureMap relief = detail;
     relief.values = cv::Mat();  // the copy shares the detail's pixels: write new ones
     cv::warpAffine(turned, relief.values, turn, detail.values.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
                    cv::BORDER_CONSTANT, 0);
+    // Near a large unknown area (a blot, not a speck of saturated pixels) the filter and
+    // the background both see its edge: unknown too.
+    const int margin = 2 * reach;
+    cv::Mat spread_unknown;
+    cv::morphologyEx(unknown, spread_unknown, cv::MORPH_OPEN,
+                     cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * reach + 1, 2 * reach + 1)));
+    cv::dilate(spread_unknown, spread_unknown, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * margin + 1, 2 * margin + 1)));
+    relief.known = detail.known.clone();
+    relief.known.setTo(0, spread_unknown);
     relief.kind = FeatureKind::relief;
     return relief;
 }

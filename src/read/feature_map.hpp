@@ -40,7 +40,7 @@ FeatureMap edge_energy(const FeatureMap& shading);
 // Relief (its sign and rough size) from the shading of a low light from `light_azimuth` (radians, counter-clockwise
 // from the image's +x with y up), integrated towards the light; `centre` is where the
 // code is, for the turn that lines the light up with the image rows.
-// `wall_um`: half a printed cell's width (cells are ~27 um, 80% printed).
-FeatureMap relief_from_shading(const FeatureMap& detail, double light_azimuth, cv::Point2d centre, double wall_um = 11);
+// `reach_um`: about half the smallest cell.
+FeatureMap relief_from_shading(const FeatureMap& detail, double light_azimuth, cv::Point2d centre, double reach_um = 12);
 
 } // namespace microstamp

@@ -229,21 +229,11 @@ Reading read_shading(const FeatureMap& shading, double hint, const ReadOptions& 
         decode_at(energy, located, options, catalog, reading);
         return reading;
     }
-    // The shading gives the light's axis, not its side; raised cells make the relief's
-    // values skew positive (tall narrow peaks, shallow troughs beside them), sunk ones
-    // negative. The ring is then located again on the relief: edge contrast of a blurred
-    // photograph leans towards its darker walls.
-    // Located on a relief matched to the thin finder circles, read on one matched to cells.
-    const cv::Point2d centre(located.centre_column, located.centre_row);
-    FeatureMap relief = relief_from_shading(shading, light.azimuth, centre);
-    FeatureMap finders = relief_from_shading(shading, light.azimuth, centre, 5);
-    if (annulus_skewness(relief, located) < 0) {
-        relief.values = -relief.values;
-        finders.values = -finders.values;
-    }
-    const auto on_relief = locate_ring(finders, locate_options);
-    const RingPlacement placement = on_relief && on_relief->finder_score >= options.min_finder_score ? *on_relief
-                                                                                                    : refine_placement(relief, located);
+    // The shading gives the light's axis, not its side: the finder circles, which must
+    // stand up, settle it.
+    FeatureMap relief = relief_from_shading(shading, light.azimuth, {located.centre_column, located.centre_row});
+    if (finder_polarity(relief, located) < 0) relief.values = -relief.values;
+    const RingPlacement placement = refine_placement(relief, located);
     decode_at(relief, placement, options, catalog, reading);
     if (reading.status == ReadStatus::decoded) return reading;
     // Edge contrast as a second opinion; a failed one does not replace what the relief showed.

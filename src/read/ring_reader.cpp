@@ -416,26 +416,8 @@ LightEstimate estimate_light(const FeatureMap& shading, const RingPlacement& pla
     return estimate;
 }
 
-double annulus_skewness(const FeatureMap& map, const RingPlacement& placement) {
-    const double inner = reference_geometry.ring_inner_track_um[0] * placement.px_per_um;
-    const double outer = reference_geometry.ring_outer_track_um[1] * placement.px_per_um;
-    double second = 0, third = 0;
-    long count = 0;
-    for (int row = std::max(0, static_cast<int>(placement.centre_row - outer));
-         row <= std::min(map.values.rows - 1, static_cast<int>(placement.centre_row + outer)); ++row) {
-        const float* line = map.values.ptr<float>(row);
-        for (int column = std::max(0, static_cast<int>(placement.centre_column - outer));
-             column <= std::min(map.values.cols - 1, static_cast<int>(placement.centre_column + outer)); ++column) {
-            const double distance = std::hypot(column - placement.centre_column, row - placement.centre_row);
-            if (distance < inner || distance > outer || !map.known.at<std::uint8_t>(row, column)) continue;
-            second += static_cast<double>(line[column]) * line[column];
-            third += static_cast<double>(line[column]) * line[column] * line[column];
-            ++count;
-        }
-    }
-    if (count == 0 || second <= 0) return 0;
-    second /= static_cast<double>(count);
-    return third / static_cast<double>(count) / std::pow(second, 1.5);
+double finder_polarity(const FeatureMap& map, const RingPlacement& placement) {
+    return finder_contrast(map, placement.centre_column, placement.centre_row, placement.px_per_um, 180);
 }
 
 RingPlacement refine_placement(const FeatureMap& map, const RingPlacement& placement) {

@@ -45,9 +45,9 @@ struct LightEstimate {
     double directionality = 0;  // 0 (ring light, or none seen) .. 1 (one low side light)
 };
 LightEstimate estimate_light(const FeatureMap& shading, const RingPlacement& placement);
-// Skewness of the map over the code tracks: positive when printed cells stand up from it
+// Finder contrast at a placement: positive when the finder circles stand up from the map
 // (a relief recovered with the light's true sign), negative when they sink.
-double annulus_skewness(const FeatureMap& map, const RingPlacement& placement);
+double finder_polarity(const FeatureMap& map, const RingPlacement& placement);
 // Centre, scale and grid angle sharpened on another map of the same image.
 RingPlacement refine_placement(const FeatureMap& map, const RingPlacement& placement);
 
