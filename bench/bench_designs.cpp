@@ -4,8 +4,8 @@
 // photograph. One die per design (SIG Sauer P320, nothing else on the face), the same
 // seeds and rounds for every design. Counters: share of casings that named the right
 // pistol, wrong identities (must stay 0), keys read that the directory did not hold
-// (misreads the directory caught), and the median milliseconds per read (the design
-// reader alone: relief, crater, design).
+// (misreads the directory caught), and the median milliseconds per read, wall and CPU
+// (the design reader alone: relief, crater, design).
 //
 //   MICROSTAMP_BENCH_CASINGS=200 build/bench/bench_designs   (200 when unset)
 
@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstdlib>
 #include <map>
 #include <opencv2/core.hpp>
@@ -58,21 +59,25 @@ int casings() {
 
 struct Channel {
     double right = 0, wrong = 0, misread_keys = 0;
-    std::vector<double> milliseconds;
+    std::vector<double> milliseconds, cpu_milliseconds;
 };
 
-void tally(Channel& channel, const DesignReading& reading, double milliseconds) {
+void tally(Channel& channel, const DesignReading& reading, double milliseconds, double cpu_milliseconds) {
     channel.milliseconds.push_back(milliseconds);
+    channel.cpu_milliseconds.push_back(cpu_milliseconds);
     if (reading.identity) (*reading.identity == pistol() ? channel.right : channel.wrong) += 1;
     else if (reading.status == DesignStatus::decoded && reading.design != Design::datamatrix) channel.misread_keys += 1;
 }
 
 template <typename Read>
 DesignReading timed(Channel& channel, Read&& read_scan) {
+    // Wall time and this process's CPU time (one thread): on a shared machine the second
+    // is the reader's own cost.
     const auto started = std::chrono::steady_clock::now();
+    const std::clock_t cpu_started = std::clock();
     DesignReading reading = read_scan();
-    tally(channel, reading,
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+    tally(channel, reading, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count(),
+          1000.0 * static_cast<double>(std::clock() - cpu_started) / CLOCKS_PER_SEC);
     return reading;
 }
 
@@ -115,10 +120,12 @@ void read_corpus(benchmark::State& state, Design design, bool worn) {
     state.counters["x3p_wrong"] = topography.wrong;
     state.counters["x3p_misread_keys"] = topography.misread_keys;
     state.counters["x3p_ms"] = median(topography.milliseconds);
+    state.counters["x3p_cpu_ms"] = median(topography.cpu_milliseconds);
     state.counters["png_right"] = photograph.right / total;
     state.counters["png_wrong"] = photograph.wrong;
     state.counters["png_misread_keys"] = photograph.misread_keys;
     state.counters["png_ms"] = median(photograph.milliseconds);
+    state.counters["png_cpu_ms"] = median(photograph.cpu_milliseconds);
 }
 
 void text_first_shot(benchmark::State& state) { read_corpus(state, Design::text, false); }

@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 #include <fstream>
 #include <set>
+#include <tuple>
 
 namespace microstamp {
 namespace {
@@ -86,9 +87,11 @@ std::string rate_section(const std::vector<CasingOutcome>& casings) {
 }
 
 std::string outcome_section(const std::vector<CasingOutcome>& casings) {
-    std::map<std::string, StackedBar> bars;
+    // Ordered by the levels, rounds as numbers (500 before 1000).
+    std::map<std::tuple<std::string, std::string, std::string, long, std::string, std::string>, StackedBar> bars;
     for (const CasingOutcome& casing : casings) {
-        auto& bar = bars[group_label(*casing.first)];
+        const ResultRow& row = *casing.first;
+        auto& bar = bars[{row.designs, row.firearm, row.ammunition, row.rounds, row.defeat, row.scan}];
         bar.label = group_label(*casing.first);
         bar.counts.resize(outcome_count);
         ++bar.counts[static_cast<std::size_t>(casing.outcome)];

@@ -5,11 +5,16 @@
 #include "study/report.hpp"
 #include "study/runner.hpp"
 #include "study/summary.hpp"
+#include "physics/fire.hpp"
+#include "surface/x3p.hpp"
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cstdio>
 #include <fmt/core.h>
 #include <fstream>
+#include <sys/wait.h>
 #include <opencv2/core.hpp>
 #include <sstream>
 #include <unistd.h>
@@ -303,6 +308,75 @@ TEST(StudyManifest, ParsesAndRefusesWithTheLine) {
     } catch (const InputError& error) {
         EXPECT_NE(std::string(error.what()).find("bad.csv:2:"), std::string::npos) << error.what();
     }
+}
+
+TEST(StudyManifest, RealScanFilesThroughTheReaderAndReport) {
+    // Two casings of one pistol written as x3p files, as an instrument would hand them over.
+    const auto folder = scratch("manifest-scans");
+    DieDesign design;
+    design.designs = {Design::ring};
+    const Die die = encode(default_catalog().identity("SIG Sauer", "P229", "58A-104233"), design);
+    FireOptions options;
+    options.rounds = 2;
+    options.shots = {1, 2};
+    options.seed = 11;
+    fire(die, load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"), options, [&](Shot&& shot) {
+        write_x3p(folder / fmt::format("shot-{}.x3p", shot.number), shot.topography, SurfaceMetadata{});
+    });
+    std::ofstream(folder / "scans.csv") << "file,expected,firearm,shot\n"
+                                           "shot-1.x3p,SIG Sauer P229 #58A-104233,pistol-A,1\n"
+                                           "shot-2.x3p,SIG Sauer P229 #58A-999999,pistol-A,2\n";
+    const Manifest manifest = load_manifest(folder / "scans.csv");
+    const auto rows = read_manifest(manifest, [](const std::filesystem::path& file) { return read(read_x3p(file).surface); });
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0].outcome, Outcome::correct);
+    EXPECT_EQ(rows[1].outcome, Outcome::wrong);  // the manifest expected another pistol: the report must show it
+    const Study study = manifest_study(folder / "scans.csv", manifest, Protocol::pistol_pass);
+    const std::string html = report_html(study, rows, nlohmann::json::object());
+    EXPECT_NE(html.find("58A-999999"), std::string::npos);
+    EXPECT_NE(html.find("<b>fail</b>"), std::string::npos);
+}
+
+struct CommandResult {
+    int exit_code = -1;
+    std::string out, err;
+};
+
+CommandResult run_cli(const std::string& arguments) {
+    const auto err_path = std::filesystem::temp_directory_path() / fmt::format("microstamp-study-{}.err", ::getpid());
+    FILE* pipe = ::popen(fmt::format("{} {} 2>{}", MICROSTAMP_BINARY, arguments, err_path.string()).c_str(), "r");
+    CommandResult result;
+    std::array<char, 4096> buffer{};
+    std::size_t got = 0;
+    while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.out.append(buffer.data(), got);
+    const int status = ::pclose(pipe);
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    result.err = slurp(err_path);
+    return result;
+}
+
+TEST(StudyCommand, RunsAStudyFileAndRefusesBadOnesInOneLine) {
+    const auto folder = scratch("cli");
+    nlohmann::json document = tiny_document();
+    document["factors"]["defeats"] = {"none"};
+    document["pistols"] = 1;
+    std::ofstream(folder / "one.json") << document.dump();
+    const CommandResult good = run_cli(fmt::format("study {} --out {}", (folder / "one.json").string(), (folder / "out").string()));
+    ASSERT_EQ(good.exit_code, 0) << good.err;
+    const auto summary = nlohmann::json::parse(good.out);
+    EXPECT_EQ(summary["casings"], 1);
+    EXPECT_EQ(summary["headline"][0]["successes"], 1);
+    for (const char* file : {"results.csv", "results.json", "report.html"}) EXPECT_TRUE(std::filesystem::exists(folder / "out" / file));
+    EXPECT_FALSE(std::filesystem::exists(folder / "out" / "results.journal.csv"));
+    // A finished study's folder is not written over.
+    EXPECT_NE(run_cli(fmt::format("study {} --out {}", (folder / "one.json").string(), (folder / "out").string())).exit_code, 0);
+
+    std::ofstream(folder / "bad.json") << R"({"format": "microstamp-study", "format_version": 1, "name": "bad", "factors": {}})";
+    const CommandResult bad = run_cli(fmt::format("study {} --out {}", (folder / "bad.json").string(), (folder / "bad").string()));
+    EXPECT_NE(bad.exit_code, 0);
+    EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+    EXPECT_NE(bad.err.find("factor 'firearms' is required"), std::string::npos) << bad.err;
+    EXPECT_FALSE(std::filesystem::exists(folder / "bad"));
 }
 
 } // namespace
