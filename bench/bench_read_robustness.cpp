@@ -72,6 +72,14 @@ cv::Mat blot(const cv::Mat& image, const Shot& shot, std::mt19937& random) {
     return result;
 }
 
+cv::Mat gamma(const cv::Mat& image, double exponent) {
+    cv::Mat table(1, 256, CV_8U);
+    for (int i = 0; i < 256; ++i) table.data[i] = static_cast<std::uint8_t>(std::lround(255 * std::pow(i / 255.0, exponent)));
+    cv::Mat result;
+    cv::LUT(image, table, result);
+    return result;
+}
+
 const std::vector<Condition>& conditions() {
     static const std::vector<Condition> all = {
         {"clean", 1, identity_image},
@@ -105,22 +113,8 @@ const std::vector<Condition>& conditions() {
              cv::imencode(".jpg", image, bytes, {cv::IMWRITE_JPEG_QUALITY, 40});
              return cv::imdecode(bytes, cv::IMREAD_GRAYSCALE);
          }},
-        {"gamma_0.5", 1,
-         [](const cv::Mat& image, const Shot&, std::mt19937&) {
-             cv::Mat table(1, 256, CV_8U);
-             for (int i = 0; i < 256; ++i) table.data[i] = static_cast<std::uint8_t>(std::lround(255 * std::pow(i / 255.0, 0.5)));
-             cv::Mat result;
-             cv::LUT(image, table, result);
-             return result;
-         }},
-        {"gamma_2", 1,
-         [](const cv::Mat& image, const Shot&, std::mt19937&) {
-             cv::Mat table(1, 256, CV_8U);
-             for (int i = 0; i < 256; ++i) table.data[i] = static_cast<std::uint8_t>(std::lround(255 * std::pow(i / 255.0, 2.0)));
-             cv::Mat result;
-             cv::LUT(image, table, result);
-             return result;
-         }},
+        {"gamma_0.5", 1, [](const cv::Mat& image, const Shot&, std::mt19937&) { return gamma(image, 0.5); }},
+        {"gamma_2", 1, [](const cv::Mat& image, const Shot&, std::mt19937&) { return gamma(image, 2.0); }},
         {"blot_40_percent", 1, blot},
     };
     return all;
