@@ -116,36 +116,10 @@ std::vector<DesignRelief> relief_hypotheses(const DesignRelief& relief) {
 }
 
 float relief_at(const DesignRelief& relief, double column, double row) {
-    const int x = static_cast<int>(std::floor(column)), y = static_cast<int>(std::floor(row));
-    if (x < 0 || y < 0 || x + 1 >= relief.values.cols || y + 1 >= relief.values.rows) return std::nanf("");
-    if (!relief.known.at<std::uint8_t>(y, x)) return std::nanf("");
-    const auto fx = static_cast<float>(column - x), fy = static_cast<float>(row - y);
-    const float* upper = relief.values.ptr<float>(y) + x;
-    const float* lower = relief.values.ptr<float>(y + 1) + x;
-    return (1 - fy) * ((1 - fx) * upper[0] + fx * upper[1]) + fy * ((1 - fx) * lower[0] + fx * lower[1]);
+    return bilinear_sample(relief.values, relief.known, column, row);
 }
 
-ValueClasses split_values(std::vector<float> values) {
-    std::erase_if(values, [](float value) { return !std::isfinite(value); });
-    ValueClasses classes;
-    if (values.size() < 4) return classes;
-    std::sort(values.begin(), values.end());
-    double total = 0;
-    for (const float value : values) total += value;
-    double below = 0, best = -1;
-    const double count = static_cast<double>(values.size());
-    for (std::size_t cut = 1; cut < values.size(); ++cut) {
-        below += values[cut - 1];
-        const double lower_count = static_cast<double>(cut), upper_count = count - lower_count;
-        const double lower_mean = below / lower_count, upper_mean = (total - below) / upper_count;
-        const double between = lower_count * upper_count * (upper_mean - lower_mean) * (upper_mean - lower_mean);
-        if (between > best) {
-            best = between;
-            classes = {(values[cut - 1] + values[cut]) / 2.0, lower_mean, upper_mean, true};
-        }
-    }
-    return classes;
-}
+ValueClasses split_values(std::vector<float> values) { return split_two_classes(std::move(values), 4); }
 
 std::vector<float> soft_values(const std::vector<float>& values, const ValueClasses& classes) {
     std::vector<float> soft(values.size(), 0.0f);

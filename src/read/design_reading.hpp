@@ -97,10 +97,7 @@ std::vector<DesignReading> read_designs(const DesignRelief& relief, const std::v
 // Shared by the readers: bilinear sample (NaN outside or unknown), and the
 // two-class split (Otsu) of a set of values.
 float relief_at(const DesignRelief& relief, double column, double row);
-struct ValueClasses {
-    double threshold = 0, low = 0, high = 0;
-    bool valid = false;
-};
+using ValueClasses = TwoClasses;
 ValueClasses split_values(std::vector<float> values);
 // Coordinate ascent with shrinking steps: `nudged(pose, parameter, step)` moves one of
 // `parameters` by `step` (+-1, then +-1/2, ... over `levels` levels, in the caller's

@@ -3,6 +3,7 @@
 #include "code/identity.hpp"
 #include "surface/filters.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <fmt/core.h>
@@ -147,6 +148,37 @@ FeatureMap relief_from_shading(const FeatureMap& detail, double light_azimuth, c
     relief.known.setTo(0, spread_unknown);
     relief.kind = FeatureKind::relief;
     return relief;
+}
+
+float bilinear_sample(const cv::Mat& values, const cv::Mat& known, double column, double row) {
+    const int x = static_cast<int>(std::floor(column)), y = static_cast<int>(std::floor(row));
+    if (x < 0 || y < 0 || x + 1 >= values.cols || y + 1 >= values.rows) return std::nanf("");
+    if (!known.at<std::uint8_t>(y, x)) return std::nanf("");
+    const auto fx = static_cast<float>(column - x), fy = static_cast<float>(row - y);
+    const float* top = values.ptr<float>(y) + x;
+    const float* bottom = values.ptr<float>(y + 1) + x;
+    return (1 - fy) * ((1 - fx) * top[0] + fx * top[1]) + fy * ((1 - fx) * bottom[0] + fx * bottom[1]);
+}
+
+TwoClasses split_two_classes(std::vector<float> values, std::size_t minimum_count) {
+    std::erase_if(values, [](float value) { return !std::isfinite(value); });
+    TwoClasses result;
+    if (values.size() < std::max<std::size_t>(2, minimum_count)) return result;
+    std::sort(values.begin(), values.end());
+    double total = 0;
+    for (const float value : values) total += value;
+    double below = 0, best = -1;
+    for (std::size_t cut = 1; cut < values.size(); ++cut) {
+        below += values[cut - 1];
+        const double n0 = static_cast<double>(cut), n1 = static_cast<double>(values.size() - cut);
+        const double mean0 = below / n0, mean1 = (total - below) / n1;
+        const double between = n0 * n1 * (mean1 - mean0) * (mean1 - mean0);
+        if (between > best) {
+            best = between;
+            result = {(values[cut - 1] + values[cut]) / 2.0, mean0, mean1, true};
+        }
+    }
+    return result;
 }
 
 } // namespace microstamp

@@ -11,6 +11,7 @@
 #include "surface/surface.hpp"
 
 #include <opencv2/core.hpp>
+#include <vector>
 
 namespace microstamp {
 
@@ -42,5 +43,16 @@ FeatureMap edge_energy(const FeatureMap& shading);
 // code is, for the turn that lines the light up with the image rows.
 // `reach_um`: about half the smallest cell.
 FeatureMap relief_from_shading(const FeatureMap& detail, double light_azimuth, cv::Point2d centre, double reach_um = 12);
+
+// Shared by every reader of a map:
+// a bilinear sample of `values`, NaN outside them or where `known` is 0;
+float bilinear_sample(const cv::Mat& values, const cv::Mat& known, double column, double row);
+// and the split of values into two classes (Otsu): the threshold between them and their
+// means, ignoring values that are not finite; invalid with fewer than `minimum_count`.
+struct TwoClasses {
+    double threshold = 0, low = 0, high = 0;
+    bool valid = false;
+};
+TwoClasses split_two_classes(std::vector<float> values, std::size_t minimum_count);
 
 } // namespace microstamp

@@ -14,16 +14,7 @@ const FaceGeometry reference_geometry{};
 
 double finder_middle(const double* band) { return (band[0] + band[1]) / 2; }
 
-// Bilinear sample; NaN outside the map or on unknown points.
-float sample(const FeatureMap& map, double column, double row) {
-    const int x = static_cast<int>(std::floor(column)), y = static_cast<int>(std::floor(row));
-    if (x < 0 || y < 0 || x + 1 >= map.values.cols || y + 1 >= map.values.rows) return std::nanf("");
-    if (!map.known.at<std::uint8_t>(y, x)) return std::nanf("");
-    const auto fx = static_cast<float>(column - x), fy = static_cast<float>(row - y);
-    const float* top = map.values.ptr<float>(y) + x;
-    const float* bottom = map.values.ptr<float>(y + 1) + x;
-    return (1 - fy) * ((1 - fx) * top[0] + fx * top[1]) + fy * ((1 - fx) * bottom[0] + fx * bottom[1]);
-}
+float sample(const FeatureMap& map, double column, double row) { return bilinear_sample(map.values, map.known, column, row); }
 
 // Mean of the map around a circle (NaN-free mean; NaN if nothing known).
 // Points evenly around the unit circle, computed once per count (the searches ask for
@@ -172,7 +163,7 @@ std::vector<cv::Point> vote_peaks(cv::Mat votes, int count, int separation) {
 struct CellSampler {
     // Points inside the inner part of each cell, as (radius um, angle offset within the sector) in the layout.
     struct Point {
-        double radius_um, angle, cos, sin;
+        double radius_um, cos, sin;  // the angle offset within the sector as its cosine and sine
     };
     std::vector<std::vector<Point>> cells;  // [cell 0..8 of a sector of track t] per track, flattened per track*9+cell
 
@@ -189,7 +180,7 @@ struct CellSampler {
                     for (int j = 0; j < 3; ++j) {
                         const double radius = tracks[track][0] + (row + 0.3 + 0.2 * i) * row_height;
                         const double angle = sector * (column + 0.3 + 0.2 * j) / ring_columns;
-                        points.push_back({radius, angle, std::cos(angle), std::sin(angle)});
+                        points.push_back({radius, std::cos(angle), std::sin(angle)});
                     }
             }
         }
@@ -229,32 +220,7 @@ std::vector<float> cell_values(const FeatureMap& map, const RingPlacement& place
     return values;
 }
 
-// Threshold between two classes of values (Otsu on the sorted values) and their means.
-struct TwoClasses {
-    double threshold = 0, low = 0, high = 0;
-    bool valid = false;
-};
-
-TwoClasses split(std::vector<float> values) {
-    values.erase(std::remove_if(values.begin(), values.end(), [](float v) { return std::isnan(v); }), values.end());
-    TwoClasses result;
-    if (values.size() < 6) return result;
-    std::sort(values.begin(), values.end());
-    double total = 0;
-    for (const float value : values) total += value;
-    double below = 0, best = -1;
-    for (std::size_t cut = 1; cut < values.size(); ++cut) {
-        below += values[cut - 1];
-        const double n0 = static_cast<double>(cut), n1 = static_cast<double>(values.size() - cut);
-        const double mean0 = below / n0, mean1 = (total - below) / n1;
-        const double between = n0 * n1 * (mean1 - mean0) * (mean1 - mean0);
-        if (between > best) {
-            best = between;
-            result = {(values[cut - 1] + values[cut]) / 2.0, mean0, mean1, true};
-        }
-    }
-    return result;
-}
+TwoClasses split(std::vector<float> values) { return split_two_classes(std::move(values), 6); }
 
 // How well the cells separate into two classes at this grid angle.
 double grid_alignment(const std::vector<float>& values) {
