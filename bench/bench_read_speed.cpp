@@ -9,6 +9,8 @@
 #include "read/read.hpp"
 #include "surface/image.hpp"
 
+#include "stage_times.hpp"
+
 #include <benchmark/benchmark.h>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -71,11 +73,14 @@ void ring_from_image(benchmark::State& state) {
     ReadOptions options;
     options.um_per_px = image.um_per_px;
     bool right = true;
+    StageTimes stages;
     for (auto _ : state) {
         const Reading reading = read(image, options);
         right = right && reading.identity && *reading.identity == pistol();
+        stages.add(reading);
     }
     state.counters["right"] = right;
+    stages.report(state);
 }
 
 void ring_from_png_bytes(benchmark::State& state) {

@@ -6,6 +6,7 @@
 #include "study/runner.hpp"
 
 #include "benchmark_die.hpp"
+#include "stage_times.hpp"
 
 #include <benchmark/benchmark.h>
 #include <filesystem>
@@ -39,7 +40,9 @@ BENCHMARK(casing_fire_and_scan)->Unit(benchmark::kMillisecond);
 void casing_read_topography(benchmark::State& state) {
     cv::setNumThreads(1);
     const Shot shot = fire_one(1000, 1);
-    for (auto _ : state) benchmark::DoNotOptimize(read(shot.topography, ReadOptions{}));
+    StageTimes stages;
+    for (auto _ : state) stages.add(read(shot.topography, ReadOptions{}));
+    stages.report(state);
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(casing_read_topography)->Unit(benchmark::kMillisecond);

@@ -1,5 +1,6 @@
 #include "read/read.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <fmt/core.h>
 #include <numbers>
@@ -19,6 +20,21 @@ std::string_view status_name(ReadStatus status) {
 }
 
 namespace {
+
+// Times the stages of one read: each `lap` closes the stage run since the last one.
+class StageClock {
+public:
+    void lap(std::string_view stage) {
+        const auto now = std::chrono::steady_clock::now();
+        laps_.emplace_back(std::string(stage), std::chrono::duration<double, std::milli>(now - last_).count());
+        last_ = now;
+    }
+    std::vector<std::pair<std::string, double>> laps() const { return laps_; }
+
+private:
+    std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+    std::vector<std::pair<std::string, double>> laps_;
+};
 
 std::string_view feature_name(FeatureKind kind) {
     switch (kind) {
@@ -200,23 +216,33 @@ Reading read(const FeatureMap& map, const LocateOptions& locate_options, const R
 
 
 Reading read(const Surface& topography, const ReadOptions& options, const Catalog& catalog) {
+    StageClock clock;
     const FeatureMap map = feature_map(topography);
+    clock.lap("feature_map");
     LocateOptions locate;
     locate.min_px_per_um = options.min_pin_scale / map.um_per_px;
     locate.max_px_per_um = options.max_pin_scale / map.um_per_px;
     Reading reading = read(map, locate, options, catalog);
-    read_other_designs(reading, design_relief(map), locate, options, catalog);
+    clock.lap("ring");
+    if (!options.designs.empty() && (reading.status != ReadStatus::decoded || options.designs_alongside_ring)) {
+        read_other_designs(reading, design_relief(map), locate, options, catalog);
+        clock.lap("other_designs");
+    }
+    reading.stage_ms = clock.laps();
     return reading;
 }
 
 namespace {
 
-Reading read_shading(const FeatureMap& shading, double hint, const ReadOptions& options, const Catalog& catalog) {
+Reading read_shading(const FeatureMap& shading, double hint, const ReadOptions& options, const Catalog& catalog,
+                     StageClock& clock) {
     const FeatureMap energy = edge_energy(shading);
+    clock.lap("edge_energy");
     LocateOptions locate_options;
     locate_options.min_px_per_um = options.min_pin_scale / (shading.um_per_px * (1 + options.scale_tolerance));
     locate_options.max_px_per_um = options.max_pin_scale / (shading.um_per_px * (1 - options.scale_tolerance));
     Reading reading = locate(energy, locate_options, options);
+    clock.lap("locate");
     if (reading.placement) reading.um_per_px = FaceGeometry{}.pin_diameter_um / reading.pin_diameter_um * hint;
     if (!reading.placement || reading.status != ReadStatus::unreadable || !reading.failure.empty()) return reading;
     // Under a low side light the shading gives back the relief with its sign, which
@@ -227,18 +253,23 @@ Reading read_shading(const FeatureMap& shading, double hint, const ReadOptions& 
     reading.light_directionality = light.directionality;
     if (light.directionality < options.min_light_directionality) {
         decode_at(energy, located, options, catalog, reading);
+        clock.lap("decode_edge_energy");
         return reading;
     }
     // The shading gives the light's axis, not its side: the finder circles, which must
     // stand up, settle it.
     FeatureMap relief = relief_from_shading(shading, light.azimuth, {located.centre_column, located.centre_row});
     if (finder_polarity(relief, located) < 0) relief.values = -relief.values;
+    clock.lap("relief");
     const RingPlacement placement = refine_placement(relief, located);
+    clock.lap("refine");
     decode_at(relief, placement, options, catalog, reading);
+    clock.lap("decode_relief");
     if (reading.status == ReadStatus::decoded) return reading;
     // Edge contrast as a second opinion; a failed one does not replace what the relief showed.
     Reading second = reading;
     decode_at(energy, located, options, catalog, second);
+    clock.lap("decode_edge_energy");
     if (second.status == ReadStatus::decoded) return second;
     reading.attempts = second.attempts;
     reading.false_identity_bound = second.false_identity_bound;
@@ -253,15 +284,18 @@ Reading read(const Image& photograph, const ReadOptions& options, const Catalog&
         throw InputError("the photograph's scale is unknown: give the microscope calibration (--um-per-px)");
     if (hint > 50 || hint < 0.05)
         throw InputError(fmt::format("a scale of {} um per pixel is not a microscope's (0.05..50)", hint));
+    StageClock clock;
     FeatureMap shading = shading_detail(photograph, hint, 25, options.working_um_per_px);
-    Reading reading = read_shading(shading, hint, options, catalog);
+    clock.lap("shading");
+    Reading reading = read_shading(shading, hint, options, catalog, clock);
     // A hint far off made the working pixels coarser than meant: with the scale the
     // finder circles measured, average the photograph down again and read once more.
     if (reading.status != ReadStatus::decoded && reading.placement && reading.placement->finder_score >= options.min_finder_score &&
         reading.um_per_px > hint * 1.15) {
         const int attempts = reading.attempts;
         shading = shading_detail(photograph, reading.um_per_px, 25, options.working_um_per_px);
-        Reading again = read_shading(shading, reading.um_per_px, options, catalog);
+        clock.lap("shading_at_measured_scale");
+        Reading again = read_shading(shading, reading.um_per_px, options, catalog, clock);
         again.attempts += attempts;
         again.false_identity_bound = again.attempts * std::ldexp(1.0, -32);
         if (again.confidence > 0) again.confidence = 1.0 - again.false_identity_bound;
@@ -282,7 +316,9 @@ Reading read(const Image& photograph, const ReadOptions& options, const Catalog&
         locate.min_px_per_um = options.min_pin_scale / (hint * (1 + options.scale_tolerance));
         locate.max_px_per_um = options.max_pin_scale / (hint * (1 - options.scale_tolerance));
         read_other_designs(reading, design_relief(photograph, hint), locate, options, catalog);
+        clock.lap("other_designs");
     }
+    reading.stage_ms = clock.laps();
     return reading;
 }
 
@@ -325,6 +361,15 @@ nlohmann::json to_json(const Reading& reading) {
     if (reading.texture_ratio > 0)
         json["blank_impression"] = {{"texture_ratio", reading.texture_ratio}, {"scratch_coherence", reading.scratch_coherence}};
     if (!reading.failure.empty()) json["failure"] = reading.failure;
+    if (!reading.stage_ms.empty()) {
+        json["timings_ms"] = nlohmann::json::object();
+        double total = 0;
+        for (const auto& [stage, milliseconds] : reading.stage_ms) {
+            json["timings_ms"][stage] = json["timings_ms"].value(stage, 0.0) + milliseconds;
+            total += milliseconds;
+        }
+        json["timings_ms"]["total"] = total;
+    }
     if (!reading.designs.empty()) {
         json["designs"] = nlohmann::json::array();
         for (const DesignReading& design : reading.designs) json["designs"].push_back(to_json(design));

@@ -93,6 +93,8 @@ struct Reading {
     std::string failure;
     Design design = Design::ring;             // the design the status and identity come from
     std::vector<DesignReading> designs;       // what each other design's reader saw
+    // Wall time of each stage the read went through, in the order run (milliseconds).
+    std::vector<std::pair<std::string, double>> stage_ms;
 };
 
 Reading read(const Surface& topography, const ReadOptions& options = {}, const Catalog& catalog = default_catalog());

@@ -84,23 +84,29 @@ double noise_level(const FeatureMap& map) {
 }
 
 // The map at a coarser pixel, for the searches that need only a first guess:
-// area-averaged so thin finder circles fade rather than alias. `factor` < 1.
+// area-averaged so thin finder circles fade rather than alias. Whole source pixels per
+// coarse pixel (OpenCV's fast area path; a fractional ratio costs ten times as much),
+// the nearest whole number to what was asked.
 struct CoarseMap {
     FeatureMap map;
     double factor = 1;  // coarse pixels per map pixel
+    // Positions between the two pixel grids (pixel centres at whole numbers in both).
+    double to_coarse(double position) const { return (position + 0.5) * factor - 0.5; }
+    double from_coarse(double position) const { return (position + 0.5) / factor - 0.5; }
 };
 
 CoarseMap coarse(const FeatureMap& map, double um_per_px) {
     CoarseMap result{map, 1.0};
-    if (um_per_px <= map.um_per_px * 1.25) return result;
-    result.factor = map.um_per_px / um_per_px;
-    const cv::Size size(std::max(8, static_cast<int>(std::lround(map.values.cols * result.factor))),
-                        std::max(8, static_cast<int>(std::lround(map.values.rows * result.factor))));
-    cv::resize(map.values, result.map.values, size, 0, 0, cv::INTER_AREA);
+    const int ratio = static_cast<int>(std::lround(um_per_px / map.um_per_px));
+    if (ratio < 2) return result;
+    const cv::Size size(std::max(8, map.values.cols / ratio), std::max(8, map.values.rows / ratio));
+    const cv::Rect whole(0, 0, std::min(map.values.cols, size.width * ratio), std::min(map.values.rows, size.height * ratio));
+    cv::resize(map.values(whole), result.map.values, size, 0, 0, cv::INTER_AREA);
     cv::Mat known;
-    cv::resize(map.known, known, size, 0, 0, cv::INTER_AREA);
+    cv::resize(map.known(whole), known, size, 0, 0, cv::INTER_AREA);
     result.map.known = known > 128;
-    result.map.um_per_px = map.um_per_px / result.factor;
+    result.factor = 1.0 / ratio;
+    result.map.um_per_px = map.um_per_px * ratio;
     return result;
 }
 
@@ -287,17 +293,22 @@ std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOpti
                                        inner * options.max_px_per_um * voting.factor);
     const CoarseMap searching = layout_grid(4);
     const double search_px_per_layout_um = typical_px_per_um * searching.factor;
-    // Each vote peak: a 5 x 5 grid of centres 4 um apart, every plausible scale, few angles;
-    // the two best peaks then a finer look before the sharp map decides.
+    // Each vote peak: a 5 x 5 grid of centres 4 um apart, every plausible scale, few angles
+    // (a climb from the peak stopped at false maxima of the noisy contrast); the two best
+    // peaks then a finer look before the sharp map decides.
+    const auto every_scale = [&](double column, double row) {
+        return best_scale(searching.map, column, row, options.min_px_per_um * searching.factor,
+                          options.max_px_per_um * searching.factor, 48, 32);
+    };
     std::vector<Candidate> at_peaks;
     for (const cv::Point& peak : vote_peaks(votes, 6, static_cast<int>(40 * typical_px_per_um * voting.factor))) {
-        const double column = peak.x / voting.factor * searching.factor, row = peak.y / voting.factor * searching.factor;
-        const double reach = 8 * search_px_per_layout_um, step = 4 * search_px_per_layout_um;
+        const double step = 4 * search_px_per_layout_um;
+        const double column = searching.to_coarse(voting.from_coarse(peak.x));
+        const double row = searching.to_coarse(voting.from_coarse(peak.y));
         Candidate best_here{column, row, typical_px_per_um * searching.factor, -1e30};
-        for (double y = row - reach; y <= row + reach + 1e-9; y += step)
-            for (double x = column - reach; x <= column + reach + 1e-9; x += step) {
-                const Candidate candidate = best_scale(searching.map, x, y, options.min_px_per_um * searching.factor,
-                                                       options.max_px_per_um * searching.factor, 48, 32);
+        for (int dy = -2; dy <= 2; ++dy)
+            for (int dx = -2; dx <= 2; ++dx) {
+                const Candidate candidate = every_scale(column + dx * step, row + dy * step);
                 if (candidate.score > best_here.score) best_here = candidate;
             }
         at_peaks.push_back(best_here);
@@ -311,29 +322,30 @@ std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOpti
             for (double x = start.column - reach; x <= start.column + reach + 1e-9; x += step) {
                 const Candidate candidate = best_scale(searching.map, x, y, start.px_per_um * 0.97, start.px_per_um * 1.03, 12, 64);
                 if (candidate.score <= best.score) continue;
-                best = {x / searching.factor, y / searching.factor, candidate.px_per_um / searching.factor, candidate.score};
+                best = {searching.from_coarse(x), searching.from_coarse(y), candidate.px_per_um / searching.factor, candidate.score};
             }
     }
     best = refine(map, best, typical_px_per_um);
     best = climb(map, best, typical_px_per_um);
-    return align_grid(map, RingPlacement{best.column, best.row, best.px_per_um, 0, best.score / noise, 0});
+    return align_grid(map, RingPlacement{best.column, best.row, best.px_per_um, 0, best.score / noise, 0}, noise);
 }
 
-RingPlacement align_grid(const FeatureMap& map, RingPlacement placement) {
-    const double noise = noise_level(map);
-    // The angle within one sector at which the cell grid lines up.
-    const double sector = full_turn / ring_sectors_per_track;
+RingPlacement align_grid(const FeatureMap& map, RingPlacement placement, double noise) {
+    // The angle within one column at which the cell grid lines up: the cells of a track
+    // are the same set whichever column a sector is taken to start at, so the alignment
+    // repeats every column (the sync cells settle the phase later).
+    const double column = full_turn / ring_sectors_per_track / ring_columns;
     double best_alignment = -1;
-    for (int step_index = 0; step_index < 60; ++step_index) {
+    for (int step_index = 0; step_index < 20; ++step_index) {
         RingPlacement trial = placement;
-        trial.grid_angle = sector * step_index / 60;
+        trial.grid_angle = column * step_index / 20;
         const double alignment = grid_alignment(cell_values(map, trial));
         if (alignment > best_alignment) {
             best_alignment = alignment;
             placement.grid_angle = trial.grid_angle;
         }
     }
-    for (double fine = sector / 120; fine > sector / 2000; fine /= 2)
+    for (double fine = column / 40; fine > column / 700; fine /= 2)
         for (const double direction : {-1.0, 1.0}) {
             RingPlacement trial = placement;
             trial.grid_angle += direction * fine;
@@ -390,7 +402,7 @@ RingPlacement refine_placement(const FeatureMap& map, const RingPlacement& place
     const double noise = noise_level(map);
     Candidate best = refine(map, {placement.centre_column, placement.centre_row, placement.px_per_um, 0}, placement.px_per_um);
     best = climb(map, best, placement.px_per_um);
-    return align_grid(map, RingPlacement{best.column, best.row, best.px_per_um, 0, best.score / noise, 0});
+    return align_grid(map, RingPlacement{best.column, best.row, best.px_per_um, 0, best.score / noise, 0}, noise);
 }
 
 RingSample sample_ring(const FeatureMap& map, const RingPlacement& placement) {

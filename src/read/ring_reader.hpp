@@ -27,9 +27,10 @@ struct LocateOptions {
 };
 
 std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOptions& options);
-// The angle within one sector at which the cell grid lines up on this map (the grid
-// repeats every column: the sync cells settle the phase later).
-RingPlacement align_grid(const FeatureMap& map, RingPlacement placement);
+// The angle within one column at which the cell grid lines up on this map (the grid
+// repeats every column: the sync cells settle the phase later); `noise` is the map's
+// robust spread, the unit of grid_score.
+RingPlacement align_grid(const FeatureMap& map, RingPlacement placement, double noise);
 
 struct RingSample {
     RingObservation observation;
