@@ -40,9 +40,10 @@ FeatureMap shading_detail(const Image& photograph, double um_per_px, double back
 FeatureMap edge_energy(const FeatureMap& shading);
 // Relief (its sign and rough size) from the shading of a low light from `light_azimuth` (radians, counter-clockwise
 // from the image's +x with y up), integrated towards the light; `centre` is where the
-// code is, for the turn that lines the light up with the image rows.
+// code is: the relief is recovered within `radius_px` of it (unknown beyond).
 // `reach_um`: about half the smallest cell.
-FeatureMap relief_from_shading(const FeatureMap& detail, double light_azimuth, cv::Point2d centre, double reach_um = 12);
+FeatureMap relief_from_shading(const FeatureMap& detail, double light_azimuth, cv::Point2d centre, double radius_px,
+                               double reach_um = 12);
 
 // Shared by every reader of a map:
 // a bilinear sample of `values`, NaN outside them or where `known` is 0;

@@ -258,7 +258,9 @@ Reading read_shading(const FeatureMap& shading, double hint, const ReadOptions& 
     }
     // The shading gives the light's axis, not its side: the finder circles, which must
     // stand up, settle it.
-    FeatureMap relief = relief_from_shading(shading, light.azimuth, {located.centre_column, located.centre_row});
+    // Out to the outer finder's blank band, with room for refine_placement's search.
+    const double code_radius_px = (FaceGeometry{}.ring_outer_finder_um[1] + 40) * located.px_per_um;
+    FeatureMap relief = relief_from_shading(shading, light.azimuth, {located.centre_column, located.centre_row}, code_radius_px);
     if (finder_polarity(relief, located) < 0) relief.values = -relief.values;
     clock.lap("relief");
     const RingPlacement placement = refine_placement(relief, located);

@@ -269,7 +269,7 @@ Candidate climb(const FeatureMap& map, Candidate best, double typical_px_per_um)
             for (const auto& [dx, dy] : {std::pair{1, 0}, std::pair{-1, 0}, std::pair{0, 1}, std::pair{0, -1}}) {
                 const Candidate candidate = best_scale(map, best.column + dx * step, best.row + dy * step,
                                                        best.px_per_um * 0.99, best.px_per_um * 1.01, 8, 96);
-                if (candidate.score > best.score * 1.0001 + 1e-12) {
+                if (candidate.score > best.score + 1e-4 * std::fabs(best.score) + 1e-12) {  // strictly better, whatever the sign
                     best = candidate;
                     moved = true;
                 }
