@@ -296,9 +296,12 @@ std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOpti
     // Each vote peak: a 5 x 5 grid of centres 4 um apart, every plausible scale, few angles
     // (a climb from the peak stopped at false maxima of the noisy contrast); the two best
     // peaks then a finer look before the sharp map decides.
+    // Scale steps of 2% at most: the finder contrast peaks over about that (a finder
+    // circle's width against its radius); 48 across the widest range (a hint 30% off).
+    const int scale_steps = std::clamp(static_cast<int>(std::ceil(std::log(options.max_px_per_um / options.min_px_per_um) / 0.02)), 8, 48);
     const auto every_scale = [&](double column, double row) {
         return best_scale(searching.map, column, row, options.min_px_per_um * searching.factor,
-                          options.max_px_per_um * searching.factor, 48, 32);
+                          options.max_px_per_um * searching.factor, scale_steps, 32);
     };
     std::vector<Candidate> at_peaks;
     for (const cv::Point& peak : vote_peaks(votes, 6, static_cast<int>(40 * typical_px_per_um * voting.factor))) {
