@@ -50,6 +50,9 @@ struct Tally {
     double reads = 0, wrong = 0, right = 0, defaced_named = 0;
     void count(const Reading& reading, const std::optional<Identity>& truth, bool defaced = false) {
         ++reads;
+        // Progress on stderr, so that a run stopped early still says how far it got.
+        if (static_cast<long>(reads) % 1000 == 0)
+            fmt::print(stderr, "{:.0f} reads, {:.0f} wrong, {:.0f} right\n", reads, wrong, right);
         if (!reading.identity) return;
         if (defaced) ++defaced_named;
         if (truth && *reading.identity == *truth) ++right;

@@ -93,23 +93,40 @@ std::vector<int> sync_rotations(const RingObservation& observation, int count) {
     return best;
 }
 
-// The sum of the casings turned by their sync cells, and failing a decode, by the
-// runners-up too (every combination, while there are few casings): each combination
-// is one more decode, counted in its attempts.
+// The rotations of each casing to try, relative to the first casing (the decoder turns
+// the sum itself, so only relative rotations matter). A casing that shows few sectors
+// may rank its true rotation anywhere by its sync cells: with two or three casings every
+// relative rotation is tried (24 or 576 sums), with four the best four of each (by sync)
+// against the first's best two; beyond that each casing's best. Every sum is a decode
+// counted in the attempts (2^-32 each).
+std::vector<std::vector<int>> rotation_choices(const std::vector<RingObservation>& observations, const std::vector<int>& members) {
+    std::vector<std::vector<int>> choices;
+    std::vector<int> every(ring_sectors_per_track);
+    for (int rotation = 0; rotation < ring_sectors_per_track; ++rotation) every[static_cast<std::size_t>(rotation)] = rotation;
+    for (std::size_t i = 0; i < members.size(); ++i) {
+        const RingObservation& observation = observations[static_cast<std::size_t>(members[i])];
+        if (members.size() <= 3) choices.push_back(i == 0 ? std::vector<int>{0} : every);
+        else if (members.size() == 4) choices.push_back(sync_rotations(observation, i == 0 ? 2 : 4));
+        else choices.push_back(sync_rotations(observation, 1));
+    }
+    return choices;
+}
+
+// The sum of the casings turned by each combination of their rotation choices, until
+// one decodes.
 RingDecoding decode_together(const std::vector<RingObservation>& observations, const std::vector<int>& members,
                              const RingReadOptions& options) {
-    std::vector<std::vector<int>> choices;
-    for (const int index : members)
-        choices.push_back(sync_rotations(observations[static_cast<std::size_t>(index)], members.size() <= 4 ? 2 : 1));
-    const std::size_t combinations = std::size_t{1} << (members.size() <= 4 ? members.size() : 0);
+    const std::vector<std::vector<int>> choices = rotation_choices(observations, members);
+    std::size_t combinations = 1;
+    for (const auto& choice : choices) combinations *= choice.size();
     RingDecoding result;
     int attempts = 0;
     for (std::size_t combination = 0; combination < combinations; ++combination) {
         RingObservation sum;
+        std::size_t rest = combination;
         for (std::size_t i = 0; i < members.size(); ++i) {
-            const auto& options_here = choices[i];
-            const int rotation = options_here[(combination >> i) & 1U & (options_here.size() > 1 ? 1U : 0U)];
-            accumulate(sum, rotated(observations[static_cast<std::size_t>(members[i])], rotation));
+            accumulate(sum, rotated(observations[static_cast<std::size_t>(members[i])], choices[i][rest % choices[i].size()]));
+            rest /= choices[i].size();
         }
         result = decode_sum(sum, options);
         attempts += result.attempts;

@@ -87,9 +87,11 @@ cv::Mat shrink(const cv::Mat& image, cv::Size size) {
 }
 
 // Missing points take a Gaussian-weighted mean (sigma 2 px) of the known points within
-// 3 px, so that they neither print nor hide a cell; farther into a hole, 0. Done point
-// by point: dropouts are a few per cent of a scan.
-void fill_missing(cv::Mat& heights, const cv::Mat& known) {
+// 3 px, so that they neither print nor hide a cell. Done point by point: dropouts are a
+// few per cent of a scan. Returns the points farther into a hole (255), which have no
+// height to give.
+cv::Mat fill_missing(cv::Mat& heights, const cv::Mat& known) {
+    cv::Mat deep(heights.size(), CV_8U, cv::Scalar(0));
     constexpr int reach = 3;
     float weights[2 * reach + 1][2 * reach + 1];
     for (int dy = -reach; dy <= reach; ++dy)
@@ -110,8 +112,10 @@ void fill_missing(cv::Mat& heights, const cv::Mat& known) {
                     }
             }
             heights.at<float>(row, column) = weight > 0 ? sum / weight : 0.0f;
+            if (!(weight > 0)) deep.at<std::uint8_t>(row, column) = 255;
         }
     }
+    return deep;
 }
 
 } // namespace
@@ -134,9 +138,12 @@ FeatureMap feature_map(const Surface& topography, double background_um) {
             known_line[column] = valid ? 255 : 0;
         }
     }
-    fill_missing(heights, map.known);
+    const cv::Mat deep_in_holes = fill_missing(heights, map.known);
     map.background = wide_masked_blur(heights, map.known, background_um / map.um_per_px);
     map.values = heights - map.background;
+    // Deep in a hole, level with the background: a large hole's rim must not stand out as
+    // an edge a hundred micrometres high that the searches and samples next to it pick up.
+    map.values.setTo(0, deep_in_holes);
     return map;
 }
 

@@ -16,7 +16,6 @@ double finder_middle(const double* band) { return (band[0] + band[1]) / 2; }
 
 float sample(const FeatureMap& map, double column, double row) { return bilinear_sample(map.values, map.known, column, row); }
 
-// Mean of the map around a circle (NaN-free mean; NaN if nothing known).
 // Points evenly around the unit circle, computed once per count (the searches ask for
 // the same few counts millions of times).
 const std::vector<cv::Point2d>& unit_circle(int angles) {
@@ -28,29 +27,25 @@ const std::vector<cv::Point2d>& unit_circle(int angles) {
     return points;
 }
 
-double circle_mean(const FeatureMap& map, double centre_column, double centre_row, double radius_px, int angles) {
+// Finder contrast for one centre and scale: both finder circles against the blank
+// bands just inside the inner one and just outside the outer one, compared along the
+// same rays only (where a scan lost part of the code area, a circle seen over part of
+// its length must not be weighed against one seen whole).
+double finder_contrast(const FeatureMap& map, double column, double row, double px_per_um, int angles) {
+    constexpr double gap = 11.0;  // um from a finder's middle into the blank band beside it
+    const double inner = finder_middle(reference_geometry.ring_inner_finder_um) * px_per_um;
+    const double outer = finder_middle(reference_geometry.ring_outer_finder_um) * px_per_um;
+    const double inner_band = inner - gap * px_per_um, outer_band = outer + gap * px_per_um;
     double sum = 0;
     int count = 0;
     for (const cv::Point2d& direction : unit_circle(angles)) {
-        const float value = sample(map, centre_column + radius_px * direction.x, centre_row - radius_px * direction.y);
-        if (std::isnan(value)) continue;
-        sum += value;
+        const auto at = [&](double radius) { return sample(map, column + radius * direction.x, row - radius * direction.y); };
+        const float difference = at(inner) - at(inner_band) + at(outer) - at(outer_band);
+        if (std::isnan(difference)) continue;
+        sum += difference;
         ++count;
     }
-    return count > angles / 4 ? sum / count : std::nan("");
-}
-
-// Finder contrast for one centre and scale: both finder circles against the blank
-// bands just inside the inner one and just outside the outer one.
-double finder_contrast(const FeatureMap& map, double column, double row, double px_per_um, int angles) {
-    constexpr double gap = 11.0;  // um from a finder's middle into the blank band beside it
-    const double inner = finder_middle(reference_geometry.ring_inner_finder_um);
-    const double outer = finder_middle(reference_geometry.ring_outer_finder_um);
-    const double score = circle_mean(map, column, row, inner * px_per_um, angles) -
-                         circle_mean(map, column, row, (inner - gap) * px_per_um, angles) +
-                         circle_mean(map, column, row, outer * px_per_um, angles) -
-                         circle_mean(map, column, row, (outer + gap) * px_per_um, angles);
-    return std::isnan(score) ? -1e30 : score;
+    return count > angles / 4 ? sum / count : -1e30;
 }
 
 struct Candidate {
