@@ -3,8 +3,10 @@
 // firearm are grouped (never two guns in a group), their soft cell values are
 // aligned and added, and each group is decoded once.
 //
-// 1. All casings not yet placed are turned by their own sync cells and added; if the
-//    sum decodes, the identity's complete cell pattern is known.
+// 1. All casings not yet placed are turned relative to the first and added (every
+//    relative rotation for two or three casings, the best few by sync cells for four,
+//    each by its sync cells beyond), until a sum decodes: then the identity's complete
+//    cell pattern is known. Every sum tried is counted in the decode attempts.
 // 2. Every casing is then compared with that pattern at all 24 rotations: it joins the
 //    group only on positive evidence, enough cells seen (40+) and nearly all agreeing
 //    (90%+; a casing of another pin agrees on about half, and reaches 90% of 40 cells by
