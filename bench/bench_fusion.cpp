@@ -93,9 +93,6 @@ void three_casings_seventy_percent_unreadable(benchmark::State& state) {
                 const Reading damaged = read(without_sectors(shot.topography, *clean.placement, 17, random));
                 if (damaged.identity) (*damaged.identity == identity ? decoded_alone : wrong) += 1;
                 if (damaged.observation) observations.push_back(*damaged.observation);
-                if (damaged.placement) fprintf(stderr, "  scene %d erased %d grid %.1f | clean c %.2f %.2f s %.4f a %.4f | damaged c %.2f %.2f s %.4f a %.4f fs %.1f\n", scene, damaged.erased_sectors, damaged.placement->grid_score,
-                    clean.placement->centre_column, clean.placement->centre_row, clean.placement->px_per_um, clean.rotation_deg,
-                    damaged.placement->centre_column, damaged.placement->centre_row, damaged.placement->px_per_um, damaged.rotation_deg, damaged.placement->finder_score);
             }
             const Fusion fusion = fuse_rings(observations);
             for (const FusedGroup& group : fusion.groups) {
