@@ -1,6 +1,7 @@
 #include "physics/strike.hpp"
 
 #include "code/identity.hpp"
+#include "physics/face_filters.hpp"
 #include "physics/random.hpp"
 
 #include <algorithm>
@@ -120,7 +121,8 @@ cv::Mat grid_to_face(const CasingGrid& grid, const TransferMap& transfer, double
     const double x0 = (0.5 - grid.width / 2.0) * s - axis_x;
     const double y0 = (grid.height / 2.0 - 0.5) * s - axis_y;
     const double cosine = std::cos(rotation), sine = std::sin(rotation);
-    const double centre_u = transfer.relief.cols / 2.0 - 0.5, centre_v = transfer.relief.rows / 2.0 - 0.5;
+    const double centre_u = transfer.relief_and_fillability.cols / 2.0 - 0.5,
+                 centre_v = transfer.relief_and_fillability.rows / 2.0 - 0.5;
     cv::Mat map = (cv::Mat_<double>(2, 3) << s * cosine / f, -s * sine / f, (cosine * x0 + sine * y0) / f + centre_u,
                    s * sine / f, s * cosine / f, (sine * x0 - cosine * y0) / f + centre_v);
     return map;
@@ -154,7 +156,7 @@ cv::Rect impress(const TransferMap& transfer, const ImpressionGeometry& g, const
     map.at<double>(0, 2) += map.at<double>(0, 0) * area.x + map.at<double>(0, 1) * area.y;
     map.at<double>(1, 2) += map.at<double>(1, 0) * area.x + map.at<double>(1, 1) * area.y;
     cv::Mat warped;
-    cv::warpAffine(transfer.both, warped, map, area.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, 0);
+    cv::warpAffine(transfer.relief_and_fillability, warped, map, area.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, 0);
     for (int row = 0; row < area.height; ++row) {
         const double y = scan_y(grid, area.y + row);
         const auto* source = warped.ptr<cv::Vec2f>(row);
@@ -376,38 +378,45 @@ TransferMap prepare_transfer(const PinFace& face, const Ammunition& ammunition, 
     transfer.spacing_um = face.spacing_um;
     transfer.pin_diameter_um = face.pin_diameter_um;
     // Metal does not fill the sharp corners of a recess, and lacquer blurs what it covers.
-    const double rounding = std::hypot(constants.get("transfer", "edge_rounding_um"), ammunition.lacquer_um);
-    transfer.relief = face.relief.clone();
-    if (rounding / face.spacing_um > 0.3)
-        cv::GaussianBlur(transfer.relief, transfer.relief, cv::Size(), rounding / face.spacing_um, 0, cv::BORDER_CONSTANT);
-    // Feature width: twice the largest distance to the face found near each point,
-    // so a whole cell gets its own width rather than each point its distance to an edge.
-    cv::Mat recess = face.relief > 0.5f;
-    cv::Mat distance;
-    cv::distanceTransform(recess, distance, cv::DIST_L2, 3);
+    const double rounding_px = std::hypot(constants.get("transfer", "edge_rounding_um"), ammunition.lacquer_um) / face.spacing_um;
+    const bool rounded = rounding_px > 0.3;
+    // Feature width: twice the largest distance to the face found within `reach` of each
+    // point, so a whole cell gets its own width rather than each point its distance to an edge.
     const int reach = std::max(1, static_cast<int>(std::lround(10.0 / face.spacing_um)));
-    cv::dilate(distance, distance, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * reach + 1, 2 * reach + 1)));
-    const cv::Mat width = distance * (2 * face.spacing_um);
-    const double ratio = constants.get("transfer", "width_depth_ratio");
-    transfer.fillability = cv::Mat(face.relief.size(), CV_32F);
-    for (int row = 0; row < width.rows; ++row) {
-        const auto* width_line = width.ptr<float>(row);
-        const auto* depth_line = transfer.relief.ptr<float>(row);
-        auto* fill_line = transfer.fillability.ptr<float>(row);
-        for (int column = 0; column < width.cols; ++column) {
-            const float w = width_line[column];
-            fill_line[column] = w > 0 ? w / (w + static_cast<float>(ratio) * std::max(depth_line[column], 0.0f)) : 0.0f;
+    const float width_per_px = static_cast<float>(2 * face.spacing_um);
+    const auto ratio = static_cast<float>(constants.get("transfer", "width_depth_ratio"));
+    // Both maps are zero further than the blur and the width's reach from any recess, so
+    // only the engraved part of the face (the code covers under half of it) is worked on.
+    const int blur_reach = rounded ? static_cast<int>(std::ceil(4 * rounding_px)) + 1 : 0;
+    const cv::Rect area = nonzero_area(face.relief, blur_reach + reach + 2);
+    cv::Mat relief = cv::Mat::zeros(face.relief.size(), CV_32F);
+    cv::Mat fillability = cv::Mat::zeros(face.relief.size(), CV_32F);
+    if (!area.empty()) {
+        const cv::Mat face_area = face.relief(area);
+        cv::Mat relief_area = relief(area);
+        if (rounded) cv::GaussianBlur(face_area, relief_area, cv::Size(), rounding_px, 0, cv::BORDER_CONSTANT);
+        else face_area.copyTo(relief_area);
+        cv::Mat distance;
+        cv::distanceTransform(face_area > 0.5f, distance, cv::DIST_L2, 3);
+        const cv::Mat widest = disc_maximum(distance, reach);
+        for (int row = 0; row < area.height; ++row) {
+            const auto* widest_line = widest.ptr<float>(row);
+            const auto* depth_line = relief_area.ptr<float>(row);
+            auto* fill_line = fillability.ptr<float>(area.y + row) + area.x;
+            for (int column = 0; column < area.width; ++column) {
+                const float w = widest_line[column] * width_per_px;
+                fill_line[column] = w > 0 ? w / (w + ratio * std::max(depth_line[column], 0.0f)) : 0.0f;
+            }
         }
     }
+    cv::merge(std::vector<cv::Mat>{relief, fillability}, transfer.relief_and_fillability);
     const double shrink = face.spacing_um / scan_spacing_um;
     if (scan_spacing_um > 0 && shrink < 0.75) {
         const cv::Size size(static_cast<int>(std::lround(face.relief.cols * shrink)),
                             static_cast<int>(std::lround(face.relief.rows * shrink)));
-        cv::resize(transfer.relief, transfer.relief, size, 0, 0, cv::INTER_AREA);
-        cv::resize(transfer.fillability, transfer.fillability, size, 0, 0, cv::INTER_AREA);
+        cv::resize(transfer.relief_and_fillability, transfer.relief_and_fillability, size, 0, 0, cv::INTER_AREA);
         transfer.spacing_um = face.spacing_um * face.relief.cols / size.width;
     }
-    cv::merge(std::vector<cv::Mat>{transfer.relief, transfer.fillability}, transfer.both);
     return transfer;
 }
 
@@ -463,7 +472,7 @@ Surface breech_impression(const TransferMap& transfer, const Firearm& firearm, c
                          std::min(1.5, std::sqrt(headspace));
     const cv::Mat map = grid_to_face(grid, transfer, 0, 0, pose.rotation_rad);
     cv::Mat warped;
-    cv::warpAffine(transfer.both, warped, map, cv::Size(grid.width, grid.height), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+    cv::warpAffine(transfer.relief_and_fillability, warped, map, cv::Size(grid.width, grid.height), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
                    cv::BORDER_CONSTANT, 0);
     cv::Mat heights(grid.height, grid.width, CV_32F);
     for (int row = 0; row < grid.height; ++row) {
