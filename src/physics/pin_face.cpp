@@ -116,20 +116,7 @@ PinFace blank_face(const PinFace& like) {
     return face;
 }
 
-PinFace wear(const PinFace& fresh, long rounds, const PhysicsConstants& constants, std::uint64_t seed) {
-    if (rounds < 0) throw InputError(fmt::format("rounds fired must be >= 0, not {}", rounds));
-    PinFace face = fresh;
-    face.relief = fresh.relief.clone();
-    const double thousands = static_cast<double>(rounds) / 1000.0;
-    WearState& state = face.wear;
-    state.rounds = rounds;
-    state.edge_rounding_um = constants.get("wear", "edge_rounding_um_per_sqrt_1000_rounds") * std::sqrt(thousands);
-    state.face_wear_um = constants.get("wear", "face_wear_um_per_1000_rounds") * thousands;
-    state.fouling_um = constants.get("wear", "fouling_max_um") *
-                       (1.0 - std::exp(-static_cast<double>(rounds) / constants.get("wear", "fouling_rounds")));
-
-    // Chip sites are a property of the die; whether each has broken by now is a
-    // property of its seeded onset round.
+ChipSites chip_sites(const PinFace& fresh, const PhysicsConstants& constants, std::uint64_t seed) {
     const double depth = fresh.engraving_depth_um;
     cv::Mat recess = fresh.relief > depth / 2;
     cv::Mat land;
@@ -144,13 +131,13 @@ PinFace wear(const PinFace& fresh, long rounds, const PhysicsConstants& constant
     Random random(derive_seed(seed, chip_purpose));
     const double edge_length_mm = static_cast<double>(edge_points.size()) * fresh.spacing_um / 1000.0;
     const auto sites = static_cast<long>(std::lround(constants.get("wear", "chip_sites_per_mm_edge") * edge_length_mm));
-    const double chip_radius_px = constants.get("wear", "chip_radius_um") / fresh.spacing_um;
     const double mean_at_20um = constants.get("wear", "chip_rounds_at_20um");
     const int window = std::max(1, static_cast<int>(std::lround(15.0 / fresh.spacing_um)));
-    std::vector<cv::Point2d> chipped;
+    ChipSites chips;
     for (long site = 0; site < sites && !edge_points.empty(); ++site) {
         const cv::Point point = edge_points[random.next() % edge_points.size()];
         const double onset_draw = random.exponential(1.0);
+        if (!inside_pin(fresh, point.x, point.y)) continue;
         // Width of the land beside the site: twice the largest distance to a recess nearby.
         double land_half_width_px = 0;
         for (int dy = -window; dy <= window; ++dy)
@@ -160,17 +147,39 @@ PinFace wear(const PinFace& fresh, long rounds, const PhysicsConstants& constant
                     land_half_width_px = std::max(land_half_width_px, static_cast<double>(distance_to_recess.at<float>(y, x)));
             }
         const double land_width_um = 2 * land_half_width_px * fresh.spacing_um;
-        const double onset = onset_draw * mean_at_20um * std::pow(land_width_um / 20.0, 2);
-        if (onset <= static_cast<double>(rounds) && inside_pin(fresh, point.x, point.y)) chipped.emplace_back(point.x, point.y);
+        chips.points.push_back(point);
+        chips.onset_rounds.push_back(onset_draw * mean_at_20um * std::pow(land_width_um / 20.0, 2));
     }
-    state.chips = static_cast<int>(chipped.size());
+    return chips;
+}
+
+PinFace wear(const PinFace& fresh, long rounds, const PhysicsConstants& constants, std::uint64_t seed) {
+    return wear(fresh, chip_sites(fresh, constants, seed), rounds, constants);
+}
+
+PinFace wear(const PinFace& fresh, const ChipSites& chips, long rounds, const PhysicsConstants& constants) {
+    if (rounds < 0) throw InputError(fmt::format("rounds fired must be >= 0, not {}", rounds));
+    PinFace face = fresh;
+    face.relief = fresh.relief.clone();
+    const double thousands = static_cast<double>(rounds) / 1000.0;
+    WearState& state = face.wear;
+    state.rounds = rounds;
+    state.edge_rounding_um = constants.get("wear", "edge_rounding_um_per_sqrt_1000_rounds") * std::sqrt(thousands);
+    state.face_wear_um = constants.get("wear", "face_wear_um_per_1000_rounds") * thousands;
+    state.fouling_um = constants.get("wear", "fouling_max_um") *
+                       (1.0 - std::exp(-static_cast<double>(rounds) / constants.get("wear", "fouling_rounds")));
 
     smooth(face.relief, state.edge_rounding_um / fresh.spacing_um);
     const auto lost = static_cast<float>(state.face_wear_um + state.fouling_um);
     face.relief -= lost;
     face.relief = cv::max(face.relief, 0.0f);
-    const auto remaining = static_cast<float>(std::max(0.0, depth - lost));
-    for (const auto& site : chipped) carve_disc(face.relief, site.x, site.y, chip_radius_px, remaining);
+    const auto remaining = static_cast<float>(std::max(0.0, fresh.engraving_depth_um - lost));
+    const double chip_radius_px = constants.get("wear", "chip_radius_um") / fresh.spacing_um;
+    for (std::size_t site = 0; site < chips.points.size(); ++site) {
+        if (chips.onset_rounds[site] > static_cast<double>(rounds)) continue;
+        carve_disc(face.relief, chips.points[site].x, chips.points[site].y, chip_radius_px, remaining);
+        ++state.chips;
+    }
     return face;
 }
 

@@ -510,6 +510,60 @@ TEST(Fire, ASubsetOfShotsReproducesTheSameShots) {
     EXPECT_EQ(one[0].photograph.pixels, all[1].photograph.pixels);
 }
 
+TEST(Fire, OnlyTheScansAskedForAndTheSameOnesAsWithBoth) {
+    const Firearm firearm = load_firearm("service-9mm-striker");
+    const Ammunition ammunition = load_ammunition("standard-small-pistol");
+    FireOptions options;
+    options.rounds = 100;
+    options.seed = 5;
+    options.grid = {300, 300, 4.0};
+    options.breech_face = true;
+    auto fire_one = [&](const FireOptions& chosen) {
+        Shot result;
+        fire(test_die(), firearm, ammunition, chosen, [&](Shot&& shot) { result = std::move(shot); });
+        return result;
+    };
+    const Shot both = fire_one(options);
+    FireOptions topography_only = options;
+    topography_only.photograph = false;
+    const Shot topography = fire_one(topography_only);
+    EXPECT_TRUE(topography.photograph.pixels.empty());
+    EXPECT_FALSE(topography.breech_photograph.has_value());
+    EXPECT_EQ(topography.topography.heights_um.size(), both.topography.heights_um.size());
+    EXPECT_EQ(std::memcmp(topography.topography.heights_um.data(), both.topography.heights_um.data(),
+                          both.topography.size() * sizeof(double)), 0);
+    ASSERT_TRUE(topography.breech_topography.has_value());
+    FireOptions photograph_only = options;
+    photograph_only.topography = false;
+    const Shot photograph = fire_one(photograph_only);
+    EXPECT_TRUE(photograph.topography.empty());
+    EXPECT_EQ(photograph.photograph.pixels, both.photograph.pixels);
+    ASSERT_TRUE(photograph.breech_photograph.has_value());
+    EXPECT_EQ(photograph.breech_photograph->pixels, both.breech_photograph->pixels);
+}
+
+TEST(Fire, APinMadeBeforehandGivesTheSameShotsAndMustFitTheSeed) {
+    const Firearm firearm = load_firearm("duty-40-tilting");
+    const Ammunition ammunition = load_ammunition("standard-small-pistol");
+    FireOptions options;
+    options.rounds = 20000;
+    options.seed = 9;
+    options.grid = {300, 300, 4.0};
+    options.shots = {20000};
+    std::vector<Shot> made_here, made_before;
+    fire(test_die(), firearm, ammunition, options, [&](Shot&& shot) { made_here.push_back(std::move(shot)); });
+    const PistolPin pin = pistol_pin(test_die(), options.seed);
+    EXPECT_GT(pin.chips.points.size(), 0u);
+    fire(test_die(), pin, firearm, ammunition, options, [&](Shot&& shot) { made_before.push_back(std::move(shot)); });
+    ASSERT_EQ(made_here.size(), 1u);
+    ASSERT_EQ(made_before.size(), 1u);
+    EXPECT_EQ(made_here[0].photograph.pixels, made_before[0].photograph.pixels);
+    EXPECT_EQ(made_here[0].truth.dump(), made_before[0].truth.dump());
+    EXPECT_GT(made_here[0].truth["wear"]["chips"].get<int>(), 0);
+    options.seed = 10;
+    EXPECT_THROW(fire(test_die(), pin, firearm, ammunition, options, [](Shot&&) {}), std::invalid_argument);
+}
+
 TEST(Fire, RejectsBadRequests) {
     const Firearm firearm = load_firearm("service-9mm-striker");
     const Ammunition ammunition = load_ammunition("standard-small-pistol");
