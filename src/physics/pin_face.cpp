@@ -1,6 +1,7 @@
 #include "physics/pin_face.hpp"
 
 #include "code/identity.hpp"
+#include "physics/face_filters.hpp"
 #include "physics/random.hpp"
 #include "surface/filters.hpp"
 
@@ -15,9 +16,35 @@ constexpr std::uint64_t chip_purpose = 0xC41B;
 constexpr std::uint64_t scratch_purpose = 0x5C7A;
 constexpr std::uint64_t dent_purpose = 0xDE17;
 
-// The same work for any width, so the face after a million rounds costs what the face
-// after one round costs.
-void smooth(cv::Mat& relief, double sigma_px) { box_gaussian_blur(relief, sigma_px, cv::BORDER_CONSTANT); }
+// Three box passes of at most sigma + 1 pixels' reach each.
+int smoothing_reach(double sigma_px) { return 3 * static_cast<int>(std::ceil(sigma_px + 1)); }
+
+// The separable kernel that box_gaussian_blur amounts to: its response to one point, in
+// a row whose rows above and below (the replicated border) are the same row.
+cv::Mat smoothing_kernel(double sigma_px) {
+    const int reach = smoothing_reach(sigma_px);
+    cv::Mat response = cv::Mat::zeros(1, 2 * reach + 1, CV_32F);
+    response.at<float>(0, reach) = 1.0f;
+    box_gaussian_blur(response, sigma_px, cv::BORDER_REPLICATE);
+    int first = 0;
+    while (first < reach && response.at<float>(0, first) == 0.0f) ++first;
+    return response.colRange(first, response.cols - first).clone();
+}
+
+// Edge rounding of `source` into `target` (the same size). Narrow kernels are applied
+// at once, which costs a third of the three box passes; a wide one (many rounds) keeps
+// the box passes, whose cost does not grow with the width, so the face after a million
+// rounds costs what the face after one round costs.
+void smooth(const cv::Mat& source, cv::Mat& target, double sigma_px) {
+    constexpr int widest_direct_kernel = 31;
+    if (2 * smoothing_reach(sigma_px) + 1 <= widest_direct_kernel) {
+        const cv::Mat kernel = smoothing_kernel(sigma_px);
+        cv::sepFilter2D(source, target, CV_32F, kernel, kernel, cv::Point(-1, -1), 0, cv::BORDER_CONSTANT);
+    } else {
+        source.copyTo(target);
+        box_gaussian_blur(target, sigma_px, cv::BORDER_CONSTANT);
+    }
+}
 
 // Raises the recess depth inside a disc of `radius_px` around (x, y) to at least
 // profile(share), where share is 1 at the centre and 0 at the edge.
@@ -160,7 +187,6 @@ PinFace wear(const PinFace& fresh, long rounds, const PhysicsConstants& constant
 PinFace wear(const PinFace& fresh, const ChipSites& chips, long rounds, const PhysicsConstants& constants) {
     if (rounds < 0) throw InputError(fmt::format("rounds fired must be >= 0, not {}", rounds));
     PinFace face = fresh;
-    face.relief = fresh.relief.clone();
     const double thousands = static_cast<double>(rounds) / 1000.0;
     WearState& state = face.wear;
     state.rounds = rounds;
@@ -169,10 +195,19 @@ PinFace wear(const PinFace& fresh, const ChipSites& chips, long rounds, const Ph
     state.fouling_um = constants.get("wear", "fouling_max_um") *
                        (1.0 - std::exp(-static_cast<double>(rounds) / constants.get("wear", "fouling_rounds")));
 
-    smooth(face.relief, state.edge_rounding_um / fresh.spacing_um);
+    // Rounding, wear and fouling leave the face blank further than the rounding reaches
+    // from the engraving, so only the engraved part of the face is worked on.
+    const double sigma_px = state.edge_rounding_um / fresh.spacing_um;
     const auto lost = static_cast<float>(state.face_wear_um + state.fouling_um);
-    face.relief -= lost;
-    face.relief = cv::max(face.relief, 0.0f);
+    // A new buffer: assigning a MatExpr would write zeros into the one `fresh` shares.
+    face.relief = cv::Mat(fresh.relief.size(), CV_32F, cv::Scalar(0));
+    const cv::Rect area = nonzero_area(fresh.relief, smoothing_reach(sigma_px) + 1);
+    if (!area.empty()) {
+        cv::Mat worn = face.relief(area);
+        smooth(fresh.relief(area), worn, sigma_px);
+        worn -= lost;
+        cv::max(worn, 0.0f, worn);
+    }
     const auto remaining = static_cast<float>(std::max(0.0, fresh.engraving_depth_um - lost));
     const double chip_radius_px = constants.get("wear", "chip_radius_um") / fresh.spacing_um;
     for (std::size_t site = 0; site < chips.points.size(); ++site) {
