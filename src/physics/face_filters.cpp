@@ -44,6 +44,24 @@ void row_maxima(const float* row, int width, std::vector<float*>& levels) {
     }
 }
 
+// out[x] = the largest of sources[i][x]. Four rows a pass, so that `out` is read and
+// written a quarter as often as the rows are.
+void column_maxima(const std::vector<const float*>& sources, int width, float* out) {
+    std::copy(sources[0], sources[0] + width, out);
+    std::size_t next = 1;
+    for (; next + 4 <= sources.size(); next += 4) {
+        const float *a = sources[next], *b = sources[next + 1], *c = sources[next + 2], *d = sources[next + 3];
+        for (int x = 0; x < width; ++x) {
+            const float ab = a[x] > b[x] ? a[x] : b[x];
+            const float cd = c[x] > d[x] ? c[x] : d[x];
+            const float abcd = ab > cd ? ab : cd;
+            out[x] = abcd > out[x] ? abcd : out[x];
+        }
+    }
+    for (; next < sources.size(); ++next)
+        for (int x = 0; x < width; ++x) out[x] = sources[next][x] > out[x] ? sources[next][x] : out[x];
+}
+
 } // namespace
 
 cv::Rect nonzero_area(const cv::Mat& values, int margin) {
@@ -70,18 +88,15 @@ cv::Mat disc_maximum(const cv::Mat& values, int radius) {
         row_maxima(values.ptr<float>(source_row), width, slot);
     };
     cv::Mat result(values.size(), CV_32F);
+    std::vector<const float*> sources;
     for (int row = 0; row < std::min(radius, rows); ++row) prepare_row(row);
     for (int row = 0; row < rows; ++row) {
         if (row + radius < rows) prepare_row(row + radius);
-        float* out = result.ptr<float>(row);
-        const float* middle = level_row(row, half_widths[static_cast<std::size_t>(radius)]);
-        std::copy(middle, middle + width, out);
-        for (int offset = -radius; offset <= radius; ++offset) {
-            const int source_row = row + offset;
-            if (offset == 0 || source_row < 0 || source_row >= rows) continue;
-            const float* maxima = level_row(source_row, half_widths[static_cast<std::size_t>(offset + radius)]);
-            for (int x = 0; x < width; ++x) out[x] = maxima[x] > out[x] ? maxima[x] : out[x];
-        }
+        sources.clear();
+        for (int offset = -radius; offset <= radius; ++offset)
+            if (row + offset >= 0 && row + offset < rows)
+                sources.push_back(level_row(row + offset, half_widths[static_cast<std::size_t>(offset + radius)]));
+        column_maxima(sources, width, result.ptr<float>(row));
     }
     return result;
 }

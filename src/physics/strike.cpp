@@ -292,6 +292,70 @@ ImpressionGeometry geometry_for(const Firearm& firearm, const Ammunition& ammuni
     return g;
 }
 
+// Below this blur (pixels) the rounding of the transferred relief is left out.
+constexpr double minimum_rounding_px = 0.3;
+
+// Relief softened by edge rounding and lacquer, and the fillability g, over `area` of the face.
+struct TransferArea {
+    cv::Mat relief, fillability;
+};
+
+TransferArea transfer_area(const PinFace& face, const cv::Rect& area, double rounding_px, int reach,
+                           double width_depth_ratio) {
+    const cv::Mat face_area = face.relief(area);
+    TransferArea maps;
+    if (rounding_px > minimum_rounding_px)
+        cv::GaussianBlur(face_area, maps.relief, cv::Size(), rounding_px, 0, cv::BORDER_CONSTANT);
+    else maps.relief = face_area.clone();
+    // Feature width: twice the largest distance to the face found within `reach` of each
+    // point, so a whole cell gets its own width rather than each point its distance to an edge.
+    cv::Mat distance;
+    cv::distanceTransform(face_area > 0.5f, distance, cv::DIST_L2, 3);
+    const cv::Mat widest = disc_maximum(distance, reach);
+    const auto width_per_px = static_cast<float>(2 * face.spacing_um);
+    const auto ratio = static_cast<float>(width_depth_ratio);
+    maps.fillability = cv::Mat(area.size(), CV_32F);
+    for (int row = 0; row < area.height; ++row) {
+        const auto* widest_line = widest.ptr<float>(row);
+        const auto* depth_line = maps.relief.ptr<float>(row);
+        auto* fill_line = maps.fillability.ptr<float>(row);
+        for (int column = 0; column < area.width; ++column) {
+            const float w = widest_line[column] * width_per_px;
+            fill_line[column] = w > 0 ? w / (w + ratio * std::max(depth_line[column], 0.0f)) : 0.0f;
+        }
+    }
+    return maps;
+}
+
+// Both maps interleaved in `target` (which one warp per strike reads), area-averaged to
+// its size if smaller. One map at a time: OpenCV's area averaging of two channels is ten
+// times slower than of one.
+void interleave(const TransferArea& maps, cv::Mat& target) {
+    if (maps.relief.size() == target.size()) {
+        cv::merge(std::vector<cv::Mat>{maps.relief, maps.fillability}, target);
+        return;
+    }
+    cv::Mat relief, fillability;
+    cv::resize(maps.relief, relief, target.size(), 0, 0, cv::INTER_AREA);
+    cv::resize(maps.fillability, fillability, target.size(), 0, 0, cv::INTER_AREA);
+    cv::merge(std::vector<cv::Mat>{relief, fillability}, target);
+}
+
+// Face pixels per scan sample when the face is a whole number of samples each way (1 when
+// not resampled), else 0.
+int whole_block(const cv::Size& face, const cv::Size& scan) {
+    const int block = face.width / scan.width;
+    return block * scan.width == face.width && block * scan.height == face.height ? block : 0;
+}
+
+// `area` grown to whole blocks; inside the face when the face is whole blocks.
+cv::Rect whole_blocks(const cv::Rect& area, int block) {
+    const int left = area.x / block * block, top = area.y / block * block;
+    const int right = (area.x + area.width + block - 1) / block * block;
+    const int bottom = (area.y + area.height + block - 1) / block * block;
+    return {left, top, right - left, bottom - top};
+}
+
 } // namespace
 
 double indentation_depth_um(const Firearm& firearm, const Ammunition& ammunition, const PhysicsConstants& constants,
@@ -377,45 +441,37 @@ TransferMap prepare_transfer(const PinFace& face, const Ammunition& ammunition, 
     TransferMap transfer;
     transfer.spacing_um = face.spacing_um;
     transfer.pin_diameter_um = face.pin_diameter_um;
+    const cv::Size face_size = face.relief.size();
+    const double shrink = face.spacing_um / scan_spacing_um;
+    const bool resampled = scan_spacing_um > 0 && shrink < 0.75;
+    const cv::Size size = resampled ? cv::Size(static_cast<int>(std::lround(face_size.width * shrink)),
+                                               static_cast<int>(std::lround(face_size.height * shrink)))
+                                    : face_size;
+    if (resampled) transfer.spacing_um = face.spacing_um * face_size.width / size.width;
+    const int block = whole_block(face_size, size);
+
     // Metal does not fill the sharp corners of a recess, and lacquer blurs what it covers.
     const double rounding_px = std::hypot(constants.get("transfer", "edge_rounding_um"), ammunition.lacquer_um) / face.spacing_um;
-    const bool rounded = rounding_px > 0.3;
-    // Feature width: twice the largest distance to the face found within `reach` of each
-    // point, so a whole cell gets its own width rather than each point its distance to an edge.
     const int reach = std::max(1, static_cast<int>(std::lround(10.0 / face.spacing_um)));
-    const float width_per_px = static_cast<float>(2 * face.spacing_um);
-    const auto ratio = static_cast<float>(constants.get("transfer", "width_depth_ratio"));
     // Both maps are zero further than the blur and the width's reach from any recess, so
     // only the engraved part of the face (the code covers under half of it) is worked on.
-    const int blur_reach = rounded ? static_cast<int>(std::ceil(4 * rounding_px)) + 1 : 0;
-    const cv::Rect area = nonzero_area(face.relief, blur_reach + reach + 2);
-    cv::Mat relief = cv::Mat::zeros(face.relief.size(), CV_32F);
-    cv::Mat fillability = cv::Mat::zeros(face.relief.size(), CV_32F);
-    if (!area.empty()) {
-        const cv::Mat face_area = face.relief(area);
-        cv::Mat relief_area = relief(area);
-        if (rounded) cv::GaussianBlur(face_area, relief_area, cv::Size(), rounding_px, 0, cv::BORDER_CONSTANT);
-        else face_area.copyTo(relief_area);
-        cv::Mat distance;
-        cv::distanceTransform(face_area > 0.5f, distance, cv::DIST_L2, 3);
-        const cv::Mat widest = disc_maximum(distance, reach);
-        for (int row = 0; row < area.height; ++row) {
-            const auto* widest_line = widest.ptr<float>(row);
-            const auto* depth_line = relief_area.ptr<float>(row);
-            auto* fill_line = fillability.ptr<float>(area.y + row) + area.x;
-            for (int column = 0; column < area.width; ++column) {
-                const float w = widest_line[column] * width_per_px;
-                fill_line[column] = w > 0 ? w / (w + ratio * std::max(depth_line[column], 0.0f)) : 0.0f;
-            }
-        }
-    }
-    cv::merge(std::vector<cv::Mat>{relief, fillability}, transfer.relief_and_fillability);
-    const double shrink = face.spacing_um / scan_spacing_um;
-    if (scan_spacing_um > 0 && shrink < 0.75) {
-        const cv::Size size(static_cast<int>(std::lround(face.relief.cols * shrink)),
-                            static_cast<int>(std::lround(face.relief.rows * shrink)));
-        cv::resize(transfer.relief_and_fillability, transfer.relief_and_fillability, size, 0, 0, cv::INTER_AREA);
-        transfer.spacing_um = face.spacing_um * face.relief.cols / size.width;
+    const int blur_reach = rounding_px > minimum_rounding_px ? static_cast<int>(std::ceil(4 * rounding_px)) + 1 : 0;
+    cv::Rect area = nonzero_area(face.relief, blur_reach + reach + 2);
+    if (block > 0) area = whole_blocks(area, block);
+    transfer.relief_and_fillability = cv::Mat(size, CV_32FC2, cv::Scalar::all(0));
+    if (area.empty()) return transfer;
+    const TransferArea maps = transfer_area(face, area, rounding_px, reach, constants.get("transfer", "width_depth_ratio"));
+    if (block > 0) {
+        // Each scan sample averages a block of face pixels, which lies inside the area or
+        // is blank: only the area is resampled.
+        cv::Mat target = transfer.relief_and_fillability(
+            cv::Rect(area.x / block, area.y / block, area.width / block, area.height / block));
+        interleave(maps, target);
+    } else {
+        TransferArea whole{cv::Mat(face_size, CV_32F, cv::Scalar(0)), cv::Mat(face_size, CV_32F, cv::Scalar(0))};
+        maps.relief.copyTo(whole.relief(area));
+        maps.fillability.copyTo(whole.fillability(area));
+        interleave(whole, transfer.relief_and_fillability);
     }
     return transfer;
 }
