@@ -141,15 +141,43 @@ cv::Rect reach_of(const CasingGrid& grid, double centre_x, double centre_y, doub
            cv::Rect(0, 0, grid.width, grid.height);
 }
 
+// The part of the grid the pin touches: a hemispherical tip only within the contact
+// patch (a fifth narrower than the pin), a flat face wherever the face reaches.
+cv::Rect contact_reach(const TransferMap& transfer, const ImpressionGeometry& g, const CasingGrid& grid) {
+    if (g.shape == PinShape::hemispherical)
+        return reach_of(grid, g.contact_x, g.contact_y, g.contact_radius + 2 * grid.spacing_um);
+    const double footprint = std::max({transfer.pin_diameter_um / 2, g.contact_radius, g.half_width, g.half_height}) +
+                             std::hypot(g.contact_x - g.axis_x, g.contact_y - g.axis_y) + 2 * grid.spacing_um;
+    return reach_of(grid, g.axis_x, g.axis_y, footprint);
+}
+
+// Columns [first, last) of `area` that a circle of `radius` around (centre_x, centre_y)
+// may cover on the grid row at height y (a column to spare on each side); empty when
+// the row misses it.
+std::pair<int, int> circle_columns(const CasingGrid& grid, const cv::Rect& area, double y, double centre_x,
+                                   double centre_y, double radius) {
+    const double squared = radius * radius - (y - centre_y) * (y - centre_y);
+    if (squared < 0) return {0, 0};
+    const double half = std::sqrt(squared);
+    const int first = static_cast<int>(std::floor((centre_x - half) / grid.spacing_um + grid.width / 2.0 - 0.5)) - 1;
+    const int last = static_cast<int>(std::ceil((centre_x + half) / grid.spacing_um + grid.width / 2.0 - 0.5)) + 2;
+    return {std::clamp(first - area.x, 0, area.width), std::clamp(last - area.x, 0, area.width)};
+}
+
+// The columns of `area` a strike may touch on the row at height y: all of them for a
+// flat face, those inside the contact patch for a hemispherical tip.
+std::pair<int, int> contact_columns(const ImpressionGeometry& g, const CasingGrid& grid, double y, const cv::Rect& area) {
+    if (g.shape != PinShape::hemispherical) return {0, area.width};
+    return circle_columns(grid, area, y, g.contact_x, g.contact_y, g.contact_radius);
+}
+
 // Crater and transferred relief of one impression; both zero where the pin never reaches.
 // Returns the area it reaches.
 cv::Rect impress(const TransferMap& transfer, const ImpressionGeometry& g, const CasingGrid& grid, cv::Mat& crater,
                  cv::Mat& raised) {
     crater = cv::Mat::zeros(grid.height, grid.width, CV_32F);
     raised = cv::Mat::zeros(grid.height, grid.width, CV_32F);
-    const double footprint = std::max({transfer.pin_diameter_um / 2, g.contact_radius, g.half_width, g.half_height}) +
-                             std::hypot(g.contact_x - g.axis_x, g.contact_y - g.axis_y) + 2 * grid.spacing_um;
-    const cv::Rect area = reach_of(grid, g.axis_x, g.axis_y, footprint);
+    const cv::Rect area = contact_reach(transfer, g, grid);
     if (area.empty()) return area;
     // Relief and fillability travel together through one warp of the reachable area only.
     cv::Mat map = grid_to_face(grid, transfer, g.axis_x, g.axis_y, g.rotation);
@@ -162,7 +190,8 @@ cv::Rect impress(const TransferMap& transfer, const ImpressionGeometry& g, const
         const auto* source = warped.ptr<cv::Vec2f>(row);
         auto* crater_line = crater.ptr<float>(area.y + row) + area.x;
         auto* raised_line = raised.ptr<float>(area.y + row) + area.x;
-        for (int column = 0; column < area.width; ++column) {
+        const auto [first, last] = contact_columns(g, grid, y, area);
+        for (int column = first; column < last; ++column) {
             const Contact contact = contact_at(g, scan_x(grid, area.x + column), y);
             if (contact.pressure <= 0 && contact.crater == 0) continue;
             const float drive = static_cast<float>(g.drive) * contact.pressure * source[column][1];
@@ -176,12 +205,14 @@ cv::Rect impress(const TransferMap& transfer, const ImpressionGeometry& g, const
 // The lip of primer metal pushed back around the pin, added where it can be.
 void add_flowback(const ImpressionGeometry& g, const CasingGrid& grid, cv::Mat& surface) {
     if (g.flowback_height <= 0) return;
-    const cv::Rect area = reach_of(grid, g.contact_x, g.contact_y, g.contact_radius + g.flowback_gap + g.flowback_width);
+    const double outer = g.contact_radius + g.flowback_gap + g.flowback_width;
+    const cv::Rect area = reach_of(grid, g.contact_x, g.contact_y, outer);
     for (int row = area.y; row < area.y + area.height; ++row) {
         const double y = scan_y(grid, row);
-        auto* line = surface.ptr<float>(row);
-        for (int column = area.x; column < area.x + area.width; ++column)
-            line[column] += static_cast<float>(flowback_at(g, scan_x(grid, column), y));
+        auto* line = surface.ptr<float>(row) + area.x;
+        const auto [first, last] = circle_columns(grid, area, y, g.contact_x, g.contact_y, outer);
+        for (int column = first; column < last; ++column)
+            line[column] += static_cast<float>(flowback_at(g, scan_x(grid, area.x + column), y));
     }
 }
 
