@@ -239,19 +239,23 @@ Surface with_roughness(const cv::Mat& heights, const Ammunition& ammunition, con
 
 // Drag: the tip ploughs on along `direction` while it withdraws, deepening a trench,
 // and slides over the code it has just printed on that side.
-void drag(const ImpressionGeometry& g, const StrikePose& pose, const PhysicsConstants& constants,
-          const CasingGrid& grid, cv::Mat& crater, cv::Mat& raised) {
+cv::Rect drag(const ImpressionGeometry& g, const StrikePose& pose, const PhysicsConstants& constants,
+              const CasingGrid& grid, cv::Mat& crater, cv::Mat& raised) {
     const double ux = std::cos(pose.drag_direction_rad), uy = std::sin(pose.drag_direction_rad);
     const double length = pose.drag_length_um;
     const double trench = constants.get("drag", "trench_depth_fraction");
     const int samples = std::max(2, static_cast<int>(constants.get("drag", "smear_samples")));
     const double reach = std::max(g.contact_radius, 1.0);
     // Only the pin's footprint carries relief; the smear and the trench stay within it
-    // plus the drag length, so that area is all that needs the work.
+    // plus the drag length (for a hemispherical tip, its contact patch plus the length),
+    // so that area is all that needs the work.
     const double footprint = std::max(g.contact_radius, g.half_width + g.half_height) +
                              std::hypot(g.contact_x - g.axis_x, g.contact_y - g.axis_y) + length + 4 * grid.spacing_um;
-    const cv::Rect area = reach_of(grid, g.axis_x, g.axis_y, footprint);
-    if (area.empty()) return;
+    const bool hemispherical = g.shape == PinShape::hemispherical;
+    const double swept_radius = g.contact_radius + length;
+    const cv::Rect area = hemispherical ? reach_of(grid, g.contact_x, g.contact_y, swept_radius + 4 * grid.spacing_um)
+                                        : reach_of(grid, g.axis_x, g.axis_y, footprint);
+    if (area.empty()) return area;
     const cv::Mat source = raised(area);  // read before the blend below writes into raised
     cv::Mat smeared = cv::Mat::zeros(area.size(), CV_32F);
     for (int sample = 0; sample < samples; ++sample) {
@@ -270,7 +274,9 @@ void drag(const ImpressionGeometry& g, const StrikePose& pose, const PhysicsCons
         auto* crater_line = crater.ptr<float>(area.y + row) + area.x;
         auto* raised_line = raised.ptr<float>(area.y + row) + area.x;
         const auto* smeared_line = smeared.ptr<float>(row);
-        for (int column = 0; column < area.width; ++column) {
+        const auto [first, last] = hemispherical ? circle_columns(grid, area, y, g.contact_x, g.contact_y, swept_radius)
+                                                 : std::pair<int, int>{0, area.width};
+        for (int column = first; column < last; ++column) {
             const double x = scan_x(grid, area.x + column);
             const double along = (x - g.axis_x) * ux + (y - g.axis_y) * uy;
             if (along <= -0.2 * reach) continue;
@@ -284,6 +290,7 @@ void drag(const ImpressionGeometry& g, const StrikePose& pose, const PhysicsCons
             }
         }
     }
+    return area;
 }
 
 ImpressionGeometry geometry_for(const Firearm& firearm, const Ammunition& ammunition, const PhysicsConstants& constants,
@@ -522,12 +529,11 @@ Surface strike(const TransferMap& transfer, const Firearm& firearm, const Ammuni
     g.flowback_direction_y = std::sin(pose.flowback_direction_rad);
 
     cv::Mat crater, raised;
-    const cv::Rect footprint = impress(transfer, g, grid, crater, raised);
-    if (pose.drag) drag(g, pose, constants, grid, crater, raised);
-    cv::Mat& surface = crater;
+    cv::Rect footprint = impress(transfer, g, grid, crater, raised);
     // Outside the reached area raised relief is zero, except where a drag smeared it on.
-    if (pose.drag) surface += raised;
-    else if (!footprint.empty()) surface(footprint) += raised(footprint);
+    if (pose.drag) footprint |= drag(g, pose, constants, grid, crater, raised);
+    cv::Mat& surface = crater;
+    if (!footprint.empty()) surface(footprint) += raised(footprint);
     if (pose.double_strike) {
         ImpressionGeometry second = geometry_for(firearm, ammunition, constants, pose.second_energy_mj,
                                                  pose.second_offset_x_um, pose.second_offset_y_um,
