@@ -493,40 +493,39 @@ TEST(Fire, SameSeedSameBytesDifferentSeedDiffers) {
     EXPECT_EQ(first[1].truth["wear"]["rounds_before_shot"], 2499);
 }
 
-TEST(Fire, ASubsetOfShotsReproducesTheSameShots) {
-    const Firearm firearm = load_firearm("service-9mm-striker");
-    const Ammunition ammunition = load_ammunition("standard-small-pistol");
+// 100 rounds of the service pistol at seed 5 on a coarse grid: quick to fire.
+FireOptions quick_firing() {
     FireOptions options;
     options.rounds = 100;
     options.seed = 5;
     options.grid = {300, 300, 4.0};
+    return options;
+}
+
+std::vector<Shot> fire_service_pistol(const FireOptions& options) {
+    std::vector<Shot> shots;
+    fire(test_die(), load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"), options,
+         [&](Shot&& shot) { shots.push_back(std::move(shot)); });
+    return shots;
+}
+
+TEST(Fire, ASubsetOfShotsReproducesTheSameShots) {
+    FireOptions options = quick_firing();
     options.shots = {3, 50, 100};
-    std::vector<Shot> all;
-    fire(test_die(), firearm, ammunition, options, [&](Shot&& shot) { all.push_back(std::move(shot)); });
+    const std::vector<Shot> all = fire_service_pistol(options);
     options.shots = {50};
-    std::vector<Shot> one;
-    fire(test_die(), firearm, ammunition, options, [&](Shot&& shot) { one.push_back(std::move(shot)); });
+    const std::vector<Shot> one = fire_service_pistol(options);
     ASSERT_EQ(one.size(), 1u);
     EXPECT_EQ(one[0].photograph.pixels, all[1].photograph.pixels);
 }
 
 TEST(Fire, OnlyTheScansAskedForAndTheSameOnesAsWithBoth) {
-    const Firearm firearm = load_firearm("service-9mm-striker");
-    const Ammunition ammunition = load_ammunition("standard-small-pistol");
-    FireOptions options;
-    options.rounds = 100;
-    options.seed = 5;
-    options.grid = {300, 300, 4.0};
+    FireOptions options = quick_firing();
     options.breech_face = true;
-    auto fire_one = [&](const FireOptions& chosen) {
-        Shot result;
-        fire(test_die(), firearm, ammunition, chosen, [&](Shot&& shot) { result = std::move(shot); });
-        return result;
-    };
-    const Shot both = fire_one(options);
+    const Shot both = fire_service_pistol(options).at(0);
     FireOptions topography_only = options;
     topography_only.photograph = false;
-    const Shot topography = fire_one(topography_only);
+    const Shot topography = fire_service_pistol(topography_only).at(0);
     EXPECT_TRUE(topography.photograph.pixels.empty());
     EXPECT_FALSE(topography.breech_photograph.has_value());
     EXPECT_EQ(topography.topography.heights_um.size(), both.topography.heights_um.size());
@@ -535,7 +534,7 @@ TEST(Fire, OnlyTheScansAskedForAndTheSameOnesAsWithBoth) {
     ASSERT_TRUE(topography.breech_topography.has_value());
     FireOptions photograph_only = options;
     photograph_only.topography = false;
-    const Shot photograph = fire_one(photograph_only);
+    const Shot photograph = fire_service_pistol(photograph_only).at(0);
     EXPECT_TRUE(photograph.topography.empty());
     EXPECT_EQ(photograph.photograph.pixels, both.photograph.pixels);
     ASSERT_TRUE(photograph.breech_photograph.has_value());
