@@ -37,8 +37,8 @@ cv::Mat smoothing_kernel(double sigma_px) {
 // rounds costs what the face after one round costs.
 void smooth(const cv::Mat& source, cv::Mat& target, double sigma_px) {
     constexpr int widest_direct_kernel = 31;
-    if (2 * smoothing_reach(sigma_px) + 1 <= widest_direct_kernel) {
-        const cv::Mat kernel = smoothing_kernel(sigma_px);
+    const cv::Mat kernel = smoothing_kernel(sigma_px);
+    if (kernel.cols <= widest_direct_kernel) {
         cv::sepFilter2D(source, target, CV_32F, kernel, kernel, cv::Point(-1, -1), 0, cv::BORDER_CONSTANT);
     } else {
         source.copyTo(target);
