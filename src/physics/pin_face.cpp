@@ -144,8 +144,14 @@ PinFace blank_face(const PinFace& like) {
 }
 
 ChipSites chip_sites(const PinFace& fresh, const PhysicsConstants& constants, std::uint64_t seed) {
-    const double depth = fresh.engraving_depth_um;
-    cv::Mat recess = fresh.relief > depth / 2;
+    const int window = std::max(1, static_cast<int>(std::lround(15.0 / fresh.spacing_um)));
+    // Sites lie on recess edges, and a site's land width is read within `window` of it,
+    // where the nearest recess is at most window * sqrt(2) away: three windows around the
+    // recesses hold all that those distances depend on, so only that area is worked on.
+    const cv::Mat recess_anywhere = fresh.relief > fresh.engraving_depth_um / 2;
+    const cv::Rect area = nonzero_area(recess_anywhere, 3 * window);
+    if (area.empty()) return {};
+    const cv::Mat recess = recess_anywhere(area);
     cv::Mat land;
     cv::bitwise_not(recess, land);
     cv::Mat distance_to_recess;
@@ -159,12 +165,11 @@ ChipSites chip_sites(const PinFace& fresh, const PhysicsConstants& constants, st
     const double edge_length_mm = static_cast<double>(edge_points.size()) * fresh.spacing_um / 1000.0;
     const auto sites = static_cast<long>(std::lround(constants.get("wear", "chip_sites_per_mm_edge") * edge_length_mm));
     const double mean_at_20um = constants.get("wear", "chip_rounds_at_20um");
-    const int window = std::max(1, static_cast<int>(std::lround(15.0 / fresh.spacing_um)));
     ChipSites chips;
     for (long site = 0; site < sites && !edge_points.empty(); ++site) {
-        const cv::Point point = edge_points[random.next() % edge_points.size()];
+        const cv::Point point = edge_points[random.next() % edge_points.size()];  // in the area
         const double onset_draw = random.exponential(1.0);
-        if (!inside_pin(fresh, point.x, point.y)) continue;
+        if (!inside_pin(fresh, point.x + area.x, point.y + area.y)) continue;
         // Width of the land beside the site: twice the largest distance to a recess nearby.
         double land_half_width_px = 0;
         for (int dy = -window; dy <= window; ++dy)
@@ -174,7 +179,7 @@ ChipSites chip_sites(const PinFace& fresh, const PhysicsConstants& constants, st
                     land_half_width_px = std::max(land_half_width_px, static_cast<double>(distance_to_recess.at<float>(y, x)));
             }
         const double land_width_um = 2 * land_half_width_px * fresh.spacing_um;
-        chips.points.push_back(point);
+        chips.points.push_back(point + area.tl());
         chips.onset_rounds.push_back(onset_draw * mean_at_20um * std::pow(land_width_um / 20.0, 2));
     }
     return chips;
