@@ -141,14 +141,37 @@ cv::Rect reach_of(const CasingGrid& grid, double centre_x, double centre_y, doub
            cv::Rect(0, 0, grid.width, grid.height);
 }
 
-// The part of the grid the pin touches: a hemispherical tip only within the contact
-// patch (a fifth narrower than the pin), a flat face wherever the face reaches.
-cv::Rect contact_reach(const TransferMap& transfer, const ImpressionGeometry& g, const CasingGrid& grid) {
+// The part of the grid the pin touches: a hemispherical tip only its contact patch.
+cv::Rect contact_reach(const ImpressionGeometry& g, const CasingGrid& grid) {
     if (g.shape == PinShape::hemispherical)
         return reach_of(grid, g.contact_x, g.contact_y, g.contact_radius + 2 * grid.spacing_um);
-    const double footprint = std::max({transfer.pin_diameter_um / 2, g.contact_radius, g.half_width, g.half_height}) +
-                             std::hypot(g.contact_x - g.axis_x, g.contact_y - g.axis_y) + 2 * grid.spacing_um;
-    return reach_of(grid, g.axis_x, g.axis_y, footprint);
+    return cv::Rect(0, 0, grid.width, grid.height);
+}
+
+// Crater and raised relief of a hemispherical tip (with the square-root rim law and no
+// rim band) along columns [first, last) of one row: contact_at's arithmetic, written
+// without its branches so that the compiler vectorises the loop.
+void impress_hemisphere_row(const ImpressionGeometry& g, const CasingGrid& grid, double y, int area_x, int first,
+                            int last, const cv::Vec2f* source, float* crater_line, float* raised_line) {
+    const double cy = y - g.contact_y;
+    const double cy_squared = cy * cy;
+    const double a2 = g.contact_radius * g.contact_radius;
+    const double tip_squared = g.tip_radius * g.tip_radius;
+    const auto drive_scale = static_cast<float>(g.drive);
+    for (int column = first; column < last; ++column) {
+        const double cx = scan_x(grid, area_x + column) - g.contact_x;
+        const double squared = cx * cx + cy_squared;
+        const double left = tip_squared - squared;
+        const double cap = g.tip_radius - std::sqrt(left > 0.0 ? left : 0.0);
+        const double share = 1.0 - squared / a2;
+        const auto crater = static_cast<float>(-(g.depth - cap));
+        const auto pressure = static_cast<float>(std::sqrt(share > 0.0 ? share : 0.0));
+        const float drive = drive_scale * pressure * source[column][1];
+        const float lifted = source[column][0] * drive / (1.0f + drive);
+        const bool inside = squared < a2;
+        crater_line[column] = inside ? crater : 0.0f;
+        raised_line[column] = inside ? lifted : 0.0f;
+    }
 }
 
 // Columns [first, last) of `area` that a circle of `radius` around (centre_x, centre_y)
@@ -161,6 +184,19 @@ std::pair<int, int> circle_columns(const CasingGrid& grid, const cv::Rect& area,
     const double half = std::sqrt(squared);
     const int first = static_cast<int>(std::floor((centre_x - half) / grid.spacing_um + grid.width / 2.0 - 0.5)) - 1;
     const int last = static_cast<int>(std::ceil((centre_x + half) / grid.spacing_um + grid.width / 2.0 - 0.5)) + 2;
+    return {std::clamp(first - area.x, 0, area.width), std::clamp(last - area.x, 0, area.width)};
+}
+
+// Columns [first, last) of `area` that lie inside a circle on the row at height y, a
+// column clear of its edge on each side; empty when none do.
+std::pair<int, int> columns_inside_circle(const CasingGrid& grid, const cv::Rect& area, double y, double centre_x,
+                                          double centre_y, double radius) {
+    const double squared = radius * radius - (y - centre_y) * (y - centre_y);
+    if (squared <= 0) return {0, 0};
+    const double half = std::sqrt(squared);
+    const int first = static_cast<int>(std::ceil((centre_x - half) / grid.spacing_um + grid.width / 2.0 - 0.5)) + 1;
+    const int last = static_cast<int>(std::floor((centre_x + half) / grid.spacing_um + grid.width / 2.0 - 0.5));
+    if (first >= last) return {0, 0};
     return {std::clamp(first - area.x, 0, area.width), std::clamp(last - area.x, 0, area.width)};
 }
 
@@ -177,20 +213,34 @@ cv::Rect impress(const TransferMap& transfer, const ImpressionGeometry& g, const
                  cv::Mat& raised) {
     crater = cv::Mat::zeros(grid.height, grid.width, CV_32F);
     raised = cv::Mat::zeros(grid.height, grid.width, CV_32F);
-    const cv::Rect area = contact_reach(transfer, g, grid);
-    if (area.empty()) return area;
+    // The warp starts where it started when it covered the pin's whole square, even for a
+    // hemispherical tip's smaller contact patch: its fixed-point (1/32 px) coordinates round
+    // by the pixel's place in the warped area, so starting elsewhere would move casings by up
+    // to 0.1 um at steep edges, enough to flip marginal text reads of the calibrated studies.
+    // It ends where the patch ends.
+    const double footprint = std::max({transfer.pin_diameter_um / 2, g.contact_radius, g.half_width, g.half_height}) +
+                             std::hypot(g.contact_x - g.axis_x, g.contact_y - g.axis_y) + 2 * grid.spacing_um;
+    const cv::Rect square = reach_of(grid, g.axis_x, g.axis_y, footprint);
+    const cv::Rect reach = contact_reach(g, grid);
+    const cv::Rect area(square.tl(), cv::Point(std::min(square.br().x, reach.br().x), std::min(square.br().y, reach.br().y)));
+    if (area.empty() || reach.empty()) return {};
     // Relief and fillability travel together through one warp of the reachable area only.
     cv::Mat map = grid_to_face(grid, transfer, g.axis_x, g.axis_y, g.rotation);
     map.at<double>(0, 2) += map.at<double>(0, 0) * area.x + map.at<double>(0, 1) * area.y;
     map.at<double>(1, 2) += map.at<double>(1, 0) * area.x + map.at<double>(1, 1) * area.y;
     cv::Mat warped;
     cv::warpAffine(transfer.relief_and_fillability, warped, map, area.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, 0);
+    const bool plain_hemisphere = g.shape == PinShape::hemispherical && g.band_half_width <= 0 && g.rim_exponent == 0.5;
     for (int row = 0; row < area.height; ++row) {
         const double y = scan_y(grid, area.y + row);
         const auto* source = warped.ptr<cv::Vec2f>(row);
         auto* crater_line = crater.ptr<float>(area.y + row) + area.x;
         auto* raised_line = raised.ptr<float>(area.y + row) + area.x;
         const auto [first, last] = contact_columns(g, grid, y, area);
+        if (plain_hemisphere) {
+            impress_hemisphere_row(g, grid, y, area.x, first, last, source, crater_line, raised_line);
+            continue;
+        }
         for (int column = first; column < last; ++column) {
             const Contact contact = contact_at(g, scan_x(grid, area.x + column), y);
             if (contact.pressure <= 0 && contact.crater == 0) continue;
@@ -205,13 +255,19 @@ cv::Rect impress(const TransferMap& transfer, const ImpressionGeometry& g, const
 // The lip of primer metal pushed back around the pin, added where it can be.
 void add_flowback(const ImpressionGeometry& g, const CasingGrid& grid, cv::Mat& surface) {
     if (g.flowback_height <= 0) return;
+    // The lip is a ring: nothing to add outside it or in the crater it surrounds.
     const double outer = g.contact_radius + g.flowback_gap + g.flowback_width;
+    const double inner = std::max(0.0, g.contact_radius + g.flowback_gap - g.flowback_width);
     const cv::Rect area = reach_of(grid, g.contact_x, g.contact_y, outer);
     for (int row = area.y; row < area.y + area.height; ++row) {
         const double y = scan_y(grid, row);
         auto* line = surface.ptr<float>(row) + area.x;
         const auto [first, last] = circle_columns(grid, area, y, g.contact_x, g.contact_y, outer);
-        for (int column = first; column < last; ++column)
+        auto [hole_first, hole_last] = columns_inside_circle(grid, area, y, g.contact_x, g.contact_y, inner);
+        if (hole_first >= hole_last) hole_first = hole_last = last;
+        for (int column = first; column < std::min(hole_first, last); ++column)
+            line[column] += static_cast<float>(flowback_at(g, scan_x(grid, area.x + column), y));
+        for (int column = std::max(hole_last, first); column < last; ++column)
             line[column] += static_cast<float>(flowback_at(g, scan_x(grid, area.x + column), y));
     }
 }
