@@ -149,8 +149,8 @@ cv::Rect contact_reach(const ImpressionGeometry& g, const CasingGrid& grid) {
 }
 
 // Crater and raised relief of a hemispherical tip (with the square-root rim law and no
-// rim band) along columns [first, last) of one row: contact_at's arithmetic, written
-// without its branches so that the compiler vectorises the loop.
+// rim band) along columns [first, last) of one row: contact_at's arithmetic without its
+// per-pixel switch and early returns, which took half of the loop's time.
 void impress_hemisphere_row(const ImpressionGeometry& g, const CasingGrid& grid, double y, int area_x, int first,
                             int last, const cv::Vec2f* source, float* crater_line, float* raised_line) {
     const double cy = y - g.contact_y;
