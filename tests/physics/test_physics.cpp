@@ -2,6 +2,7 @@
 
 #include "code/gear.hpp"
 #include "physics/fire.hpp"
+#include "surface/filters.hpp"
 #include "support/identities.hpp"
 
 #include <gtest/gtest.h>
@@ -131,6 +132,19 @@ TEST(Wear, FineFeaturesWearFirst) {
     EXPECT_LT(text_kept, ring_kept);  // 12 um strokes lose more of their depth than 27 um cells
 }
 
+// Wear works on the engraved area only and applies the box passes' kernel at once while
+// it is narrow: the face must be what the box passes over the whole face give.
+TEST(Wear, EdgeRoundingIsTheBoxPassesOverTheWholeFace) {
+    for (const long rounds : {0L, 1000L, 20000L}) {  // no rounding, direct kernel, box passes
+        const PinFace worn = wear(fresh_face(), ChipSites{}, rounds, constants());
+        cv::Mat expected = fresh_face().relief.clone();
+        box_gaussian_blur(expected, worn.wear.edge_rounding_um / fresh_face().spacing_um, cv::BORDER_CONSTANT);
+        expected -= static_cast<float>(worn.wear.face_wear_um + worn.wear.fouling_um);
+        expected = cv::max(expected, 0.0f);
+        EXPECT_LT(cv::norm(worn.relief, expected, cv::NORM_INF), 1e-4) << rounds << " rounds";
+    }
+}
+
 TEST(Wear, ChipsAccumulateAndFoulingSaturates) {
     int previous_chips = 0;
     for (const long rounds : {0L, 10000L, 50000L, 200000L}) {
@@ -144,6 +158,27 @@ TEST(Wear, ChipsAccumulateAndFoulingSaturates) {
     EXPECT_GT(late, early);
     EXPECT_LE(late, constants().get("wear", "fouling_max_um") + 1e-9);
     EXPECT_THROW(wear(fresh_face(), -1, constants(), 1), InputError);
+}
+
+// The transfer map is made from the engraved area of the face only: a face whose area
+// is the whole face (a trace of relief in its corners) must give the same map inside.
+TEST(Strike, TransferMapOfTheEngravedAreaIsThatOfTheWholeFace) {
+    const Ammunition ammunition = load_ammunition("standard-small-pistol");
+    const PinFace worn = wear(fresh_face(), 1000, constants(), 1);
+    PinFace traced = worn;
+    traced.relief = worn.relief.clone();
+    const int last_column = traced.relief.cols - 1, last_row = traced.relief.rows - 1;
+    for (const cv::Point corner : {cv::Point(0, 0), cv::Point(last_column, 0), cv::Point(0, last_row),
+                                   cv::Point(last_column, last_row)})
+        traced.relief.at<float>(corner) = 0.01f;
+    for (const double spacing_um : {0.0, 2.0, 2.5}) {  // the face's own, whole blocks, not whole blocks
+        const cv::Mat engraved = prepare_transfer(worn, ammunition, constants(), spacing_um).relief_and_fillability;
+        const cv::Mat whole = prepare_transfer(traced, ammunition, constants(), spacing_um).relief_and_fillability;
+        ASSERT_EQ(engraved.size(), whole.size());
+        const int margin = engraved.cols / 20;
+        const cv::Rect inside(margin, margin, engraved.cols - 2 * margin, engraved.rows - 2 * margin);
+        EXPECT_LT(cv::norm(engraved(inside), whole(inside), cv::NORM_INF), 1e-5) << spacing_um << " um";
+    }
 }
 
 TEST(Strike, DeeperStrikeTransfersBetter) {
