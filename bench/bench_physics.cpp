@@ -13,12 +13,30 @@ using namespace microstamp;
 
 const Die& die() { return benchmark_die(); }
 
+// Per shot: the chip sites are found once per pin (bench_study's pistol_pin_once).
 void wear_pin_face(benchmark::State& state) {
     cv::setNumThreads(1);
     const PinFace fresh = pin_face(die());
-    for (auto _ : state) benchmark::DoNotOptimize(wear(fresh, state.range(0), default_physics_constants(), 1));
+    const ChipSites chips = chip_sites(fresh, default_physics_constants(), 1);
+    for (auto _ : state) benchmark::DoNotOptimize(wear(fresh, chips, state.range(0), default_physics_constants()));
 }
 BENCHMARK(wear_pin_face)->Arg(1)->Arg(10000)->Arg(1000000)->Unit(benchmark::kMillisecond);
+
+void pin_face_of_die(benchmark::State& state) {
+    cv::setNumThreads(1);
+    for (auto _ : state) benchmark::DoNotOptimize(pin_face(die()));
+}
+BENCHMARK(pin_face_of_die)->Unit(benchmark::kMillisecond);
+
+// Softening, fillability and area-averaging to the default 2 um scan grid.
+void prepare_transfer_at_scan_spacing(benchmark::State& state) {
+    cv::setNumThreads(1);
+    const PinFace worn = wear(pin_face(die()), 1000, default_physics_constants(), 1);
+    const Ammunition ammunition = load_ammunition("standard-small-pistol");
+    for (auto _ : state)
+        benchmark::DoNotOptimize(prepare_transfer(worn, ammunition, default_physics_constants(), CasingGrid{}.spacing_um));
+}
+BENCHMARK(prepare_transfer_at_scan_spacing)->Unit(benchmark::kMillisecond);
 
 struct Prepared {
     Firearm firearm;

@@ -17,29 +17,64 @@ namespace {
 
 using namespace microstamp;
 
-Shot fire_one(long shot, std::uint64_t seed) {
+const Firearm& firearm() {
+    static const Firearm profile = load_firearm("service-9mm-striker");
+    return profile;
+}
+
+const Ammunition& ammunition() {
+    static const Ammunition profile = load_ammunition("standard-small-pistol");
+    return profile;
+}
+
+FireOptions shot_options(long shot, std::uint64_t seed) {
     FireOptions options;
     options.rounds = 1000;
     options.shots = {shot};
     options.seed = seed;
+    return options;
+}
+
+// As a topography study fires a casing: the pistol's pin made once, the topography only.
+Shot fire_one(const PistolPin& pin, long shot) {
+    FireOptions options = shot_options(shot, pin.seed);
+    options.photograph = false;
     Shot result;
-    fire(benchmark_die(), load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"), options,
-         [&](Shot&& fired) { result = std::move(fired); });
+    fire(benchmark_die(), pin, firearm(), ammunition(), options, [&](Shot&& fired) { result = std::move(fired); });
     return result;
 }
 
-// What a study does per casing before reading: wear the pin to the shot, strike, both scans.
+// What a study does per casing before reading: wear the pin to the shot, strike, scan.
 void casing_fire_and_scan(benchmark::State& state) {
     cv::setNumThreads(1);
+    const PistolPin pin = pistol_pin(benchmark_die(), 1);
     long shot = 900;
-    for (auto _ : state) benchmark::DoNotOptimize(fire_one(++shot, 1));
+    for (auto _ : state) benchmark::DoNotOptimize(fire_one(pin, ++shot));
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(casing_fire_and_scan)->Unit(benchmark::kMillisecond);
 
+// What a study does once per pistol: the engraved face and its chip sites.
+void pistol_pin_once(benchmark::State& state) {
+    cv::setNumThreads(1);
+    for (auto _ : state) benchmark::DoNotOptimize(pistol_pin(benchmark_die(), 1));
+}
+BENCHMARK(pistol_pin_once)->Unit(benchmark::kMillisecond);
+
+// What `microstamp fire --shots N` costs per shot: the pin made for the call, both scans.
+void fire_command_one_shot(benchmark::State& state) {
+    cv::setNumThreads(1);
+    long shot = 900;
+    for (auto _ : state)
+        fire(benchmark_die(), firearm(), ammunition(), shot_options(++shot, 1),
+             [](Shot&& fired) { benchmark::DoNotOptimize(fired); });
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(fire_command_one_shot)->Unit(benchmark::kMillisecond);
+
 void casing_read_topography(benchmark::State& state) {
     cv::setNumThreads(1);
-    const Shot shot = fire_one(1000, 1);
+    const Shot shot = fire_one(pistol_pin(benchmark_die(), 1), 1000);
     StageTimes stages;
     for (auto _ : state) stages.add(read(shot.topography, ReadOptions{}));
     stages.report(state);

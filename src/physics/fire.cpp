@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <fmt/core.h>
+#include <stdexcept>
 
 namespace microstamp {
 namespace {
@@ -23,6 +24,16 @@ long parse_round(std::string_view text, const std::string& whole) {
     if (error != std::errc{} || end != text.data() + text.size())
         throw InputError(fmt::format("shots '{}': '{}' is not a round number", whole, text));
     return value;
+}
+
+// The scans the options ask for; each scan's randomness has its own seed, so leaving
+// one out does not change the other.
+void scan(const Surface& surface, const FireOptions& options, std::uint64_t topography_seed,
+          std::uint64_t photograph_seed, Surface& topography, Image& image) {
+    if (!options.topography && !options.photograph) return;
+    const SurfaceSlopes slopes = surface_slopes(surface);
+    if (options.topography) topography = scan_topography(surface, slopes, options.scanner, topography_seed);
+    if (options.photograph) image = photograph(surface, slopes, options.microscope, photograph_seed);
 }
 
 nlohmann::json wear_json(const WearState& wear) {
@@ -61,9 +72,25 @@ std::vector<long> parse_shots(const std::string& text, long rounds) {
     return shots;
 }
 
+PistolPin pistol_pin(const Die& die, std::uint64_t seed, const PhysicsConstants& constants) {
+    PistolPin pin;
+    pin.fresh = pin_face(die);
+    pin.chips = chip_sites(pin.fresh, constants, derive_seed(seed, wear_purpose));
+    pin.seed = seed;
+    return pin;
+}
+
 void fire(const Die& die, const Firearm& firearm, const Ammunition& ammunition, const FireOptions& options,
           const std::function<void(Shot&&)>& save, const ReplacementPin& replacement,
           const std::function<void(std::size_t, std::size_t)>& progress, const PhysicsConstants& constants) {
+    fire(die, pistol_pin(die, options.seed, constants), firearm, ammunition, options, save, replacement, progress,
+         constants);
+}
+
+void fire(const Die& die, const PistolPin& pin, const Firearm& firearm, const Ammunition& ammunition,
+          const FireOptions& options, const std::function<void(Shot&&)>& save, const ReplacementPin& replacement,
+          const std::function<void(std::size_t, std::size_t)>& progress, const PhysicsConstants& constants) {
+    if (pin.seed != options.seed) throw std::invalid_argument("fire: the pistol's pin was made for another seed");
     if (options.rounds < 1) throw InputError(fmt::format("rounds must be at least 1, not {}", options.rounds));
     std::vector<long> shots = options.shots.empty() ? std::vector<long>{options.rounds} : options.shots;
     for (const long shot : shots)
@@ -71,11 +98,10 @@ void fire(const Die& die, const Firearm& firearm, const Ammunition& ammunition, 
             throw InputError(fmt::format("shot {} is outside 1..{} (the rounds fired)", shot, options.rounds));
     std::sort(shots.begin(), shots.end());
 
-    const PinFace fresh = pin_face(die);
     for (std::size_t done = 0; done < shots.size(); ++done) {
         const long number = shots[done];
         // The pin as it is when round `number` is fired: worn by the rounds before it.
-        PinFace face = wear(fresh, number - 1, constants, derive_seed(options.seed, wear_purpose));
+        PinFace face = wear(pin.fresh, pin.chips, number - 1, constants);
         for (std::size_t index = 0; index < options.defeats.size(); ++index) {
             const Defeat& step = options.defeats[index];
             if (step.kind == DefeatKind::swap) {
@@ -92,13 +118,16 @@ void fire(const Die& die, const Firearm& firearm, const Ammunition& ammunition, 
         Shot shot;
         shot.number = number;
         shot.casing = strike(transfer, firearm, ammunition, pose, constants, options.grid);
-        const SurfaceSlopes slopes = surface_slopes(shot.casing);
-        shot.topography = scan_topography(shot.casing, slopes, options.scanner, derive_seed(shot_seed, topography_scan_purpose));
-        shot.photograph = photograph(shot.casing, slopes, options.microscope, derive_seed(shot_seed, photograph_scan_purpose));
+        scan(shot.casing, options, derive_seed(shot_seed, topography_scan_purpose),
+             derive_seed(shot_seed, photograph_scan_purpose), shot.topography, shot.photograph);
         if (options.breech_face) {
             const Surface head = breech_impression(transfer, firearm, ammunition, pose, constants, options.grid);
-            shot.breech_topography = scan_topography(head, options.scanner, derive_seed(shot_seed, topography_scan_purpose, 1));
-            shot.breech_photograph = photograph(head, options.microscope, derive_seed(shot_seed, photograph_scan_purpose, 1));
+            Surface head_topography;
+            Image head_photograph;
+            scan(head, options, derive_seed(shot_seed, topography_scan_purpose, 1),
+                 derive_seed(shot_seed, photograph_scan_purpose, 1), head_topography, head_photograph);
+            if (options.topography) shot.breech_topography = std::move(head_topography);
+            if (options.photograph) shot.breech_photograph = std::move(head_photograph);
         }
         nlohmann::json defeats = nlohmann::json::array();
         for (const auto& text : face.defeats) defeats.push_back(text);

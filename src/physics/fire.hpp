@@ -24,6 +24,11 @@ struct FireOptions {
     Scanner scanner;
     Microscope microscope;
     bool breech_face = false;     // also print the die on the breech face and scan the case head
+    // Which scans to make of each shot; a scan not asked for is left empty in the Shot.
+    // A study reads one kind, and each costs 2-4 ms a shot at the default grid (a tenth
+    // of the shot).
+    bool topography = true;
+    bool photograph = true;
 };
 
 struct Shot {
@@ -43,10 +48,26 @@ PinFace blank_replacement(const std::string& replacement, const PinFace& like);
 // "1,2,10-12,5000" -> {1, 2, 10, 11, 12, 5000}; checked against `rounds`.
 std::vector<long> parse_shots(const std::string& text, long rounds);
 
+// What every shot of one pistol shares: the engraved face, and where and when it chips
+// (which depends on the pistol's seed). `fire` makes it for each call; a caller that
+// fires one shot per call (a study) makes it once per pistol and passes it in.
+struct PistolPin {
+    PinFace fresh;
+    ChipSites chips;
+    std::uint64_t seed = 0;  // the FireOptions::seed it was made for
+};
+PistolPin pistol_pin(const Die& die, std::uint64_t seed, const PhysicsConstants& constants = default_physics_constants());
+
 // Simulates and hands each saved shot to `save`, in round order; `progress` (if
 // set) hears (shots done, shots in all).
 void fire(const Die& die, const Firearm& firearm, const Ammunition& ammunition, const FireOptions& options,
           const std::function<void(Shot&&)>& save, const ReplacementPin& replacement = blank_replacement,
+          const std::function<void(std::size_t, std::size_t)>& progress = {},
+          const PhysicsConstants& constants = default_physics_constants());
+// The same with the pistol's pin made beforehand by pistol_pin(die, options.seed, constants).
+void fire(const Die& die, const PistolPin& pin, const Firearm& firearm, const Ammunition& ammunition,
+          const FireOptions& options, const std::function<void(Shot&&)>& save,
+          const ReplacementPin& replacement = blank_replacement,
           const std::function<void(std::size_t, std::size_t)>& progress = {},
           const PhysicsConstants& constants = default_physics_constants());
 

@@ -1,6 +1,7 @@
 #include "physics/pin_face.hpp"
 
 #include "code/identity.hpp"
+#include "physics/face_filters.hpp"
 #include "physics/random.hpp"
 #include "surface/filters.hpp"
 
@@ -15,9 +16,35 @@ constexpr std::uint64_t chip_purpose = 0xC41B;
 constexpr std::uint64_t scratch_purpose = 0x5C7A;
 constexpr std::uint64_t dent_purpose = 0xDE17;
 
-// The same work for any width, so the face after a million rounds costs what the face
-// after one round costs.
-void smooth(cv::Mat& relief, double sigma_px) { box_gaussian_blur(relief, sigma_px, cv::BORDER_CONSTANT); }
+// Three box passes of at most sigma + 1 pixels' reach each.
+int smoothing_reach(double sigma_px) { return 3 * static_cast<int>(std::ceil(sigma_px + 1)); }
+
+// The separable kernel that box_gaussian_blur amounts to: its response to one point, in
+// a row whose rows above and below (the replicated border) are the same row.
+cv::Mat smoothing_kernel(double sigma_px) {
+    const int reach = smoothing_reach(sigma_px);
+    cv::Mat response = cv::Mat::zeros(1, 2 * reach + 1, CV_32F);
+    response.at<float>(0, reach) = 1.0f;
+    box_gaussian_blur(response, sigma_px, cv::BORDER_REPLICATE);
+    int first = 0;
+    while (first < reach && response.at<float>(0, first) == 0.0f) ++first;
+    return response.colRange(first, response.cols - first).clone();
+}
+
+// Edge rounding of `source` into `target` (the same size). Narrow kernels are applied
+// at once, which costs a third of the three box passes; a wide one (many rounds) keeps
+// the box passes, whose cost does not grow with the width, so the face after a million
+// rounds costs what the face after one round costs.
+void smooth(const cv::Mat& source, cv::Mat& target, double sigma_px) {
+    constexpr int widest_direct_kernel = 31;
+    const cv::Mat kernel = smoothing_kernel(sigma_px);
+    if (kernel.cols <= widest_direct_kernel) {
+        cv::sepFilter2D(source, target, CV_32F, kernel, kernel, cv::Point(-1, -1), 0, cv::BORDER_CONSTANT);
+    } else {
+        source.copyTo(target);
+        box_gaussian_blur(target, sigma_px, cv::BORDER_CONSTANT);
+    }
+}
 
 // Raises the recess depth inside a disc of `radius_px` around (x, y) to at least
 // profile(share), where share is 1 at the centre and 0 at the edge.
@@ -116,22 +143,15 @@ PinFace blank_face(const PinFace& like) {
     return face;
 }
 
-PinFace wear(const PinFace& fresh, long rounds, const PhysicsConstants& constants, std::uint64_t seed) {
-    if (rounds < 0) throw InputError(fmt::format("rounds fired must be >= 0, not {}", rounds));
-    PinFace face = fresh;
-    face.relief = fresh.relief.clone();
-    const double thousands = static_cast<double>(rounds) / 1000.0;
-    WearState& state = face.wear;
-    state.rounds = rounds;
-    state.edge_rounding_um = constants.get("wear", "edge_rounding_um_per_sqrt_1000_rounds") * std::sqrt(thousands);
-    state.face_wear_um = constants.get("wear", "face_wear_um_per_1000_rounds") * thousands;
-    state.fouling_um = constants.get("wear", "fouling_max_um") *
-                       (1.0 - std::exp(-static_cast<double>(rounds) / constants.get("wear", "fouling_rounds")));
-
-    // Chip sites are a property of the die; whether each has broken by now is a
-    // property of its seeded onset round.
-    const double depth = fresh.engraving_depth_um;
-    cv::Mat recess = fresh.relief > depth / 2;
+ChipSites chip_sites(const PinFace& fresh, const PhysicsConstants& constants, std::uint64_t seed) {
+    const int window = std::max(1, static_cast<int>(std::lround(15.0 / fresh.spacing_um)));
+    // Sites lie on recess edges, and a site's land width is read within `window` of it,
+    // where the nearest recess is at most window * sqrt(2) away: three windows around the
+    // recesses hold all that those distances depend on, so only that area is worked on.
+    const cv::Mat recess_anywhere = fresh.relief > fresh.engraving_depth_um / 2;
+    const cv::Rect area = nonzero_area(recess_anywhere, 3 * window);
+    if (area.empty()) return {};
+    const cv::Mat recess = recess_anywhere(area);
     cv::Mat land;
     cv::bitwise_not(recess, land);
     cv::Mat distance_to_recess;
@@ -144,13 +164,12 @@ PinFace wear(const PinFace& fresh, long rounds, const PhysicsConstants& constant
     Random random(derive_seed(seed, chip_purpose));
     const double edge_length_mm = static_cast<double>(edge_points.size()) * fresh.spacing_um / 1000.0;
     const auto sites = static_cast<long>(std::lround(constants.get("wear", "chip_sites_per_mm_edge") * edge_length_mm));
-    const double chip_radius_px = constants.get("wear", "chip_radius_um") / fresh.spacing_um;
     const double mean_at_20um = constants.get("wear", "chip_rounds_at_20um");
-    const int window = std::max(1, static_cast<int>(std::lround(15.0 / fresh.spacing_um)));
-    std::vector<cv::Point2d> chipped;
+    ChipSites chips;
     for (long site = 0; site < sites && !edge_points.empty(); ++site) {
-        const cv::Point point = edge_points[random.next() % edge_points.size()];
+        const cv::Point point = edge_points[random.next() % edge_points.size()];  // in the area
         const double onset_draw = random.exponential(1.0);
+        if (!inside_pin(fresh, point.x + area.x, point.y + area.y)) continue;
         // Width of the land beside the site: twice the largest distance to a recess nearby.
         double land_half_width_px = 0;
         for (int dy = -window; dy <= window; ++dy)
@@ -160,17 +179,47 @@ PinFace wear(const PinFace& fresh, long rounds, const PhysicsConstants& constant
                     land_half_width_px = std::max(land_half_width_px, static_cast<double>(distance_to_recess.at<float>(y, x)));
             }
         const double land_width_um = 2 * land_half_width_px * fresh.spacing_um;
-        const double onset = onset_draw * mean_at_20um * std::pow(land_width_um / 20.0, 2);
-        if (onset <= static_cast<double>(rounds) && inside_pin(fresh, point.x, point.y)) chipped.emplace_back(point.x, point.y);
+        chips.points.push_back(point + area.tl());
+        chips.onset_rounds.push_back(onset_draw * mean_at_20um * std::pow(land_width_um / 20.0, 2));
     }
-    state.chips = static_cast<int>(chipped.size());
+    return chips;
+}
 
-    smooth(face.relief, state.edge_rounding_um / fresh.spacing_um);
+PinFace wear(const PinFace& fresh, long rounds, const PhysicsConstants& constants, std::uint64_t seed) {
+    return wear(fresh, chip_sites(fresh, constants, seed), rounds, constants);
+}
+
+PinFace wear(const PinFace& fresh, const ChipSites& chips, long rounds, const PhysicsConstants& constants) {
+    if (rounds < 0) throw InputError(fmt::format("rounds fired must be >= 0, not {}", rounds));
+    PinFace face = fresh;
+    const double thousands = static_cast<double>(rounds) / 1000.0;
+    WearState& state = face.wear;
+    state.rounds = rounds;
+    state.edge_rounding_um = constants.get("wear", "edge_rounding_um_per_sqrt_1000_rounds") * std::sqrt(thousands);
+    state.face_wear_um = constants.get("wear", "face_wear_um_per_1000_rounds") * thousands;
+    state.fouling_um = constants.get("wear", "fouling_max_um") *
+                       (1.0 - std::exp(-static_cast<double>(rounds) / constants.get("wear", "fouling_rounds")));
+
+    // Rounding, wear and fouling leave the face blank further than the rounding reaches
+    // from the engraving, so only the engraved part of the face is worked on.
+    const double sigma_px = state.edge_rounding_um / fresh.spacing_um;
     const auto lost = static_cast<float>(state.face_wear_um + state.fouling_um);
-    face.relief -= lost;
-    face.relief = cv::max(face.relief, 0.0f);
-    const auto remaining = static_cast<float>(std::max(0.0, depth - lost));
-    for (const auto& site : chipped) carve_disc(face.relief, site.x, site.y, chip_radius_px, remaining);
+    // A new buffer: assigning a MatExpr would write zeros into the one `fresh` shares.
+    face.relief = cv::Mat(fresh.relief.size(), CV_32F, cv::Scalar(0));
+    const cv::Rect area = nonzero_area(fresh.relief, smoothing_reach(sigma_px) + 1);
+    if (!area.empty()) {
+        cv::Mat worn = face.relief(area);
+        smooth(fresh.relief(area), worn, sigma_px);
+        worn -= lost;
+        cv::max(worn, 0.0f, worn);
+    }
+    const auto remaining = static_cast<float>(std::max(0.0, fresh.engraving_depth_um - lost));
+    const double chip_radius_px = constants.get("wear", "chip_radius_um") / fresh.spacing_um;
+    for (std::size_t site = 0; site < chips.points.size(); ++site) {
+        if (chips.onset_rounds[site] > static_cast<double>(rounds)) continue;
+        carve_disc(face.relief, chips.points[site].x, chips.points[site].y, chip_radius_px, remaining);
+        ++state.chips;
+    }
     return face;
 }
 

@@ -57,9 +57,20 @@ struct PinFace {
     std::vector<std::string> defeats;  // applied, in order, described
 };
 
+// Where and when the face chips: sites along feature edges inside the pin, each with
+// the round at which it breaks away. A property of the die and the seed, not of the
+// rounds fired, and dearer to find than the wear itself, so a caller firing many shots
+// of one pin finds it once.
+struct ChipSites {
+    std::vector<cv::Point> points;    // pin-face pixels
+    std::vector<double> onset_rounds; // one per point
+};
+
 // The undamaged face of a die.
 PinFace pin_face(const Die& die);
-// The face after `rounds` rounds (closed form in rounds).
+ChipSites chip_sites(const PinFace& fresh, const PhysicsConstants& constants, std::uint64_t seed);
+// The face after `rounds` rounds (closed form in rounds); `chips` from chip_sites(fresh, ...).
+PinFace wear(const PinFace& fresh, const ChipSites& chips, long rounds, const PhysicsConstants& constants);
 PinFace wear(const PinFace& fresh, long rounds, const PhysicsConstants& constants, std::uint64_t seed);
 // The face after a defeat. `swap` needs the replacement's face (ignored otherwise).
 PinFace defeat(const PinFace& face, const Defeat& defeat, const PhysicsConstants& constants, std::uint64_t seed,

@@ -1,6 +1,7 @@
 #include "physics/strike.hpp"
 
 #include "code/identity.hpp"
+#include "physics/face_filters.hpp"
 #include "physics/random.hpp"
 
 #include <algorithm>
@@ -120,7 +121,8 @@ cv::Mat grid_to_face(const CasingGrid& grid, const TransferMap& transfer, double
     const double x0 = (0.5 - grid.width / 2.0) * s - axis_x;
     const double y0 = (grid.height / 2.0 - 0.5) * s - axis_y;
     const double cosine = std::cos(rotation), sine = std::sin(rotation);
-    const double centre_u = transfer.relief.cols / 2.0 - 0.5, centre_v = transfer.relief.rows / 2.0 - 0.5;
+    const double centre_u = transfer.relief_and_fillability.cols / 2.0 - 0.5,
+                 centre_v = transfer.relief_and_fillability.rows / 2.0 - 0.5;
     cv::Mat map = (cv::Mat_<double>(2, 3) << s * cosine / f, -s * sine / f, (cosine * x0 + sine * y0) / f + centre_u,
                    s * sine / f, s * cosine / f, (sine * x0 - cosine * y0) / f + centre_v);
     return map;
@@ -139,28 +141,107 @@ cv::Rect reach_of(const CasingGrid& grid, double centre_x, double centre_y, doub
            cv::Rect(0, 0, grid.width, grid.height);
 }
 
+// The part of the grid the pin touches: a hemispherical tip only its contact patch.
+cv::Rect contact_reach(const ImpressionGeometry& g, const CasingGrid& grid) {
+    if (g.shape == PinShape::hemispherical)
+        return reach_of(grid, g.contact_x, g.contact_y, g.contact_radius + 2 * grid.spacing_um);
+    return cv::Rect(0, 0, grid.width, grid.height);
+}
+
+// Crater and raised relief of a hemispherical tip (with the square-root rim law and no
+// rim band) along columns [first, last) of one row: contact_at's arithmetic without its
+// per-pixel switch and early returns, which took half of the loop's time.
+void impress_hemisphere_row(const ImpressionGeometry& g, const CasingGrid& grid, double y, int area_x, int first,
+                            int last, const cv::Vec2f* source, float* crater_line, float* raised_line) {
+    const double cy = y - g.contact_y;
+    const double cy_squared = cy * cy;
+    const double a2 = g.contact_radius * g.contact_radius;
+    const double tip_squared = g.tip_radius * g.tip_radius;
+    const auto drive_scale = static_cast<float>(g.drive);
+    for (int column = first; column < last; ++column) {
+        const double cx = scan_x(grid, area_x + column) - g.contact_x;
+        const double squared = cx * cx + cy_squared;
+        const double left = tip_squared - squared;
+        const double cap = g.tip_radius - std::sqrt(left > 0.0 ? left : 0.0);
+        const double share = 1.0 - squared / a2;
+        const auto crater = static_cast<float>(-(g.depth - cap));
+        const auto pressure = static_cast<float>(std::sqrt(share > 0.0 ? share : 0.0));
+        const float drive = drive_scale * pressure * source[column][1];
+        const float lifted = source[column][0] * drive / (1.0f + drive);
+        const bool inside = squared < a2;
+        crater_line[column] = inside ? crater : 0.0f;
+        raised_line[column] = inside ? lifted : 0.0f;
+    }
+}
+
+// Columns [first, last) of `area` that a circle of `radius` around (centre_x, centre_y)
+// may cover on the grid row at height y (a column to spare on each side); empty when
+// the row misses it.
+std::pair<int, int> circle_columns(const CasingGrid& grid, const cv::Rect& area, double y, double centre_x,
+                                   double centre_y, double radius) {
+    const double squared = radius * radius - (y - centre_y) * (y - centre_y);
+    if (squared < 0) return {0, 0};
+    const double half = std::sqrt(squared);
+    const int first = static_cast<int>(std::floor((centre_x - half) / grid.spacing_um + grid.width / 2.0 - 0.5)) - 1;
+    const int last = static_cast<int>(std::ceil((centre_x + half) / grid.spacing_um + grid.width / 2.0 - 0.5)) + 2;
+    return {std::clamp(first - area.x, 0, area.width), std::clamp(last - area.x, 0, area.width)};
+}
+
+// Columns [first, last) of `area` that lie inside a circle on the row at height y, a
+// column clear of its edge on each side; empty when none do.
+std::pair<int, int> columns_inside_circle(const CasingGrid& grid, const cv::Rect& area, double y, double centre_x,
+                                          double centre_y, double radius) {
+    const double squared = radius * radius - (y - centre_y) * (y - centre_y);
+    if (squared <= 0) return {0, 0};
+    const double half = std::sqrt(squared);
+    const int first = static_cast<int>(std::ceil((centre_x - half) / grid.spacing_um + grid.width / 2.0 - 0.5)) + 1;
+    const int last = static_cast<int>(std::floor((centre_x + half) / grid.spacing_um + grid.width / 2.0 - 0.5));
+    if (first >= last) return {0, 0};
+    return {std::clamp(first - area.x, 0, area.width), std::clamp(last - area.x, 0, area.width)};
+}
+
+// The columns of `area` a strike may touch on the row at height y: all of them for a
+// flat face, those inside the contact patch for a hemispherical tip.
+std::pair<int, int> contact_columns(const ImpressionGeometry& g, const CasingGrid& grid, double y, const cv::Rect& area) {
+    if (g.shape != PinShape::hemispherical) return {0, area.width};
+    return circle_columns(grid, area, y, g.contact_x, g.contact_y, g.contact_radius);
+}
+
 // Crater and transferred relief of one impression; both zero where the pin never reaches.
 // Returns the area it reaches.
 cv::Rect impress(const TransferMap& transfer, const ImpressionGeometry& g, const CasingGrid& grid, cv::Mat& crater,
                  cv::Mat& raised) {
     crater = cv::Mat::zeros(grid.height, grid.width, CV_32F);
     raised = cv::Mat::zeros(grid.height, grid.width, CV_32F);
+    // The warp starts where it started when it covered the pin's whole square, even for a
+    // hemispherical tip's smaller contact patch: its fixed-point (1/32 px) coordinates round
+    // by the pixel's place in the warped area, so starting elsewhere would move casings by up
+    // to 0.1 um at steep edges, enough to flip marginal text reads of the calibrated studies.
+    // It ends where the patch ends.
     const double footprint = std::max({transfer.pin_diameter_um / 2, g.contact_radius, g.half_width, g.half_height}) +
                              std::hypot(g.contact_x - g.axis_x, g.contact_y - g.axis_y) + 2 * grid.spacing_um;
-    const cv::Rect area = reach_of(grid, g.axis_x, g.axis_y, footprint);
-    if (area.empty()) return area;
+    const cv::Rect square = reach_of(grid, g.axis_x, g.axis_y, footprint);
+    const cv::Rect reach = contact_reach(g, grid);
+    const cv::Rect area(square.tl(), cv::Point(std::min(square.br().x, reach.br().x), std::min(square.br().y, reach.br().y)));
+    if (area.empty() || reach.empty()) return {};
     // Relief and fillability travel together through one warp of the reachable area only.
     cv::Mat map = grid_to_face(grid, transfer, g.axis_x, g.axis_y, g.rotation);
     map.at<double>(0, 2) += map.at<double>(0, 0) * area.x + map.at<double>(0, 1) * area.y;
     map.at<double>(1, 2) += map.at<double>(1, 0) * area.x + map.at<double>(1, 1) * area.y;
     cv::Mat warped;
-    cv::warpAffine(transfer.both, warped, map, area.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, 0);
+    cv::warpAffine(transfer.relief_and_fillability, warped, map, area.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, 0);
+    const bool plain_hemisphere = g.shape == PinShape::hemispherical && g.band_half_width <= 0 && g.rim_exponent == 0.5;
     for (int row = 0; row < area.height; ++row) {
         const double y = scan_y(grid, area.y + row);
         const auto* source = warped.ptr<cv::Vec2f>(row);
         auto* crater_line = crater.ptr<float>(area.y + row) + area.x;
         auto* raised_line = raised.ptr<float>(area.y + row) + area.x;
-        for (int column = 0; column < area.width; ++column) {
+        const auto [first, last] = contact_columns(g, grid, y, area);
+        if (plain_hemisphere) {
+            impress_hemisphere_row(g, grid, y, area.x, first, last, source, crater_line, raised_line);
+            continue;
+        }
+        for (int column = first; column < last; ++column) {
             const Contact contact = contact_at(g, scan_x(grid, area.x + column), y);
             if (contact.pressure <= 0 && contact.crater == 0) continue;
             const float drive = static_cast<float>(g.drive) * contact.pressure * source[column][1];
@@ -174,12 +255,20 @@ cv::Rect impress(const TransferMap& transfer, const ImpressionGeometry& g, const
 // The lip of primer metal pushed back around the pin, added where it can be.
 void add_flowback(const ImpressionGeometry& g, const CasingGrid& grid, cv::Mat& surface) {
     if (g.flowback_height <= 0) return;
-    const cv::Rect area = reach_of(grid, g.contact_x, g.contact_y, g.contact_radius + g.flowback_gap + g.flowback_width);
+    // The lip is a ring: nothing to add outside it or in the crater it surrounds.
+    const double outer = g.contact_radius + g.flowback_gap + g.flowback_width;
+    const double inner = std::max(0.0, g.contact_radius + g.flowback_gap - g.flowback_width);
+    const cv::Rect area = reach_of(grid, g.contact_x, g.contact_y, outer);
     for (int row = area.y; row < area.y + area.height; ++row) {
         const double y = scan_y(grid, row);
-        auto* line = surface.ptr<float>(row);
-        for (int column = area.x; column < area.x + area.width; ++column)
-            line[column] += static_cast<float>(flowback_at(g, scan_x(grid, column), y));
+        auto* line = surface.ptr<float>(row) + area.x;
+        const auto [first, last] = circle_columns(grid, area, y, g.contact_x, g.contact_y, outer);
+        auto [hole_first, hole_last] = columns_inside_circle(grid, area, y, g.contact_x, g.contact_y, inner);
+        if (hole_first >= hole_last) hole_first = hole_last = last;
+        for (int column = first; column < std::min(hole_first, last); ++column)
+            line[column] += static_cast<float>(flowback_at(g, scan_x(grid, area.x + column), y));
+        for (int column = std::max(hole_last, first); column < last; ++column)
+            line[column] += static_cast<float>(flowback_at(g, scan_x(grid, area.x + column), y));
     }
 }
 
@@ -206,19 +295,23 @@ Surface with_roughness(const cv::Mat& heights, const Ammunition& ammunition, con
 
 // Drag: the tip ploughs on along `direction` while it withdraws, deepening a trench,
 // and slides over the code it has just printed on that side.
-void drag(const ImpressionGeometry& g, const StrikePose& pose, const PhysicsConstants& constants,
-          const CasingGrid& grid, cv::Mat& crater, cv::Mat& raised) {
+cv::Rect drag(const ImpressionGeometry& g, const StrikePose& pose, const PhysicsConstants& constants,
+              const CasingGrid& grid, cv::Mat& crater, cv::Mat& raised) {
     const double ux = std::cos(pose.drag_direction_rad), uy = std::sin(pose.drag_direction_rad);
     const double length = pose.drag_length_um;
     const double trench = constants.get("drag", "trench_depth_fraction");
     const int samples = std::max(2, static_cast<int>(constants.get("drag", "smear_samples")));
     const double reach = std::max(g.contact_radius, 1.0);
     // Only the pin's footprint carries relief; the smear and the trench stay within it
-    // plus the drag length, so that area is all that needs the work.
+    // plus the drag length (for a hemispherical tip, its contact patch plus the length),
+    // so that area is all that needs the work.
     const double footprint = std::max(g.contact_radius, g.half_width + g.half_height) +
                              std::hypot(g.contact_x - g.axis_x, g.contact_y - g.axis_y) + length + 4 * grid.spacing_um;
-    const cv::Rect area = reach_of(grid, g.axis_x, g.axis_y, footprint);
-    if (area.empty()) return;
+    const bool hemispherical = g.shape == PinShape::hemispherical;
+    const double swept_radius = g.contact_radius + length;
+    const cv::Rect area = hemispherical ? reach_of(grid, g.contact_x, g.contact_y, swept_radius + 4 * grid.spacing_um)
+                                        : reach_of(grid, g.axis_x, g.axis_y, footprint);
+    if (area.empty()) return area;
     const cv::Mat source = raised(area);  // read before the blend below writes into raised
     cv::Mat smeared = cv::Mat::zeros(area.size(), CV_32F);
     for (int sample = 0; sample < samples; ++sample) {
@@ -237,7 +330,9 @@ void drag(const ImpressionGeometry& g, const StrikePose& pose, const PhysicsCons
         auto* crater_line = crater.ptr<float>(area.y + row) + area.x;
         auto* raised_line = raised.ptr<float>(area.y + row) + area.x;
         const auto* smeared_line = smeared.ptr<float>(row);
-        for (int column = 0; column < area.width; ++column) {
+        const auto [first, last] = hemispherical ? circle_columns(grid, area, y, g.contact_x, g.contact_y, swept_radius)
+                                                 : std::pair<int, int>{0, area.width};
+        for (int column = first; column < last; ++column) {
             const double x = scan_x(grid, area.x + column);
             const double along = (x - g.axis_x) * ux + (y - g.axis_y) * uy;
             if (along <= -0.2 * reach) continue;
@@ -251,6 +346,7 @@ void drag(const ImpressionGeometry& g, const StrikePose& pose, const PhysicsCons
             }
         }
     }
+    return area;
 }
 
 ImpressionGeometry geometry_for(const Firearm& firearm, const Ammunition& ammunition, const PhysicsConstants& constants,
@@ -288,6 +384,70 @@ ImpressionGeometry geometry_for(const Firearm& firearm, const Ammunition& ammuni
               hardness * (ammunition.nickel_plated ? constants.get("transfer", "nickel_factor") : 1.0);
     if (firearm.rim_contact_um > 0) g.band_half_width = firearm.rim_contact_um / 2;
     return g;
+}
+
+// Below this blur (pixels) the rounding of the transferred relief is left out.
+constexpr double minimum_rounding_px = 0.3;
+
+// Relief softened by edge rounding and lacquer, and the fillability g, over `area` of the face.
+struct TransferArea {
+    cv::Mat relief, fillability;
+};
+
+TransferArea transfer_area(const PinFace& face, const cv::Rect& area, double rounding_px, int reach,
+                           double width_depth_ratio) {
+    const cv::Mat face_area = face.relief(area);
+    TransferArea maps;
+    if (rounding_px > minimum_rounding_px)
+        cv::GaussianBlur(face_area, maps.relief, cv::Size(), rounding_px, 0, cv::BORDER_CONSTANT);
+    else maps.relief = face_area.clone();
+    // Feature width: twice the largest distance to the face found within `reach` of each
+    // point, so a whole cell gets its own width rather than each point its distance to an edge.
+    cv::Mat distance;
+    cv::distanceTransform(face_area > 0.5f, distance, cv::DIST_L2, 3);
+    const cv::Mat widest = disc_maximum(distance, reach);
+    const auto width_per_px = static_cast<float>(2 * face.spacing_um);
+    const auto ratio = static_cast<float>(width_depth_ratio);
+    maps.fillability = cv::Mat(area.size(), CV_32F);
+    for (int row = 0; row < area.height; ++row) {
+        const auto* widest_line = widest.ptr<float>(row);
+        const auto* depth_line = maps.relief.ptr<float>(row);
+        auto* fill_line = maps.fillability.ptr<float>(row);
+        for (int column = 0; column < area.width; ++column) {
+            const float w = widest_line[column] * width_per_px;
+            fill_line[column] = w > 0 ? w / (w + ratio * std::max(depth_line[column], 0.0f)) : 0.0f;
+        }
+    }
+    return maps;
+}
+
+// Both maps interleaved in `target` (which one warp per strike reads), area-averaged to
+// its size if smaller. One map at a time: OpenCV's area averaging of two channels is ten
+// times slower than of one.
+void interleave(const TransferArea& maps, cv::Mat& target) {
+    if (maps.relief.size() == target.size()) {
+        cv::merge(std::vector<cv::Mat>{maps.relief, maps.fillability}, target);
+        return;
+    }
+    cv::Mat relief, fillability;
+    cv::resize(maps.relief, relief, target.size(), 0, 0, cv::INTER_AREA);
+    cv::resize(maps.fillability, fillability, target.size(), 0, 0, cv::INTER_AREA);
+    cv::merge(std::vector<cv::Mat>{relief, fillability}, target);
+}
+
+// Face pixels per scan sample when the face is a whole number of samples each way (1 when
+// not resampled), else 0.
+int whole_block(const cv::Size& face, const cv::Size& scan) {
+    const int block = face.width / scan.width;
+    return block * scan.width == face.width && block * scan.height == face.height ? block : 0;
+}
+
+// `area` grown to whole blocks; inside the face when the face is whole blocks.
+cv::Rect whole_blocks(const cv::Rect& area, int block) {
+    const int left = area.x / block * block, top = area.y / block * block;
+    const int right = (area.x + area.width + block - 1) / block * block;
+    const int bottom = (area.y + area.height + block - 1) / block * block;
+    return {left, top, right - left, bottom - top};
 }
 
 } // namespace
@@ -375,39 +535,38 @@ TransferMap prepare_transfer(const PinFace& face, const Ammunition& ammunition, 
     TransferMap transfer;
     transfer.spacing_um = face.spacing_um;
     transfer.pin_diameter_um = face.pin_diameter_um;
-    // Metal does not fill the sharp corners of a recess, and lacquer blurs what it covers.
-    const double rounding = std::hypot(constants.get("transfer", "edge_rounding_um"), ammunition.lacquer_um);
-    transfer.relief = face.relief.clone();
-    if (rounding / face.spacing_um > 0.3)
-        cv::GaussianBlur(transfer.relief, transfer.relief, cv::Size(), rounding / face.spacing_um, 0, cv::BORDER_CONSTANT);
-    // Feature width: twice the largest distance to the face found near each point,
-    // so a whole cell gets its own width rather than each point its distance to an edge.
-    cv::Mat recess = face.relief > 0.5f;
-    cv::Mat distance;
-    cv::distanceTransform(recess, distance, cv::DIST_L2, 3);
-    const int reach = std::max(1, static_cast<int>(std::lround(10.0 / face.spacing_um)));
-    cv::dilate(distance, distance, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * reach + 1, 2 * reach + 1)));
-    const cv::Mat width = distance * (2 * face.spacing_um);
-    const double ratio = constants.get("transfer", "width_depth_ratio");
-    transfer.fillability = cv::Mat(face.relief.size(), CV_32F);
-    for (int row = 0; row < width.rows; ++row) {
-        const auto* width_line = width.ptr<float>(row);
-        const auto* depth_line = transfer.relief.ptr<float>(row);
-        auto* fill_line = transfer.fillability.ptr<float>(row);
-        for (int column = 0; column < width.cols; ++column) {
-            const float w = width_line[column];
-            fill_line[column] = w > 0 ? w / (w + static_cast<float>(ratio) * std::max(depth_line[column], 0.0f)) : 0.0f;
-        }
-    }
+    const cv::Size face_size = face.relief.size();
     const double shrink = face.spacing_um / scan_spacing_um;
-    if (scan_spacing_um > 0 && shrink < 0.75) {
-        const cv::Size size(static_cast<int>(std::lround(face.relief.cols * shrink)),
-                            static_cast<int>(std::lround(face.relief.rows * shrink)));
-        cv::resize(transfer.relief, transfer.relief, size, 0, 0, cv::INTER_AREA);
-        cv::resize(transfer.fillability, transfer.fillability, size, 0, 0, cv::INTER_AREA);
-        transfer.spacing_um = face.spacing_um * face.relief.cols / size.width;
+    const bool resampled = scan_spacing_um > 0 && shrink < 0.75;
+    const cv::Size size = resampled ? cv::Size(static_cast<int>(std::lround(face_size.width * shrink)),
+                                               static_cast<int>(std::lround(face_size.height * shrink)))
+                                    : face_size;
+    if (resampled) transfer.spacing_um = face.spacing_um * face_size.width / size.width;
+    const int block = whole_block(face_size, size);
+
+    // Metal does not fill the sharp corners of a recess, and lacquer blurs what it covers.
+    const double rounding_px = std::hypot(constants.get("transfer", "edge_rounding_um"), ammunition.lacquer_um) / face.spacing_um;
+    const int reach = std::max(1, static_cast<int>(std::lround(10.0 / face.spacing_um)));
+    // Both maps are zero further than the blur and the width's reach from any recess, so
+    // only the engraved part of the face (the code covers under half of it) is worked on.
+    const int blur_reach = rounding_px > minimum_rounding_px ? static_cast<int>(std::ceil(4 * rounding_px)) + 1 : 0;
+    cv::Rect area = nonzero_area(face.relief, blur_reach + reach + 2);
+    if (block > 0) area = whole_blocks(area, block);
+    transfer.relief_and_fillability = cv::Mat(size, CV_32FC2, cv::Scalar::all(0));
+    if (area.empty()) return transfer;
+    const TransferArea maps = transfer_area(face, area, rounding_px, reach, constants.get("transfer", "width_depth_ratio"));
+    if (block > 0) {
+        // Each scan sample averages a block of face pixels, which lies inside the area or
+        // is blank: only the area is resampled.
+        cv::Mat target = transfer.relief_and_fillability(
+            cv::Rect(area.x / block, area.y / block, area.width / block, area.height / block));
+        interleave(maps, target);
+    } else {
+        TransferArea whole{cv::Mat(face_size, CV_32F, cv::Scalar(0)), cv::Mat(face_size, CV_32F, cv::Scalar(0))};
+        maps.relief.copyTo(whole.relief(area));
+        maps.fillability.copyTo(whole.fillability(area));
+        interleave(whole, transfer.relief_and_fillability);
     }
-    cv::merge(std::vector<cv::Mat>{transfer.relief, transfer.fillability}, transfer.both);
     return transfer;
 }
 
@@ -426,12 +585,11 @@ Surface strike(const TransferMap& transfer, const Firearm& firearm, const Ammuni
     g.flowback_direction_y = std::sin(pose.flowback_direction_rad);
 
     cv::Mat crater, raised;
-    const cv::Rect footprint = impress(transfer, g, grid, crater, raised);
-    if (pose.drag) drag(g, pose, constants, grid, crater, raised);
-    cv::Mat& surface = crater;
+    cv::Rect footprint = impress(transfer, g, grid, crater, raised);
     // Outside the reached area raised relief is zero, except where a drag smeared it on.
-    if (pose.drag) surface += raised;
-    else if (!footprint.empty()) surface(footprint) += raised(footprint);
+    if (pose.drag) footprint |= drag(g, pose, constants, grid, crater, raised);
+    cv::Mat& surface = crater;
+    if (!footprint.empty()) surface(footprint) += raised(footprint);
     if (pose.double_strike) {
         ImpressionGeometry second = geometry_for(firearm, ammunition, constants, pose.second_energy_mj,
                                                  pose.second_offset_x_um, pose.second_offset_y_um,
@@ -463,7 +621,7 @@ Surface breech_impression(const TransferMap& transfer, const Firearm& firearm, c
                          std::min(1.5, std::sqrt(headspace));
     const cv::Mat map = grid_to_face(grid, transfer, 0, 0, pose.rotation_rad);
     cv::Mat warped;
-    cv::warpAffine(transfer.both, warped, map, cv::Size(grid.width, grid.height), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+    cv::warpAffine(transfer.relief_and_fillability, warped, map, cv::Size(grid.width, grid.height), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
                    cv::BORDER_CONSTANT, 0);
     cv::Mat heights(grid.height, grid.width, CV_32F);
     for (int row = 0; row < grid.height; ++row) {

@@ -63,9 +63,9 @@ nlohmann::json to_json(const StrikePose& pose);
 // The pin face made ready for one kind of ammunition: relief softened by edge
 // rounding and lacquer, and the per-point fillability g.
 struct TransferMap {
-    cv::Mat relief;       // CV_32F, um
-    cv::Mat fillability;  // CV_32F, 0..1
-    cv::Mat both;         // CV_32FC2: relief and fillability interleaved, warped together per strike
+    // CV_32FC2: the relief (um) and the fillability g (0..1) interleaved, so that one
+    // warp per strike carries both.
+    cv::Mat relief_and_fillability;
     double spacing_um = 1.0;
     double pin_diameter_um = 1600;
 };

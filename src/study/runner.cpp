@@ -7,7 +7,9 @@
 #include <fmt/core.h>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 #include <tuple>
@@ -71,18 +73,44 @@ ResultRow truth_row(const StudyCell& cell, const Casing& casing, const Die& die)
     return row;
 }
 
-std::vector<ResultRow> fire_and_read(const Study& study, const Bench& bench, const Casing& casing) {
+// The pin of the pistol a thread fired last. Casings are enumerated pistol by pistol and
+// a thread takes neighbouring casings, so most find their pistol's pin here rather than
+// making it again. A pin is a function of its key alone: the cache never changes a result.
+struct CachedPin {
+    DieKey die;
+    std::uint64_t seed = 0;
+    std::shared_ptr<const PistolPin> pin;  // shared: a task that started with it keeps it
+};
+using PinCache = tbb::enumerable_thread_specific<CachedPin>;
+
+std::shared_ptr<const PistolPin> pin_for(PinCache& cache, const DieKey& key, const Die& die, std::uint64_t seed,
+                                         const PhysicsConstants& constants) {
+    CachedPin& cached = cache.local();
+    if (!cached.pin || cached.die != key || cached.seed != seed) {
+        cached.pin.reset();  // one pin per thread at a time: each is as big as the die's face
+        cached.pin = std::make_shared<const PistolPin>(pistol_pin(die, seed, constants));
+        cached.die = key;
+        cached.seed = seed;
+    }
+    return cached.pin;
+}
+
+std::vector<ResultRow> fire_and_read(const Study& study, const Bench& bench, PinCache& pins, const Casing& casing) {
     const StudyCell& cell = bench.cells[static_cast<std::size_t>(casing.cell)];
-    const Die& die = bench.dies.at(die_key(study, bench, cell, casing.pistol));
+    const DieKey key = die_key(study, bench, cell, casing.pistol);
+    const Die& die = bench.dies.at(key);
     FireOptions options;
     options.rounds = cell.rounds;
     options.shots = {casing.shot};
     options.defeats = parse_defeats(cell.defeat);
     options.seed = pistol_seed(cell.seed, casing.pistol);
     options.grid = {cell.scan.size, cell.scan.size, cell.scan.spacing_um};
+    options.topography = cell.scan.kind == ScanKind::topography;
+    options.photograph = cell.scan.kind == ScanKind::photograph;
     const ResultRow truth = truth_row(cell, casing, die);
+    const std::shared_ptr<const PistolPin> pin = pin_for(pins, key, die, options.seed, bench.constants);
     std::vector<ResultRow> rows;
-    fire(die, bench.firearms.at(cell.firearm), bench.ammunition.at(cell.ammunition), options,
+    fire(die, *pin, bench.firearms.at(cell.firearm), bench.ammunition.at(cell.ammunition), options,
          [&](Shot&& shot) {
              const CasingScan scan = cell.scan.kind == ScanKind::topography ? CasingScan(&shot.topography)
                                                                             : CasingScan(&shot.photograph);
@@ -131,9 +159,10 @@ RunResult run_study(const Study& study, const RunOptions& options) {
     arena.execute([&] {
         if (pending.empty()) return;
         const Bench bench = prepare(study, pending);
+        PinCache pins;
         tbb::parallel_for(std::size_t{0}, pending.size(), std::size_t{1}, [&](std::size_t index) {
             if (options.stop && options.stop->load()) return;
-            std::vector<ResultRow> rows = fire_and_read(study, bench, pending[index]);
+            std::vector<ResultRow> rows = fire_and_read(study, bench, pins, pending[index]);
             std::string lines;
             for (const auto& row : rows) lines += csv_line(row, true) + '\n';
             const std::lock_guard lock(guard);

@@ -2,6 +2,7 @@
 
 #include "code/gear.hpp"
 #include "physics/fire.hpp"
+#include "surface/filters.hpp"
 #include "support/identities.hpp"
 
 #include <gtest/gtest.h>
@@ -131,6 +132,19 @@ TEST(Wear, FineFeaturesWearFirst) {
     EXPECT_LT(text_kept, ring_kept);  // 12 um strokes lose more of their depth than 27 um cells
 }
 
+// Wear works on the engraved area only and applies the box passes' kernel at once while
+// it is narrow: the face must be what the box passes over the whole face give.
+TEST(Wear, EdgeRoundingIsTheBoxPassesOverTheWholeFace) {
+    for (const long rounds : {0L, 1000L, 20000L}) {  // no rounding, direct kernel, box passes
+        const PinFace worn = wear(fresh_face(), ChipSites{}, rounds, constants());
+        cv::Mat expected = fresh_face().relief.clone();
+        box_gaussian_blur(expected, worn.wear.edge_rounding_um / fresh_face().spacing_um, cv::BORDER_CONSTANT);
+        expected -= static_cast<float>(worn.wear.face_wear_um + worn.wear.fouling_um);
+        expected = cv::max(expected, 0.0f);
+        EXPECT_LT(cv::norm(worn.relief, expected, cv::NORM_INF), 1e-4) << rounds << " rounds";
+    }
+}
+
 TEST(Wear, ChipsAccumulateAndFoulingSaturates) {
     int previous_chips = 0;
     for (const long rounds : {0L, 10000L, 50000L, 200000L}) {
@@ -144,6 +158,27 @@ TEST(Wear, ChipsAccumulateAndFoulingSaturates) {
     EXPECT_GT(late, early);
     EXPECT_LE(late, constants().get("wear", "fouling_max_um") + 1e-9);
     EXPECT_THROW(wear(fresh_face(), -1, constants(), 1), InputError);
+}
+
+// The transfer map is made from the engraved area of the face only: a face whose area
+// is the whole face (a trace of relief in its corners) must give the same map inside.
+TEST(Strike, TransferMapOfTheEngravedAreaIsThatOfTheWholeFace) {
+    const Ammunition ammunition = load_ammunition("standard-small-pistol");
+    const PinFace worn = wear(fresh_face(), 1000, constants(), 1);
+    PinFace traced = worn;
+    traced.relief = worn.relief.clone();
+    const int last_column = traced.relief.cols - 1, last_row = traced.relief.rows - 1;
+    for (const cv::Point corner : {cv::Point(0, 0), cv::Point(last_column, 0), cv::Point(0, last_row),
+                                   cv::Point(last_column, last_row)})
+        traced.relief.at<float>(corner) = 0.01f;
+    for (const double spacing_um : {0.0, 2.0, 2.5}) {  // the face's own, whole blocks, not whole blocks
+        const cv::Mat engraved = prepare_transfer(worn, ammunition, constants(), spacing_um).relief_and_fillability;
+        const cv::Mat whole = prepare_transfer(traced, ammunition, constants(), spacing_um).relief_and_fillability;
+        ASSERT_EQ(engraved.size(), whole.size());
+        const int margin = engraved.cols / 20;
+        const cv::Rect inside(margin, margin, engraved.cols - 2 * margin, engraved.rows - 2 * margin);
+        EXPECT_LT(cv::norm(engraved(inside), whole(inside), cv::NORM_INF), 1e-5) << spacing_um << " um";
+    }
 }
 
 TEST(Strike, DeeperStrikeTransfersBetter) {
@@ -493,21 +528,74 @@ TEST(Fire, SameSeedSameBytesDifferentSeedDiffers) {
     EXPECT_EQ(first[1].truth["wear"]["rounds_before_shot"], 2499);
 }
 
-TEST(Fire, ASubsetOfShotsReproducesTheSameShots) {
-    const Firearm firearm = load_firearm("service-9mm-striker");
-    const Ammunition ammunition = load_ammunition("standard-small-pistol");
+// 100 rounds of the service pistol at seed 5 on a coarse grid: quick to fire.
+FireOptions quick_firing() {
     FireOptions options;
     options.rounds = 100;
     options.seed = 5;
     options.grid = {300, 300, 4.0};
+    return options;
+}
+
+std::vector<Shot> fire_service_pistol(const FireOptions& options) {
+    std::vector<Shot> shots;
+    fire(test_die(), load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"), options,
+         [&](Shot&& shot) { shots.push_back(std::move(shot)); });
+    return shots;
+}
+
+TEST(Fire, ASubsetOfShotsReproducesTheSameShots) {
+    FireOptions options = quick_firing();
     options.shots = {3, 50, 100};
-    std::vector<Shot> all;
-    fire(test_die(), firearm, ammunition, options, [&](Shot&& shot) { all.push_back(std::move(shot)); });
+    const std::vector<Shot> all = fire_service_pistol(options);
     options.shots = {50};
-    std::vector<Shot> one;
-    fire(test_die(), firearm, ammunition, options, [&](Shot&& shot) { one.push_back(std::move(shot)); });
+    const std::vector<Shot> one = fire_service_pistol(options);
     ASSERT_EQ(one.size(), 1u);
     EXPECT_EQ(one[0].photograph.pixels, all[1].photograph.pixels);
+}
+
+TEST(Fire, OnlyTheScansAskedForAndTheSameOnesAsWithBoth) {
+    FireOptions options = quick_firing();
+    options.breech_face = true;
+    const Shot both = fire_service_pistol(options).at(0);
+    FireOptions topography_only = options;
+    topography_only.photograph = false;
+    const Shot topography = fire_service_pistol(topography_only).at(0);
+    EXPECT_TRUE(topography.photograph.pixels.empty());
+    EXPECT_FALSE(topography.breech_photograph.has_value());
+    EXPECT_EQ(topography.topography.heights_um.size(), both.topography.heights_um.size());
+    EXPECT_EQ(std::memcmp(topography.topography.heights_um.data(), both.topography.heights_um.data(),
+                          both.topography.size() * sizeof(double)), 0);
+    ASSERT_TRUE(topography.breech_topography.has_value());
+    FireOptions photograph_only = options;
+    photograph_only.topography = false;
+    const Shot photograph = fire_service_pistol(photograph_only).at(0);
+    EXPECT_TRUE(photograph.topography.empty());
+    EXPECT_EQ(photograph.photograph.pixels, both.photograph.pixels);
+    ASSERT_TRUE(photograph.breech_photograph.has_value());
+    EXPECT_EQ(photograph.breech_photograph->pixels, both.breech_photograph->pixels);
+}
+
+TEST(Fire, APinMadeBeforehandGivesTheSameShotsAndMustFitTheSeed) {
+    const Firearm firearm = load_firearm("duty-40-tilting");
+    const Ammunition ammunition = load_ammunition("standard-small-pistol");
+    FireOptions options;
+    options.rounds = 20000;
+    options.seed = 9;
+    options.grid = {300, 300, 4.0};
+    options.shots = {20000};
+    std::vector<Shot> made_here, made_before;
+    fire(test_die(), firearm, ammunition, options, [&](Shot&& shot) { made_here.push_back(std::move(shot)); });
+    const PistolPin pin = pistol_pin(test_die(), options.seed);
+    EXPECT_GT(pin.chips.points.size(), 0u);
+    fire(test_die(), pin, firearm, ammunition, options, [&](Shot&& shot) { made_before.push_back(std::move(shot)); });
+    ASSERT_EQ(made_here.size(), 1u);
+    ASSERT_EQ(made_before.size(), 1u);
+    EXPECT_EQ(made_here[0].photograph.pixels, made_before[0].photograph.pixels);
+    EXPECT_EQ(made_here[0].truth.dump(), made_before[0].truth.dump());
+    EXPECT_GT(made_here[0].truth["wear"]["chips"].get<int>(), 0);
+    options.seed = 10;
+    EXPECT_THROW(fire(test_die(), pin, firearm, ammunition, options, [](Shot&&) {}), std::invalid_argument);
 }
 
 TEST(Fire, RejectsBadRequests) {

@@ -1,0 +1,104 @@
+#include "physics/face_filters.hpp"
+
+#include <algorithm>
+#include <opencv2/imgproc.hpp>
+#include <vector>
+
+namespace microstamp {
+namespace {
+
+// Half-width of each row of the disc, read from OpenCV's own element so that the disc
+// is the very one cv::dilate would use.
+std::vector<int> disc_half_widths(int radius) {
+    const cv::Mat element = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * radius + 1, 2 * radius + 1));
+    std::vector<int> half_widths(static_cast<std::size_t>(element.rows));
+    for (int row = 0; row < element.rows; ++row)
+        half_widths[static_cast<std::size_t>(row)] = (cv::countNonZero(element.row(row)) - 1) / 2;
+    return half_widths;
+}
+
+// levels[h][x] = the largest of row[x - h .. x + h] (within the row), for h = 0, 1, ...:
+// each from the one before, as the window [x - h, x + h] is the union of the windows
+// of half-width h - 1 around x - 1 and x + 1 (with x itself for h = 1).
+void row_maxima(const float* row, int width, std::vector<float*>& levels) {
+    std::copy(row, row + width, levels[0]);
+    for (std::size_t level = 1; level < levels.size(); ++level) {
+        const float* previous = levels[level - 1];
+        float* current = levels[level];
+        if (width == 1) {
+            current[0] = previous[0];
+            continue;
+        }
+        current[0] = previous[1] > previous[0] ? previous[1] : previous[0];
+        current[width - 1] = previous[width - 2] > previous[width - 1] ? previous[width - 2] : previous[width - 1];
+        // Plain ternaries so that the compiler vectorises the loops.
+        if (level == 1) {
+            for (int x = 1; x + 1 < width; ++x) {
+                const float side = previous[x - 1] > previous[x + 1] ? previous[x - 1] : previous[x + 1];
+                current[x] = side > previous[x] ? side : previous[x];
+            }
+        } else {
+            for (int x = 1; x + 1 < width; ++x)
+                current[x] = previous[x - 1] > previous[x + 1] ? previous[x - 1] : previous[x + 1];
+        }
+    }
+}
+
+// out[x] = the largest of sources[i][x]. Four rows a pass, so that `out` is read and
+// written a quarter as often as the rows are.
+void column_maxima(const std::vector<const float*>& sources, int width, float* out) {
+    std::copy(sources[0], sources[0] + width, out);
+    std::size_t next = 1;
+    for (; next + 4 <= sources.size(); next += 4) {
+        const float *a = sources[next], *b = sources[next + 1], *c = sources[next + 2], *d = sources[next + 3];
+        for (int x = 0; x < width; ++x) {
+            const float ab = a[x] > b[x] ? a[x] : b[x];
+            const float cd = c[x] > d[x] ? c[x] : d[x];
+            const float abcd = ab > cd ? ab : cd;
+            out[x] = abcd > out[x] ? abcd : out[x];
+        }
+    }
+    for (; next < sources.size(); ++next)
+        for (int x = 0; x < width; ++x) out[x] = sources[next][x] > out[x] ? sources[next][x] : out[x];
+}
+
+} // namespace
+
+cv::Rect nonzero_area(const cv::Mat& values, int margin) {
+    const cv::Rect tight = cv::boundingRect(values != 0);
+    if (tight.empty()) return {};
+    return cv::Rect(tight.x - margin, tight.y - margin, tight.width + 2 * margin, tight.height + 2 * margin) &
+           cv::Rect(0, 0, values.cols, values.rows);
+}
+
+cv::Mat disc_maximum(const cv::Mat& values, int radius) {
+    CV_Assert(values.type() == CV_32F && radius >= 0);
+    const std::vector<int> half_widths = disc_half_widths(radius);
+    const int levels = *std::max_element(half_widths.begin(), half_widths.end()) + 1;
+    const int rows = values.rows, width = values.cols, span = 2 * radius + 1;
+    // The row maxima of the last `span` source rows, each row's kept in slot row % span.
+    std::vector<float> ring(static_cast<std::size_t>(span) * static_cast<std::size_t>(levels) * static_cast<std::size_t>(width));
+    auto level_row = [&](int source_row, int level) {
+        return ring.data() + (static_cast<std::size_t>(source_row % span) * static_cast<std::size_t>(levels) +
+                              static_cast<std::size_t>(level)) * static_cast<std::size_t>(width);
+    };
+    std::vector<float*> slot(static_cast<std::size_t>(levels));
+    auto prepare_row = [&](int source_row) {
+        for (int level = 0; level < levels; ++level) slot[static_cast<std::size_t>(level)] = level_row(source_row, level);
+        row_maxima(values.ptr<float>(source_row), width, slot);
+    };
+    cv::Mat result(values.size(), CV_32F);
+    std::vector<const float*> sources;
+    for (int row = 0; row < std::min(radius, rows); ++row) prepare_row(row);
+    for (int row = 0; row < rows; ++row) {
+        if (row + radius < rows) prepare_row(row + radius);
+        sources.clear();
+        for (int offset = -radius; offset <= radius; ++offset)
+            if (row + offset >= 0 && row + offset < rows)
+                sources.push_back(level_row(row + offset, half_widths[static_cast<std::size_t>(offset + radius)]));
+        column_maxima(sources, width, result.ptr<float>(row));
+    }
+    return result;
+}
+
+} // namespace microstamp

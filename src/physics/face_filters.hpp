@@ -1,0 +1,22 @@
+#pragma once
+// Filters over pin-face maps, made cheap for what those maps are: mostly blank (the
+// code covers under half of the face's square), and worked on for every shot.
+
+#include <opencv2/core.hpp>
+
+namespace microstamp {
+
+// The smallest rectangle holding every non-zero value, grown by `margin` pixels on
+// each side and kept inside the map; empty when the map is all zero. A filter whose
+// reach is within `margin` gives, inside it, what it gives on the whole map, and
+// leaves zero outside it.
+cv::Rect nonzero_area(const cv::Mat& values, int margin);
+
+// At each pixel, the largest value within a disc of `radius` pixels: exactly
+// cv::dilate with getStructuringElement(MORPH_ELLIPSE, 2 radius + 1), which compares
+// every point of the disc (~3 radius^2 per pixel), for ~3 radius comparisons per pixel:
+// running maxima along each row for every half-width the disc has, then the maximum of
+// the rows of the disc. CV_32F; what lies beyond the map is left out, as cv::dilate does.
+cv::Mat disc_maximum(const cv::Mat& values, int radius);
+
+} // namespace microstamp

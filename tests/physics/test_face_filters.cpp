@@ -1,0 +1,44 @@
+// The pin-face filters give what the plain OpenCV operations give.
+
+#include "physics/face_filters.hpp"
+#include "physics/random.hpp"
+
+#include <gtest/gtest.h>
+
+#include <opencv2/imgproc.hpp>
+
+namespace microstamp {
+namespace {
+
+cv::Mat random_values(int rows, int columns, std::uint64_t seed) {
+    cv::Mat values(rows, columns, CV_32F);
+    Random random(seed);
+    for (int row = 0; row < rows; ++row)
+        for (int column = 0; column < columns; ++column)
+            values.at<float>(row, column) = static_cast<float>(random.uniform(-1, 4));
+    return values;
+}
+
+TEST(FaceFilters, DiscMaximumIsDilationByOpenCVsEllipse) {
+    for (const int radius : {0, 1, 2, 5, 10})
+        for (const cv::Size size : {cv::Size(37, 29), cv::Size(1, 12), cv::Size(15, 1), cv::Size(8, 8)}) {
+            const cv::Mat values = random_values(size.height, size.width, static_cast<std::uint64_t>(radius * 100 + size.width));
+            cv::Mat expected;
+            cv::dilate(values, expected,
+                       cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * radius + 1, 2 * radius + 1)));
+            EXPECT_EQ(cv::norm(disc_maximum(values, radius), expected, cv::NORM_INF), 0.0)
+                << "radius " << radius << ", " << size.width << " x " << size.height;
+        }
+}
+
+TEST(FaceFilters, NonzeroAreaIsTheGrownBoundingBoxInsideTheMap) {
+    cv::Mat values = cv::Mat::zeros(50, 60, CV_32F);
+    EXPECT_TRUE(nonzero_area(values, 3).empty());
+    values.at<float>(10, 20) = 1.0f;
+    values.at<float>(30, 25) = -2.0f;
+    EXPECT_EQ(nonzero_area(values, 3), cv::Rect(17, 7, 12, 27));
+    EXPECT_EQ(nonzero_area(values, 40), cv::Rect(0, 0, 60, 50));
+}
+
+} // namespace
+} // namespace microstamp
