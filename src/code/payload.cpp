@@ -105,6 +105,32 @@ std::optional<PayloadFields> unpack_payload(const Payload& payload) {
     return fields;
 }
 
+std::optional<PayloadPrefix> read_payload_prefix(std::span<const std::uint8_t> first_bytes) {
+    if (first_bytes.size() < 3) return std::nullopt;
+    const std::size_t known_bytes = std::min(first_bytes.size(), payload_bytes);
+    Payload padded{};  // the unseen bytes as zeros: the index's unknown low bits are 0
+    std::copy_n(first_bytes.begin(), known_bytes, padded.begin());
+    BitReader reader(padded);
+    PayloadPrefix prefix;
+    const auto version = reader.get(4);
+    prefix.manufacturer_code = static_cast<std::uint16_t>(reader.get(10));
+    prefix.model_code = static_cast<std::uint16_t>(reader.get(10));
+    if (version != payload_version || prefix.manufacturer_code == 0 || prefix.model_code == 0) return std::nullopt;
+    const int known_index_bits = std::clamp(static_cast<int>(known_bytes) * 8 - 24, 0, 63);
+    const std::uint64_t lowest = reader.get(63);
+    if (lowest >= serial_count) return std::nullopt;
+    if (known_bytes == payload_bytes && reader.get(1) != 0) return std::nullopt;
+    if (known_index_bits == 0) return prefix;
+    const std::uint64_t open_bits = known_index_bits == 63 ? 0 : (std::uint64_t{1} << (63 - known_index_bits)) - 1;
+    const std::uint64_t highest = std::min(lowest | open_bits, serial_count - 1);
+    const std::string first = *serial_from_index(lowest), last = *serial_from_index(highest);
+    if (first.size() != last.size()) return prefix;  // the index range spans serial lengths
+    std::size_t common = 0;
+    while (common < first.size() && first[common] == last[common]) ++common;
+    prefix.serial_pattern = first.substr(0, common) + std::string(first.size() - common, '?');
+    return prefix;
+}
+
 std::array<std::uint8_t, integrity_tag_bytes> integrity_tag(std::span<const std::uint8_t> payload) {
     if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
     std::array<std::uint8_t, crypto_generichash_BYTES_MIN> digest{};

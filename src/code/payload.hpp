@@ -53,6 +53,18 @@ Payload pack_payload(const Identity& identity);
 // Nothing when the bytes cannot be a payload we wrote (version, reserved bit, index range).
 std::optional<PayloadFields> unpack_payload(const Payload& payload);
 
+// What the first bytes of a payload say on their own, the rest unseen: the codes once
+// the first three are known, and the serial's length and leading characters once enough
+// of its index is ('?' for the characters not determined; an empty pattern when even
+// the length is open). Nothing when the bytes cannot start a payload we wrote. No
+// integrity check covers a prefix: it is a lead, not an identity.
+struct PayloadPrefix {
+    std::uint16_t manufacturer_code = 0;
+    std::uint16_t model_code = 0;
+    std::string serial_pattern;
+};
+std::optional<PayloadPrefix> read_payload_prefix(std::span<const std::uint8_t> first_bytes);
+
 std::array<std::uint8_t, integrity_tag_bytes> integrity_tag(std::span<const std::uint8_t> payload);
 ProtectedPayload protect(const Payload& payload);
 // The payload if its tag matches, nothing otherwise.

@@ -220,6 +220,76 @@ RingDecoding decode_ring(const RingObservation& observation, const RingReadOptio
     return result;
 }
 
+std::vector<RingLead> ring_leads(const RingObservation& observation, std::size_t max_leads) {
+    const auto agreement = sync_agreements(observation);
+    std::array<int, ring_sectors_per_track> order{};
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+        return agreement[static_cast<std::size_t>(a)] > agreement[static_cast<std::size_t>(b)];
+    });
+    const double best = agreement[static_cast<std::size_t>(order[0])], second = agreement[static_cast<std::size_t>(order[1])];
+    // The rotation must stand out from the rest by more than the sync sequences' own
+    // off-peak correlation (4/48) could give it.
+    if (best <= 0 || best - second < 4.0 / ring_symbols) return {};
+    const int rotation = order[0];
+    constexpr float least_confidence = 0.2f;  // as the decoder's erasure threshold
+    struct UsedCell {
+        std::size_t byte;
+        int bit;
+        float confidence;
+    };
+    std::vector<std::uint8_t> whitened;
+    std::vector<UsedCell> used;
+    for (int engraved = 0; engraved < static_cast<int>(payload_bytes); ++engraved) {
+        const int observed = ((engraved - rotation) % ring_sectors_per_track + ring_sectors_per_track) % ring_sectors_per_track;
+        const auto& soft = observation.cells[static_cast<std::size_t>(observed)];
+        std::uint8_t byte = 0;
+        std::vector<UsedCell> cells_here;
+        for (int cell = 0; cell < ring_cells_per_symbol; ++cell) {
+            if (cell == ring_sync_cell) continue;
+            const float value = soft[static_cast<std::size_t>(cell)];
+            if (!(std::fabs(value) >= least_confidence)) break;
+            if (value > 0) byte = static_cast<std::uint8_t>(byte | (1U << data_bit_of_cell(cell)));
+            cells_here.push_back({static_cast<std::size_t>(engraved), data_bit_of_cell(cell), std::fabs(value)});
+        }
+        if (cells_here.size() != ring_cells_per_symbol - 1) break;  // only a whole run from sector 0 says anything
+        whitened.push_back(byte);
+        used.insert(used.end(), cells_here.begin(), cells_here.end());
+    }
+    if (whitened.size() < 3) return {};
+    // Up to three of the least sure cells (those below 0.7) read either way.
+    std::sort(used.begin(), used.end(), [](const UsedCell& a, const UsedCell& b) { return a.confidence < b.confidence; });
+    std::size_t branching = 0;
+    while (branching < 3 && branching < used.size() && used[branching].confidence < 0.7f) ++branching;
+    std::vector<RingLead> leads;
+    double total = 0;
+    for (std::size_t flips = 0; flips < (std::size_t{1} << branching); ++flips) {
+        std::vector<std::uint8_t> bytes = whitened;
+        double weight = 1;
+        for (std::size_t i = 0; i < branching; ++i) {
+            if (!((flips >> i) & 1U)) continue;
+            bytes[used[i].byte] = static_cast<std::uint8_t>(bytes[used[i].byte] ^ (1U << used[i].bit));
+            weight *= (1 - used[i].confidence) / (1 + used[i].confidence);
+        }
+        for (std::size_t index = 0; index < bytes.size(); ++index)
+            bytes[index] = ring_whiten(static_cast<int>(index), bytes[index]);
+        const auto prefix = read_payload_prefix(bytes);
+        if (!prefix) continue;
+        total += weight;
+        const auto same = std::find_if(leads.begin(), leads.end(), [&](const RingLead& lead) {
+            return lead.manufacturer_code == prefix->manufacturer_code && lead.model_code == prefix->model_code &&
+                   lead.serial_pattern == prefix->serial_pattern;
+        });
+        if (same != leads.end()) same->likelihood += weight;
+        else leads.push_back({prefix->manufacturer_code, prefix->model_code, prefix->serial_pattern, weight,
+                              static_cast<int>(bytes.size())});
+    }
+    for (RingLead& lead : leads) lead.likelihood /= total;
+    std::sort(leads.begin(), leads.end(), [](const RingLead& a, const RingLead& b) { return a.likelihood > b.likelihood; });
+    if (leads.size() > max_leads) leads.resize(max_leads);
+    return leads;
+}
+
 RingObservation ideal_ring_observation(const std::vector<Cell>& cells, int rotation_sectors) {
     RingObservation observation;
     for (const Cell& cell : cells) {

@@ -92,6 +92,23 @@ RingDecoding decode_ring(const RingObservation& observation, const RingReadOptio
 // choose between sampling hypotheses without spending decode attempts.
 double ring_sync_agreement(const RingObservation& observation);
 
+// Leads from a ring that did not decode, for the examiner to confirm: never an identity,
+// since nothing checks them. The code is systematic: the payload's bytes are engraved
+// as they are (whitened) in the inner track's sectors 0-10, so where the sync cells fix
+// the rotation and those sectors were read whole from sector 0 on, the manufacturer,
+// the model and the serial's first characters can be named from them alone
+// (payload.hpp, read_payload_prefix). The least sure of the cells used, read either
+// way, give the alternatives; a lead's likelihood is relative to the others (they sum
+// to 1), from the cells' soft values taken as P(read right) = (1 + |v|) / 2.
+struct RingLead {
+    std::uint16_t manufacturer_code = 0;
+    std::uint16_t model_code = 0;
+    std::string serial_pattern;  // '?' for characters not read; empty when even the length is open
+    double likelihood = 0;
+    int bytes_read = 0;          // payload bytes the lead rests on (3 give the codes alone)
+};
+std::vector<RingLead> ring_leads(const RingObservation& observation, std::size_t max_leads = 5);
+
 // Observation of an undamaged layout in its own frame (soft values +-1), rotated by
 // `rotation_sectors`: what a perfect reader would see.
 RingObservation ideal_ring_observation(const std::vector<Cell>& cells, int rotation_sectors = 0);

@@ -134,11 +134,23 @@ Phase choose_phase(const FeatureMap& map, const RingPlacement& placement) {
     return best;
 }
 
+// The leads of a partial read that name a make and model the catalog knows (a stamp's
+// codes come from it), their likelihoods renormalised over those.
+std::vector<RingLead> catalog_leads(const RingObservation& observation, const Catalog& catalog) {
+    std::vector<RingLead> leads = ring_leads(observation);
+    std::erase_if(leads, [&](const RingLead& lead) { return !catalog.find_model(lead.manufacturer_code, lead.model_code); });
+    double total = 0;
+    for (const RingLead& lead : leads) total += lead.likelihood;
+    for (RingLead& lead : leads) lead.likelihood /= total;
+    return leads;
+}
+
 // Decodes the ring as sampled at a phase, adding to the reading's decode attempts.
 void decode_phase(const FeatureMap& map, const Phase& phase, const ReadOptions& options, const Catalog& catalog,
                   Reading& reading) {
     const RingPlacement& chosen = phase.placement;
     const RingSample& sample = phase.sample;
+    reading.leads.clear();
     reading.placement = chosen;
     reading.feature = feature_name(map.kind);
     reading.observation = sample.observation;
@@ -166,6 +178,7 @@ void decode_phase(const FeatureMap& map, const Phase& phase, const ReadOptions& 
     }
     reading.status = ReadStatus::partial;
     reading.failure = decoding.failure;
+    reading.leads = catalog_leads(sample.observation, catalog);
 }
 
 void decode_at(const FeatureMap& map, const RingPlacement& placement, const ReadOptions& options, const Catalog& catalog,
@@ -363,6 +376,22 @@ nlohmann::json to_json(const Reading& reading) {
     if (reading.texture_ratio > 0)
         json["blank_impression"] = {{"texture_ratio", reading.texture_ratio}, {"scratch_coherence", reading.scratch_coherence}};
     if (!reading.failure.empty()) json["failure"] = reading.failure;
+    if (!reading.leads.empty()) {
+        json["leads"] = nlohmann::json::array();
+        const Catalog& catalog = default_catalog();
+        for (const RingLead& lead : reading.leads) {
+            nlohmann::json entry = {{"manufacturer_code", lead.manufacturer_code},
+                                    {"model_code", lead.model_code},
+                                    {"serial_pattern", lead.serial_pattern},
+                                    {"likelihood", lead.likelihood},
+                                    {"payload_bytes_read", lead.bytes_read}};
+            if (const Model* model = catalog.find_model(lead.manufacturer_code, lead.model_code)) {
+                entry["model"] = model->name;
+                if (const Manufacturer* maker = catalog.find_manufacturer(lead.manufacturer_code)) entry["manufacturer"] = maker->name;
+            }
+            json["leads"].push_back(entry);
+        }
+    }
     if (!reading.stage_ms.empty()) {
         json["timings_ms"] = nlohmann::json::object();
         double total = 0;

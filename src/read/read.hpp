@@ -91,6 +91,9 @@ struct Reading {
     double texture_ratio = 0;
     double scratch_coherence = 0;
     std::string failure;
+    // A partial ring read: what its first sectors say on their own (code/ring.hpp,
+    // ring_leads), ranked, only makes and models the catalog knows; leads, not identities.
+    std::vector<RingLead> leads;
     Design design = Design::ring;             // the design the status and identity come from
     std::vector<DesignReading> designs;       // what each other design's reader saw
     // Wall time of each stage the read went through, in the order run (milliseconds).
