@@ -1,5 +1,7 @@
 #include "read/read.hpp"
 
+#include "read/impression_locator.hpp"
+
 #include <chrono>
 #include <cmath>
 #include <fmt/core.h>
@@ -96,7 +98,7 @@ Reading locate(const FeatureMap& map, const LocateOptions& locate, const ReadOpt
     reading.pin_diameter_um = FaceGeometry{}.pin_diameter_um * placement->px_per_um * map.um_per_px;
     if (placement->finder_score < options.min_finder_score) {
         reading.failure = "no ring finder circles in the impression";
-        if (map.kind != FeatureKind::height) return reading;  // photographs: not yet told apart
+        if (map.kind != FeatureKind::height) return reading;  // photographs: classify_blank_photograph
         measure_blank_impression(map, reading);
         if (reading.scratch_coherence > options.min_scratch_coherence) {
             reading.status = ReadStatus::defaced;
@@ -291,6 +293,59 @@ Reading read_shading(const FeatureMap& shading, double hint, const ReadOptions& 
     return reading;
 }
 
+
+// The structure tensor of a map's gradients over a mask, normalised: (xx - yy, 2 xy) /
+// (xx + yy), whose length is how one-sided the gradients are and whose angle is twice
+// their main axis.
+cv::Point2d gradient_axis(const cv::Mat& values, const cv::Mat& mask) {
+    cv::Mat gx, gy;
+    cv::Sobel(values, gx, CV_32F, 1, 0);
+    cv::Sobel(values, gy, CV_32F, 0, 1);
+    const double xx = cv::mean(gx.mul(gx), mask)[0], yy = cv::mean(gy.mul(gy), mask)[0];
+    const double xy = cv::mean(gx.mul(gy), mask)[0];
+    return cv::Point2d(xx - yy, 2 * xy) / std::max(1e-12, xx + yy);
+}
+
+// A photograph with no ring: abraded, never stamped, or neither can be said. The
+// impression is found by its crater (impression_locator.hpp); inside it, the shading's
+// texture and main axis are compared with the primer's well outside it, which carries
+// the light's own signature.
+void classify_blank_photograph(const Image& photograph, double hint, const FeatureMap& shading,
+                               const LocateOptions& locate, const ReadOptions& options, Reading& reading) {
+    const Impression impression = locate_impression(design_relief(photograph, hint), {locate.min_px_per_um, locate.max_px_per_um});
+    if (!impression.found) return;
+    const double to_shading = hint / shading.um_per_px;
+    const cv::Point centre(static_cast<int>(std::lround(impression.centre_column * to_shading)),
+                           static_cast<int>(std::lround(impression.centre_row * to_shading)));
+    // Well inside the crater wall of any full strike, well outside the crater.
+    cv::Mat inside = cv::Mat::zeros(shading.values.size(), CV_8U), outside(shading.values.size(), CV_8U, cv::Scalar(255));
+    cv::circle(inside, centre, static_cast<int>(400 / shading.um_per_px), 255, -1);
+    cv::circle(outside, centre, static_cast<int>(900 / shading.um_per_px), 0, -1);
+    inside &= shading.known;
+    outside &= shading.known;
+    if (cv::countNonZero(inside) < 100 || cv::countNonZero(outside) < 100) return;
+    cv::Scalar mean_inside, spread_inside, mean_outside, spread_outside;
+    cv::meanStdDev(shading.values, mean_inside, spread_inside, inside);
+    cv::meanStdDev(shading.values, mean_outside, spread_outside, outside);
+    reading.texture_ratio = spread_inside[0] / std::max(1e-12, spread_outside[0]);
+    const cv::Point2d departure =
+        gradient_axis(shading.values, inside) - options.blank_photograph_coherence * gradient_axis(shading.values, outside);
+    reading.scratch_coherence = std::hypot(departure.x, departure.y);
+    if (reading.scratch_coherence > options.min_photograph_scratch) {
+        reading.status = ReadStatus::defaced;
+        reading.failure = "the code area is scratched across: abraded";
+    } else if (reading.texture_ratio > options.min_damage_texture_ratio) {
+        reading.status = ReadStatus::defaced;
+        reading.failure = "the code area is dented or torn: peened or damaged";
+    } else if (reading.scratch_coherence < options.max_blank_photograph_scratch &&
+               reading.texture_ratio < options.max_blank_photograph_texture_ratio) {
+        reading.status = ReadStatus::no_stamp;
+        reading.failure = "an impression with no code: the pin carried no stamp";
+    } else {
+        reading.failure = "no ring finder circles; the impression is neither clearly blank nor clearly defaced";
+    }
+}
+
 } // namespace
 
 Reading read(const Image& photograph, const ReadOptions& options, const Catalog& catalog) {
@@ -318,6 +373,13 @@ Reading read(const Image& photograph, const ReadOptions& options, const Catalog&
             reading = std::move(again);
             hint = reading.um_per_px;
         }
+    }
+    if (reading.status == ReadStatus::unreadable && reading.placement && reading.placement->finder_score < options.min_finder_score) {
+        LocateOptions locate;
+        locate.min_px_per_um = options.min_pin_scale / (hint * (1 + options.scale_tolerance));
+        locate.max_px_per_um = options.max_pin_scale / (hint * (1 - options.scale_tolerance));
+        classify_blank_photograph(photograph, hint, shading, locate, options, reading);
+        clock.lap("blank_impression");
     }
     // Geometry in the photograph's own pixels, whatever pixels the reading worked on.
     const double to_photograph = shading.um_per_px / hint;

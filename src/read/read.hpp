@@ -43,9 +43,23 @@ struct ReadOptions {
     // With no ring: scratches running one way (coherence above this) mean abrasion; texture
     // this many times rougher than the primer around the impression means peening or
     // other damage. Below both, the pin carried no code. Measured on simulated casings
-    // (docs/reader.md); topography only.
+    // (docs/reader.md); topography.
     double min_scratch_coherence = 0.04;
     double min_damage_texture_ratio = 1.2;
+    // Photographs with no ring: scratches across the impression turn its shading's main
+    // axis away from the one the light gives the primer around it (`scratch_coherence`
+    // is that departure, in the structure tensor's double-angle plane, from the
+    // impression a blank pin leaves, whose shading is `blank_photograph_coherence` times
+    // as one-sided as the primer's). Firing-pin drag smears a blank impression one way
+    // too (up to 0.12 on simulated dragged .40s), so only a departure above
+    // `min_photograph_scratch` is called abraded; one below `max_blank_photograph_scratch`
+    // with texture below `max_blank_photograph_texture_ratio` is called unstamped; the
+    // rest stays unreadable (the topography tells them apart far better). Measured on
+    // simulated casings (docs/reader.md).
+    double min_photograph_scratch = 0.13;
+    double max_blank_photograph_scratch = 0.04;
+    double max_blank_photograph_texture_ratio = 1.045;
+    double blank_photograph_coherence = 0.82;
     // Photographs: how one-sided the light must be (feature_map.hpp, LightEstimate) for
     // the relief to be recovered from the shading before edge contrast is tried.
     double min_light_directionality = 0.15;

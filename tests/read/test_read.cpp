@@ -92,6 +92,31 @@ TEST(Read, TopographyTellsDefacedFromUnstamped) {
     }
 }
 
+// From a photograph the reader says abraded or unstamped only where the shading is
+// clear about it, and never the one for the other (drag can smear a blank impression
+// one way like scratches do: then it stays unreadable).
+TEST(Read, PhotographTellsAbradedFromUnstampedWhenItCan) {
+    int abraded_called_defaced = 0, blank_called_no_stamp = 0;
+    for (std::uint64_t seed = 7000; seed < 7006; ++seed)
+        for (const auto& [defeat, never] : {std::pair{"stone:30", ReadStatus::no_stamp}, std::pair{"swap:blank", ReadStatus::defaced}}) {
+            FireOptions options;
+            options.rounds = 2;
+            options.shots = {2};
+            options.seed = seed;
+            options.defeats = {parse_defeat(defeat)};
+            fire(test_die(), load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"), options,
+                 [&, defeat = defeat, never = never](Shot&& shot) {
+                     const Reading reading = read(shot.photograph, at_scale(2.0));
+                     EXPECT_NE(status_name(reading.status), status_name(never)) << defeat << " seed " << seed;
+                     EXPECT_FALSE(reading.identity.has_value());
+                     abraded_called_defaced += std::string_view(defeat) == "stone:30" && reading.status == ReadStatus::defaced;
+                     blank_called_no_stamp += std::string_view(defeat) == "swap:blank" && reading.status == ReadStatus::no_stamp;
+                 });
+        }
+    EXPECT_GE(abraded_called_defaced, 3);
+    EXPECT_GE(blank_called_no_stamp, 5);
+}
+
 TEST(Read, SurfacesWithNoStampYieldNoIdentity) {
     for (const char* name : {"csafe-logo.x3p", "pyramid.x3p", "sample-land.x3p", "testing.x3p"}) {
         const X3pFile file = read_x3p(std::string(MICROSTAMP_SHARED_DIR) + "/x3p-samples/" + name);
