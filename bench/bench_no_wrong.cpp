@@ -68,7 +68,8 @@ void read_batch(std::uint64_t seed, Tally& tally) {
     static const std::vector<std::string> firearms = {"service-9mm-striker", "duty-40-tilting", "pocket-380", "government-45"};
     std::mt19937_64 random(seed);
     const std::string defeat = defeats[random() % defeats.size()];
-    const long fired = defeat.empty() ? rounds[random() % rounds.size()] : 1 + static_cast<long>(random() % 3000);
+    // At least 10 rounds: the ten last are read.
+    const long fired = defeat.empty() ? rounds[random() % rounds.size()] : 10 + static_cast<long>(random() % 3000);
     const std::string serial = fmt::format("NW{}", seed);
     const Identity identity = default_catalog().identity("SIG Sauer", "P320", serial);
     DieDesign design;
