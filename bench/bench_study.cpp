@@ -82,8 +82,9 @@ void casing_read_topography(benchmark::State& state) {
 }
 BENCHMARK(casing_read_topography)->Unit(benchmark::kMillisecond);
 
-// The whole study runner on every core: 2 pistols x 20 casings of a ring die after
-// 1,000 rounds, journal and all.
+// The whole study runner on every core: 4 pistols x 100 casings of a ring die after
+// 1,000 rounds, journal, dies and all (enough casings that the once-per-pistol work
+// weighs what it does in a real study).
 void study_throughput(benchmark::State& state) {
     cv::setNumThreads(1);
     const nlohmann::json document = nlohmann::json::parse(R"({
@@ -91,7 +92,7 @@ void study_throughput(benchmark::State& state) {
       "identity": {"make": "SIG Sauer", "model": "P320", "serial": "TP-#"},
       "factors": {"firearms": ["service-9mm-striker"], "ammunition": ["standard-small-pistol"],
                   "designs": ["ring"], "rounds": [1000]},
-      "pistols": 2, "shots": "last:20"})");
+      "pistols": 4, "shots": "last:100"})");
     const Study study = parse_study(document, "throughput", "bench");
     const auto journal = std::filesystem::temp_directory_path() / ("microstamp-bench-study-" + std::to_string(::getpid()) + ".csv");
     std::size_t casings = 0;
