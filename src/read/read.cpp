@@ -224,8 +224,21 @@ void read_other_designs(Reading& reading, const DesignRelief& relief, const Loca
 
 Reading read(const FeatureMap& map, const LocateOptions& locate_options, const ReadOptions& options, const Catalog& catalog) {
     Reading reading = locate(map, locate_options, options);
-    if (reading.placement && reading.status == ReadStatus::unreadable && reading.failure.empty())
+    if (!reading.placement) return reading;
+    if (reading.status == ReadStatus::unreadable && reading.failure.empty()) {
         decode_at(map, *reading.placement, options, catalog, reading);
+        return reading;
+    }
+    // Finder circles too faint to say a ring is there: a pin worn for thousands of rounds
+    // rounds its thin circles first, while the cells still print. The ring is read
+    // anyway (each attempt counted; the integrity check decides), and only if that fails
+    // does the impression's texture say defaced or unstamped.
+    Reading attempt = reading;
+    attempt.status = ReadStatus::unreadable;
+    decode_at(map, *reading.placement, options, catalog, attempt);
+    if (attempt.status == ReadStatus::decoded) return attempt;
+    reading.attempts = attempt.attempts;
+    reading.false_identity_bound = attempt.false_identity_bound;
     return reading;
 }
 

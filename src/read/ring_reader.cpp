@@ -143,7 +143,7 @@ cv::Mat centre_votes(const FeatureMap& map, double min_radius_px, double max_rad
                     accumulator[y * width + x] += 1.0f;
                 }
         }
-    cv::GaussianBlur(votes, votes, cv::Size(), 1.0);
+    cv::GaussianBlur(votes, votes, cv::Size(), 2.0);
     return votes;
 }
 
