@@ -143,12 +143,13 @@ cv::Mat centre_votes(const FeatureMap& map, double min_radius_px, double max_rad
                     accumulator[y * width + x] += 1.0f;
                 }
         }
-    cv::GaussianBlur(votes, votes, cv::Size(), 2.0);
     return votes;
 }
 
-// The strongest few local maxima of the votes, at least `separation` pixels apart.
-std::vector<cv::Point> vote_peaks(cv::Mat votes, int count, int separation) {
+// The strongest few local maxima of the votes, at least `separation` pixels apart from
+// each other, and not within a pixel of those already `taken`.
+std::vector<cv::Point> vote_peaks(cv::Mat votes, int count, int separation, const std::vector<cv::Point>& taken = {}) {
+    for (const cv::Point& at : taken) cv::circle(votes, at, 1, 0.0, -1);
     std::vector<cv::Point> peaks;
     for (int i = 0; i < count; ++i) {
         double highest = 0;
@@ -159,6 +160,19 @@ std::vector<cv::Point> vote_peaks(cv::Mat votes, int count, int separation) {
         cv::circle(votes, at, separation, 0.0, -1);
     }
     return peaks;
+}
+
+// Six centre candidates: three peaks of the votes lightly smoothed (a sharp pin's votes
+// meet in one point) and three more of the votes smoothed over twice that (a worn pin's
+// scatter over some 30 um around the centre, with no one peak near it).
+std::vector<cv::Point> centre_candidates(const cv::Mat& votes, int separation) {
+    cv::Mat sharp, broad;
+    cv::GaussianBlur(votes, sharp, cv::Size(), 1.0);
+    cv::GaussianBlur(votes, broad, cv::Size(), 2.0);
+    std::vector<cv::Point> candidates = vote_peaks(sharp, 3, separation);
+    const std::vector<cv::Point> more = vote_peaks(broad, 3, separation, candidates);
+    candidates.insert(candidates.end(), more.begin(), more.end());
+    return candidates;
 }
 
 struct CellSampler {
@@ -299,7 +313,7 @@ std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOpti
                           options.max_px_per_um * searching.factor, scale_steps, 32);
     };
     std::vector<Candidate> at_peaks;
-    for (const cv::Point& peak : vote_peaks(votes, 6, static_cast<int>(40 * typical_px_per_um * voting.factor))) {
+    for (const cv::Point& peak : centre_candidates(votes, static_cast<int>(40 * typical_px_per_um * voting.factor))) {
         const double step = 4 * search_px_per_layout_um;
         const double column = searching.to_coarse(voting.from_coarse(peak.x));
         const double row = searching.to_coarse(voting.from_coarse(peak.y));
