@@ -60,28 +60,49 @@ cv::Point crater_centre(const FeatureMap& map) {
     return {static_cast<int>(std::lround(moments.m10 / moments.m00)), static_cast<int>(std::lround(moments.m01 / moments.m00))};
 }
 
-void measure_blank_impression(const FeatureMap& map, Reading& reading) {
-    // Well inside the crater wall of any full strike, well outside the crater.
-    const double inner_radius_px = 400 / map.um_per_px;
-    const double outer_radius_px = 850 / map.um_per_px;
-    cv::Mat inside = cv::Mat::zeros(map.values.size(), CV_8U), outside(map.values.size(), CV_8U, cv::Scalar(255));
-    const cv::Point centre = crater_centre(map);
-    cv::circle(inside, centre, static_cast<int>(inner_radius_px), 255, -1);
-    cv::circle(outside, centre, static_cast<int>(outer_radius_px), 0, -1);
-    inside &= map.known;
-    outside &= map.known;
-    if (cv::countNonZero(inside) < 100 || cv::countNonZero(outside) < 100) return;
-    cv::Scalar mean_inside, spread_inside, mean_outside, spread_outside;
-    cv::meanStdDev(map.values, mean_inside, spread_inside, inside);
-    cv::meanStdDev(map.values, mean_outside, spread_outside, outside);
-    reading.texture_ratio = spread_inside[0] / std::max(1e-9, spread_outside[0]);
-    // Structure tensor over the disc: 1 when every gradient points one way.
+// The structure tensor of a map's gradients over a mask, normalised: (xx - yy, 2 xy) /
+// (xx + yy), whose length is how one-sided the gradients are (1 when every gradient
+// points one way) and whose angle is twice their main axis.
+cv::Point2d gradient_axis(const cv::Mat& values, const cv::Mat& mask) {
     cv::Mat gx, gy;
-    cv::Sobel(map.values, gx, CV_32F, 1, 0);
-    cv::Sobel(map.values, gy, CV_32F, 0, 1);
-    const double xx = cv::mean(gx.mul(gx), inside)[0], yy = cv::mean(gy.mul(gy), inside)[0];
-    const double xy = cv::mean(gx.mul(gy), inside)[0];
-    reading.scratch_coherence = std::sqrt((xx - yy) * (xx - yy) + 4 * xy * xy) / std::max(1e-12, xx + yy);
+    cv::Sobel(values, gx, CV_32F, 1, 0);
+    cv::Sobel(values, gy, CV_32F, 0, 1);
+    const double xx = cv::mean(gx.mul(gx), mask)[0], yy = cv::mean(gy.mul(gy), mask)[0];
+    const double xy = cv::mean(gx.mul(gy), mask)[0];
+    return cv::Point2d(xx - yy, 2 * xy) / std::max(1e-12, xx + yy);
+}
+
+// A disc well inside the crater wall of any full strike (400 um) and the primer beyond
+// `outer_um`, both where the map is known, with the texture of the one against the other.
+struct ImpressionRegions {
+    cv::Mat inside, outside;
+    double texture_ratio = 0;
+    bool valid = false;
+};
+
+ImpressionRegions impression_regions(const FeatureMap& map, cv::Point centre, double outer_um) {
+    ImpressionRegions regions;
+    regions.inside = cv::Mat::zeros(map.values.size(), CV_8U);
+    regions.outside = cv::Mat(map.values.size(), CV_8U, cv::Scalar(255));
+    cv::circle(regions.inside, centre, static_cast<int>(400 / map.um_per_px), 255, -1);
+    cv::circle(regions.outside, centre, static_cast<int>(outer_um / map.um_per_px), 0, -1);
+    regions.inside &= map.known;
+    regions.outside &= map.known;
+    if (cv::countNonZero(regions.inside) < 100 || cv::countNonZero(regions.outside) < 100) return regions;
+    cv::Scalar mean_inside, spread_inside, mean_outside, spread_outside;
+    cv::meanStdDev(map.values, mean_inside, spread_inside, regions.inside);
+    cv::meanStdDev(map.values, mean_outside, spread_outside, regions.outside);
+    regions.texture_ratio = spread_inside[0] / std::max(1e-9, spread_outside[0]);
+    regions.valid = true;
+    return regions;
+}
+
+void measure_blank_impression(const FeatureMap& map, Reading& reading) {
+    const ImpressionRegions regions = impression_regions(map, crater_centre(map), 850);
+    if (!regions.valid) return;
+    reading.texture_ratio = regions.texture_ratio;
+    const cv::Point2d axis = gradient_axis(map.values, regions.inside);
+    reading.scratch_coherence = std::hypot(axis.x, axis.y);
 }
 
 
@@ -307,40 +328,22 @@ Reading read_shading(const FeatureMap& shading, double hint, const ReadOptions& 
 }
 
 
-// The structure tensor of a map's gradients over a mask, normalised: (xx - yy, 2 xy) /
-// (xx + yy), whose length is how one-sided the gradients are and whose angle is twice
-// their main axis.
-cv::Point2d gradient_axis(const cv::Mat& values, const cv::Mat& mask) {
-    cv::Mat gx, gy;
-    cv::Sobel(values, gx, CV_32F, 1, 0);
-    cv::Sobel(values, gy, CV_32F, 0, 1);
-    const double xx = cv::mean(gx.mul(gx), mask)[0], yy = cv::mean(gy.mul(gy), mask)[0];
-    const double xy = cv::mean(gx.mul(gy), mask)[0];
-    return cv::Point2d(xx - yy, 2 * xy) / std::max(1e-12, xx + yy);
-}
-
 // A photograph with no ring: abraded, never stamped, or neither can be said. The
 // impression is found by its crater (impression_locator.hpp); inside it, the shading's
 // texture and main axis are compared with the primer's well outside it, which carries
 // the light's own signature.
-void classify_blank_photograph(const Image& photograph, double hint, const FeatureMap& shading,
+void classify_blank_photograph(const DesignRelief& relief, double hint, const FeatureMap& shading,
                                const LocateOptions& locate, const ReadOptions& options, Reading& reading) {
-    const Impression impression = locate_impression(design_relief(photograph, hint), {locate.min_px_per_um, locate.max_px_per_um});
+    const Impression impression = locate_impression(relief, {locate.min_px_per_um, locate.max_px_per_um});
     if (!impression.found) return;
     const double to_shading = hint / shading.um_per_px;
     const cv::Point centre(static_cast<int>(std::lround(impression.centre_column * to_shading)),
                            static_cast<int>(std::lround(impression.centre_row * to_shading)));
-    // Well inside the crater wall of any full strike, well outside the crater.
-    cv::Mat inside = cv::Mat::zeros(shading.values.size(), CV_8U), outside(shading.values.size(), CV_8U, cv::Scalar(255));
-    cv::circle(inside, centre, static_cast<int>(400 / shading.um_per_px), 255, -1);
-    cv::circle(outside, centre, static_cast<int>(900 / shading.um_per_px), 0, -1);
-    inside &= shading.known;
-    outside &= shading.known;
-    if (cv::countNonZero(inside) < 100 || cv::countNonZero(outside) < 100) return;
-    cv::Scalar mean_inside, spread_inside, mean_outside, spread_outside;
-    cv::meanStdDev(shading.values, mean_inside, spread_inside, inside);
-    cv::meanStdDev(shading.values, mean_outside, spread_outside, outside);
-    reading.texture_ratio = spread_inside[0] / std::max(1e-12, spread_outside[0]);
+    const ImpressionRegions regions = impression_regions(shading, centre, 900);
+    if (!regions.valid) return;
+    const cv::Mat& inside = regions.inside;
+    const cv::Mat& outside = regions.outside;
+    reading.texture_ratio = regions.texture_ratio;
     const cv::Point2d departure =
         gradient_axis(shading.values, inside) - options.blank_photograph_coherence * gradient_axis(shading.values, outside);
     reading.scratch_coherence = std::hypot(departure.x, departure.y);
@@ -387,11 +390,18 @@ Reading read(const Image& photograph, const ReadOptions& options, const Catalog&
             hint = reading.um_per_px;
         }
     }
+    // The designs' relief of the photograph, made once for whichever of the crater's
+    // texture and the other designs' readers needs it (it costs tens of milliseconds).
+    std::optional<DesignRelief> relief;
+    const auto photograph_relief = [&]() -> const DesignRelief& {
+        if (!relief) relief = design_relief(photograph, hint);
+        return *relief;
+    };
+    LocateOptions locate;
+    locate.min_px_per_um = options.min_pin_scale / (hint * (1 + options.scale_tolerance));
+    locate.max_px_per_um = options.max_pin_scale / (hint * (1 - options.scale_tolerance));
     if (reading.status == ReadStatus::unreadable && reading.placement && reading.placement->finder_score < options.min_finder_score) {
-        LocateOptions locate;
-        locate.min_px_per_um = options.min_pin_scale / (hint * (1 + options.scale_tolerance));
-        locate.max_px_per_um = options.max_pin_scale / (hint * (1 - options.scale_tolerance));
-        classify_blank_photograph(photograph, hint, shading, locate, options, reading);
+        classify_blank_photograph(photograph_relief(), hint, shading, locate, options, reading);
         clock.lap("blank_impression");
     }
     // Geometry in the photograph's own pixels, whatever pixels the reading worked on.
@@ -402,10 +412,7 @@ Reading read(const Image& photograph, const ReadOptions& options, const Catalog&
         reading.placement->px_per_um *= to_photograph;
     }
     if (!options.designs.empty() && (reading.status != ReadStatus::decoded || options.designs_alongside_ring)) {
-        LocateOptions locate;
-        locate.min_px_per_um = options.min_pin_scale / (hint * (1 + options.scale_tolerance));
-        locate.max_px_per_um = options.max_pin_scale / (hint * (1 - options.scale_tolerance));
-        read_other_designs(reading, design_relief(photograph, hint), locate, options, catalog);
+        read_other_designs(reading, photograph_relief(), locate, options, catalog);
         clock.lap("other_designs");
     }
     reading.stage_ms = clock.laps();
