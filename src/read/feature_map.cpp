@@ -251,16 +251,6 @@ FeatureMap relief_from_shading(const FeatureMap& detail, double light_azimuth, c
     return relief;
 }
 
-float bilinear_sample(const cv::Mat& values, const cv::Mat& known, double column, double row) {
-    const int x = static_cast<int>(std::floor(column)), y = static_cast<int>(std::floor(row));
-    if (x < 0 || y < 0 || x + 1 >= values.cols || y + 1 >= values.rows) return std::nanf("");
-    if (!known.at<std::uint8_t>(y, x)) return std::nanf("");
-    const auto fx = static_cast<float>(column - x), fy = static_cast<float>(row - y);
-    const float* top = values.ptr<float>(y) + x;
-    const float* bottom = values.ptr<float>(y + 1) + x;
-    return (1 - fy) * ((1 - fx) * top[0] + fx * top[1]) + fy * ((1 - fx) * bottom[0] + fx * bottom[1]);
-}
-
 TwoClasses split_two_classes(std::vector<float> values, std::size_t minimum_count) {
     std::erase_if(values, [](float value) { return !std::isfinite(value); });
     TwoClasses result;

@@ -322,8 +322,26 @@ Reading read_shading(const FeatureMap& shading, double hint, const ReadOptions& 
     decode_at(energy, located, options, catalog, second);
     clock.lap("decode_edge_energy");
     if (second.status == ReadStatus::decoded) return second;
-    reading.attempts = second.attempts;
-    reading.false_identity_bound = second.false_identity_bound;
+    // Each too unsure alone (a dragged sector, a darkened side, a blot): the two maps'
+    // soft values at the relief's placement, added, so that a cell either shows clearly
+    // counts and a cell they disagree on is left unsure.
+    Reading both = reading;
+    both.attempts = second.attempts;
+    const RingSample relief_sample{*reading.observation, reading.erased_sectors, 0};
+    const RingSample energy_sample = sample_ring(energy, *reading.placement);
+    Phase added{*reading.placement, relief_sample, 0};
+    for (std::size_t symbol = 0; symbol < added.sample.observation.cells.size(); ++symbol)
+        for (std::size_t cell = 0; cell < added.sample.observation.cells[symbol].size(); ++cell) {
+            float& value = added.sample.observation.cells[symbol][cell];
+            value = std::clamp(value + energy_sample.observation.cells[symbol][cell], -1.0f, 1.0f);
+        }
+    added.sample.erased_sectors = std::min(relief_sample.erased_sectors, energy_sample.erased_sectors);
+    decode_phase(relief, added, options, catalog, both);
+    both.feature = "relief+edge_energy";
+    clock.lap("decode_both");
+    if (both.status == ReadStatus::decoded) return both;
+    reading.attempts = both.attempts;
+    reading.false_identity_bound = both.false_identity_bound;
     return reading;
 }
 

@@ -390,8 +390,8 @@ LightEstimate estimate_light(const FeatureMap& shading, const RingPlacement& pla
         const std::uint8_t* known = shading.known.ptr<std::uint8_t>(row);
         const double dy = row - placement.centre_row;
         for (int column = first_column; column <= last_column; ++column) {
-            const double dx = column - placement.centre_column, distance = std::hypot(dx, dy);
-            if (distance < inner || distance > outer || !known[column]) continue;
+            const double dx = column - placement.centre_column, squared = dx * dx + dy * dy;
+            if (squared < inner * inner || squared > outer * outer || !known[column]) continue;
             const double gx = (line[column + 1] - line[column - 1]) / 2.0;
             const double gy = -(below[column] - above[column]) / 2.0;  // y up
             xx += gx * gx;

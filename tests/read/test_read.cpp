@@ -6,6 +6,7 @@
 #include "read/read.hpp"
 #include "surface/x3p.hpp"
 
+#include <cmath>
 #include <gtest/gtest.h>
 
 namespace microstamp {
@@ -111,6 +112,29 @@ TEST(Read, WornPinsWithScatteredCentreVotesDecode) {
         decoded += reading.identity.has_value();
     });
     EXPECT_EQ(decoded, 2);
+}
+
+// A dragged first shot (bench_read_robustness casing 9) photographed with gamma 2: the
+// relief and the edge contrast each leave too many cells unsure, their sum decodes.
+TEST(Read, DarkenedDraggedPhotographDecodesFromReliefAndEdgeContrastTogether) {
+    DieDesign design;
+    design.designs = {Design::ring};
+    const Die die = encode(default_catalog().identity("Glock", "19", "BXRT-481"), design);
+    FireOptions options;
+    options.seed = 20261134;
+    options.topography = false;
+    fire(die, load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"), options, [&](Shot&& shot) {
+        const Reading clean = read(shot.photograph, at_scale(2.0));
+        ASSERT_TRUE(clean.identity.has_value());
+        EXPECT_EQ(*clean.identity, die.identity);
+        Image darkened = shot.photograph;
+        for (std::uint16_t& pixel : darkened.pixels)
+            pixel = static_cast<std::uint16_t>(std::lround(255 * std::pow(pixel / 255.0, 2.0)));
+        const Reading reading = read(darkened, at_scale(2.0));
+        ASSERT_TRUE(reading.identity.has_value());
+        EXPECT_EQ(*reading.identity, die.identity);
+        EXPECT_EQ(reading.feature, "relief+edge_energy");
+    });
 }
 
 // From a photograph the reader says abraded or unstamped only where the shading is
