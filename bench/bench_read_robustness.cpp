@@ -4,11 +4,13 @@
 // per condition, and wrong identities (must stay 0).
 //
 //   build/bench/bench_read_robustness                    # 200 casings (MICROSTAMP_BENCH_CASINGS to change)
-//   MICROSTAMP_BENCH_CONDITIONS=gamma_2,x3p ...            # only those columns; MICROSTAMP_BENCH_VERBOSE=1 logs failures
+//   MICROSTAMP_BENCH_CONDITIONS=gamma_2,x3p ...            # only those columns; MICROSTAMP_BENCH_VERBOSE=1 logs
+//   failures, MICROSTAMP_BENCH_SAVE_FAILED=DIR writes their photographs (PNG) there
 #include "physics/fire.hpp"
 #include "read/read.hpp"
 
 #include <benchmark/benchmark.h>
+#include <fmt/core.h>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -132,6 +134,7 @@ void first_shot_photographs(benchmark::State& state) {
     // MICROSTAMP_BENCH_CONDITIONS=gamma_2,blot_40_percent reads only those (every degradation
     // is still made, so each condition sees the same random draws as in a full run).
     const char* only = std::getenv("MICROSTAMP_BENCH_CONDITIONS");
+    const char* save_failed = std::getenv("MICROSTAMP_BENCH_SAVE_FAILED");  // a folder for the failed photographs
     const auto selected = [&](const std::string& name) {
         if (!only) return true;
         const std::string list = std::string(",") + only + ",";
@@ -155,8 +158,11 @@ void first_shot_photographs(benchmark::State& state) {
                 read_options.um_per_px = shot.photograph.um_per_px * condition.hint_factor;
                 const Reading reading = read(degraded, read_options);
                 if (reading.identity) (*reading.identity == ring_die().identity ? right[index] : wrong[index]) += 1;
-                if (verbose && !(reading.identity && *reading.identity == ring_die().identity))
+                const bool failed = !(reading.identity && *reading.identity == ring_die().identity);
+                if (verbose && failed)
                     std::fprintf(stderr, "casing %d %s: %s\n", casing, condition.name.c_str(), to_json(reading).dump().c_str());
+                if (save_failed && failed)
+                    cv::imwrite(fmt::format("{}/casing-{:03}-{}.png", save_failed, casing, condition.name), as_mat(degraded));
             }
             const Reading topography = selected("x3p") ? read(shot.topography, ReadOptions{}) : Reading{};
             if (topography.identity) (*topography.identity == ring_die().identity ? x3p_right : x3p_wrong) += 1;

@@ -195,6 +195,20 @@ FeatureMap edge_energy(const FeatureMap& shading) {
     map.values = cv::Mat();  // the copy shares the shading's pixels: write new ones
     cv::sqrt(energy, map.values);
     map.kind = FeatureKind::edge_energy;
+    // Next to a large unknown area the shading's windows straddle its edge, which then
+    // stands out like a strong circle of the surface (a round blot's rim outvoted a dragged
+    // ring's finder circles): unknown too, out to the texture window (shading_detail).
+    // Specks smaller than the window (glints) are left alone.
+    const int window = std::max(1, static_cast<int>(std::lround(12.0 / um_per_px)));
+    cv::Mat large_unknown;
+    cv::morphologyEx(map.known == 0, large_unknown, cv::MORPH_OPEN,
+                     cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * window + 1, 2 * window + 1)));
+    if (cv::countNonZero(large_unknown) > 0) {
+        cv::dilate(large_unknown, large_unknown,
+                   cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * window + 1, 2 * window + 1)));
+        map.known = map.known.clone();  // shared with the shading
+        map.known.setTo(0, large_unknown);
+    }
     return map;
 }
 
