@@ -7,7 +7,7 @@
 // (misreads the directory caught), and the median milliseconds per read, wall and CPU
 // (the design reader alone: relief, crater, design).
 //
-//   MICROSTAMP_BENCH_CASINGS=200 build/bench/bench_designs   (200 when unset)
+//   MICROSTAMP_BENCH_CASINGS=200 build/bench/bench_designs   (200 when unset; MICROSTAMP_BENCH_VERBOSE=1 logs failures)
 
 #include "physics/fire.hpp"
 #include "read/design_reading.hpp"
@@ -95,10 +95,22 @@ void read_corpus(benchmark::State& state, Design design, bool worn) {
     const DesignSearch topography_search{0.85 / 2.0, 1.15 / 2.0, &default_catalog(), &directory()};
     const DesignSearch photograph_search{0.85 / (hint * 1.3), 1.15 / (hint * 0.7), &default_catalog(), &directory()};
     Channel topography, photograph;
+    const bool verbose = std::getenv("MICROSTAMP_BENCH_VERBOSE") != nullptr;  // each failed read on stderr (casing = seed, or shot)
     for (auto _ : state) {
+        int shot_number = 0;
         const auto read_shot = [&](Shot&& shot) {
-            timed(topography, [&] { return read_designs(design_relief(feature_map(shot.topography)), {design}, topography_search).front(); });
-            timed(photograph, [&] { return read_designs(design_relief(shot.photograph, hint), {design}, photograph_search).front(); });
+            ++shot_number;
+            const DesignReading from_topography = timed(topography, [&] {
+                return read_designs(design_relief(feature_map(shot.topography)), {design}, topography_search).front();
+            });
+            const DesignReading from_photograph = timed(photograph, [&] {
+                return read_designs(design_relief(shot.photograph, hint), {design}, photograph_search).front();
+            });
+            if (verbose)
+                for (const auto& [channel, reading] : {std::pair{"x3p", &from_topography}, std::pair{"png", &from_photograph}})
+                    if (!(reading->identity && *reading->identity == pistol()))
+                        std::fprintf(stderr, "%s %s %d: %s\n", design_name(design).data(), channel, shot_number,
+                                     to_json(*reading).dump().c_str());
         };
         if (worn) {
             FireOptions options;

@@ -91,27 +91,38 @@ std::optional<std::string> decode_datamatrix_image(const std::uint8_t* pixels, i
     return result.text();
 }
 
-std::optional<std::string> ideal_datamatrix_reading(const std::vector<Cell>& cells) {
-    int modules = 0, columns = 0;
-    for (const Cell& cell : cells)
-        if (cell.design == Design::datamatrix) {
-            ++modules;
-            columns = cell.symbol;
-        }
-    if (columns <= 0 || modules % columns != 0) return std::nullopt;
-    const int rows = modules / columns;
+std::optional<std::string> decode_datamatrix_modules(const ModuleGrid& grid) {
+    if (grid.columns <= 0 || grid.rows <= 0 || grid.modules.size() != static_cast<std::size_t>(grid.columns * grid.rows))
+        return std::nullopt;
     constexpr int pixels_per_module = 4, quiet_modules = 2;
-    const int width = (columns + 2 * quiet_modules) * pixels_per_module;
-    const int height = (rows + 2 * quiet_modules) * pixels_per_module;
+    const int width = (grid.columns + 2 * quiet_modules) * pixels_per_module;
+    const int height = (grid.rows + 2 * quiet_modules) * pixels_per_module;
     std::vector<std::uint8_t> image(static_cast<std::size_t>(width * height), 255);
-    for (const Cell& cell : cells) {
-        if (cell.design != Design::datamatrix || !cell.engraved) continue;
-        const int row = cell.bit / columns + quiet_modules, column = cell.bit % columns + quiet_modules;
-        for (int y = 0; y < pixels_per_module; ++y)
-            for (int x = 0; x < pixels_per_module; ++x)
-                image[static_cast<std::size_t>((row * pixels_per_module + y) * width + column * pixels_per_module + x)] = 0;
-    }
+    for (int row = 0; row < grid.rows; ++row)
+        for (int column = 0; column < grid.columns; ++column) {
+            if (!grid.modules[static_cast<std::size_t>(row * grid.columns + column)]) continue;
+            for (int y = 0; y < pixels_per_module; ++y)
+                for (int x = 0; x < pixels_per_module; ++x)
+                    image[static_cast<std::size_t>(((row + quiet_modules) * pixels_per_module + y) * width +
+                                                   (column + quiet_modules) * pixels_per_module + x)] = 0;
+        }
     return decode_datamatrix_image(image.data(), width, height, false);
+}
+
+std::optional<std::string> ideal_datamatrix_reading(const std::vector<Cell>& cells) {
+    ModuleGrid grid;
+    for (const Cell& cell : cells)
+        if (cell.design == Design::datamatrix) grid.columns = cell.symbol;
+    std::vector<const Cell*> modules;
+    for (const Cell& cell : cells)
+        if (cell.design == Design::datamatrix) modules.push_back(&cell);
+    if (grid.columns <= 0 || modules.size() % static_cast<std::size_t>(grid.columns) != 0) return std::nullopt;
+    grid.rows = static_cast<int>(modules.size()) / grid.columns;
+    grid.modules.assign(modules.size(), 0);
+    for (const Cell* cell : modules)
+        if (cell->bit >= 0 && cell->bit < static_cast<int>(grid.modules.size()))
+            grid.modules[static_cast<std::size_t>(cell->bit)] = cell->engraved ? 1 : 0;
+    return decode_datamatrix_modules(grid);
 }
 
 } // namespace microstamp

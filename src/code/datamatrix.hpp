@@ -31,6 +31,9 @@ std::vector<Cell> datamatrix_cells(const ModuleGrid& grid, const FaceGeometry& g
 // reverse when `inverted`); nothing when zxing finds no Data Matrix.
 std::optional<std::string> decode_datamatrix_image(const std::uint8_t* pixels, int width, int height,
                                                    bool try_inverted = true);
+// Decodes a module grid (as a reader sampled it) by rendering it as a clean symbol for
+// zxing-cpp, whose Reed-Solomon then corrects what was misread.
+std::optional<std::string> decode_datamatrix_modules(const ModuleGrid& grid);
 // The content an undamaged layout holds, read by rendering its modules and decoding
 // them with zxing-cpp, as a perfect camera would.
 std::optional<std::string> ideal_datamatrix_reading(const std::vector<Cell>& cells);
