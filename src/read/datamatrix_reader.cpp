@@ -104,18 +104,41 @@ std::optional<cv::RotatedRect> symbol_outline(const cv::Mat& values, const cv::M
     return cv::minAreaRect(points);
 }
 
-// The modules of a rows x columns symbol filling `outline`, sampled (3 x 3 points in the
-// middle of each) and split into printed and not; nothing if the outline's proportions
-// or module size do not fit.
-std::optional<ModuleGrid> sample_modules(const cv::Mat& values, const cv::Mat& known, const cv::RotatedRect& outline,
-                                         int rows, int columns) {
+// Where a symbol lies: its first corner and its two sides, in crop pixels; module (row,
+// column) is centred at origin + along * (column + 0.5) / columns + down * (row + 0.5) / rows.
+struct Frame {
+    cv::Point2d origin, along, down;
+};
+
+Frame frame_of(const cv::RotatedRect& outline) {
     cv::Point2f corners[4];
     outline.points(corners);
-    const cv::Point2d origin = corners[0], along = cv::Point2d(corners[1]) - origin, down = cv::Point2d(corners[3]) - origin;
-    const double width = cv::norm(along), height = cv::norm(down);
-    if (!(width > 0 && height > 0)) return std::nullopt;
-    const double proportion = (width / columns) / (height / rows);
-    if (proportion < 0.8 || proportion > 1.25) return std::nullopt;
+    const cv::Point2d origin = corners[0];
+    return {origin, cv::Point2d(corners[1]) - origin, cv::Point2d(corners[3]) - origin};
+}
+
+// Module values split into two classes (Otsu), as soft values: 0 at the threshold, +-1
+// at the classes' means; NaN stays 0 (unknown).
+std::optional<std::vector<float>> soft_split(const std::vector<float>& values, int count) {
+    const TwoClasses classes = split_two_classes(values, static_cast<std::size_t>(count / 2));
+    if (!classes.valid || !(classes.high > classes.low)) return std::nullopt;
+    std::vector<float> soft(values.size(), 0.0f);
+    for (std::size_t i = 0; i < values.size(); ++i)
+        if (std::isfinite(values[i]))
+            soft[i] = static_cast<float>((values[i] - classes.threshold) / ((classes.high - classes.low) / 2));
+    return soft;
+}
+
+ModuleGrid grid_of(const std::vector<float>& soft, int rows, int columns) {
+    ModuleGrid grid{columns, rows, std::vector<std::uint8_t>(soft.size(), 0)};
+    for (std::size_t i = 0; i < soft.size(); ++i) grid.modules[i] = soft[i] > 0 ? 1 : 0;
+    return grid;
+}
+
+// The modules of a rows x columns symbol in `frame`, sampled (3 x 3 points in the middle
+// of each), as soft values (soft_split).
+std::vector<float> sample_modules(const cv::Mat& values, const cv::Mat& known, const Frame& frame, int rows, int columns) {
+    const auto& [origin, along, down] = frame;
     std::vector<float> means(static_cast<std::size_t>(rows * columns), std::nanf(""));
     for (int row = 0; row < rows; ++row)
         for (int column = 0; column < columns; ++column) {
@@ -131,11 +154,123 @@ std::optional<ModuleGrid> sample_modules(const cv::Mat& values, const cv::Mat& k
                 }
             if (samples >= 3) means[static_cast<std::size_t>(row * columns + column)] = static_cast<float>(sum / samples);
         }
-    const TwoClasses classes = split_two_classes(means, static_cast<std::size_t>(rows * columns / 2));
-    if (!classes.valid) return std::nullopt;
-    ModuleGrid grid{columns, rows, std::vector<std::uint8_t>(means.size(), 0)};
-    for (std::size_t i = 0; i < means.size(); ++i) grid.modules[i] = means[i] > classes.threshold ? 1 : 0;
-    return grid;
+    return soft_split(means, rows * columns).value_or(std::vector<float>(means.size(), 0.0f));
+}
+
+// Photographs: under one low light a module's flat top does not shade, only the walls
+// between modules of different height do, bright or dark by the step's sign and by how
+// squarely the wall faces the light. Each row and column of the grid starts and ends
+// on the quiet zone (height 0), so the heights follow from the walls by least squares
+// with no drift: g[c+1] - g[c] ~ wall shading / (light along the row), the same down
+// the columns. The light's sign is unknown: the caller tries the grid and its complement.
+std::optional<std::vector<float>> integrate_modules(const cv::Mat& detail, const cv::Mat& known, const Frame& frame, int rows,
+                                                    int columns, double light_axis_rad) {
+    const auto& [origin, along, down] = frame;
+    const double width = cv::norm(along), height = cv::norm(down);
+    const cv::Point2d light(std::cos(light_axis_rad), std::sin(light_axis_rad));
+    const double light_along = light.dot(along / width), light_down = light.dot(down / height);
+    // Mean shading on the wall at fraction (u, v) of the outline, over a short stretch of
+    // the wall and a little either side of where it should be.
+    const auto wall = [&](double u, double v, bool vertical_wall) {
+        double sum = 0;
+        int samples = 0;
+        for (const double lengthwise : {-0.3, -0.15, 0.0, 0.15, 0.3})
+            for (const double across : {-0.15, 0.0, 0.15}) {
+                const double du = (vertical_wall ? across / columns : lengthwise / columns);
+                const double dv = (vertical_wall ? lengthwise / rows : across / rows);
+                const cv::Point2d at = origin + along * (u + du) + down * (v + dv);
+                const float value = bilinear_sample(detail, known, at.x, at.y);
+                if (std::isnan(value)) continue;
+                sum += value;
+                ++samples;
+            }
+        return samples > 0 ? sum / samples : 0.0;
+    };
+    const int unknowns = rows * columns;
+    // Right-hand side of the normal equations: each wall's shading pushes the module after
+    // it up and the one before it down, by the light's share along the wall's normal.
+    std::vector<double> right(static_cast<std::size_t>(unknowns), 0.0);
+    const auto push = [&](int before, int after, double weight, double observed) {
+        if (before >= 0) right[static_cast<std::size_t>(before)] -= weight * observed;
+        if (after >= 0) right[static_cast<std::size_t>(after)] += weight * observed;
+    };
+    for (int row = 0; row < rows; ++row)
+        for (int column = -1; column < columns; ++column)
+            push(column < 0 ? -1 : row * columns + column, column + 1 < columns ? row * columns + column + 1 : -1, light_along,
+                 wall(static_cast<double>(column + 1) / columns, (row + 0.5) / rows, true));
+    for (int column = 0; column < columns; ++column)
+        for (int row = -1; row < rows; ++row)
+            push(row < 0 ? -1 : row * columns + column, row + 1 < rows ? (row + 1) * columns + column : -1, light_down,
+                 wall((column + 0.5) / columns, static_cast<double>(row + 1) / rows, false));
+    // The normal matrix is a grid Laplacian (weights: the light's squared shares along and
+    // down) with the quiet zone fixed at 0 around it: applied point by point, solved by
+    // conjugate gradients (a few dozen steps for a few hundred modules).
+    const double weight_along = light_along * light_along, weight_down = light_down * light_down;
+    const auto apply = [&](const std::vector<double>& g, std::vector<double>& result) {
+        for (int row = 0; row < rows; ++row)
+            for (int column = 0; column < columns; ++column) {
+                const auto at = [&](int r, int c) {
+                    return r < 0 || c < 0 || r >= rows || c >= columns ? 0.0 : g[static_cast<std::size_t>(r * columns + c)];
+                };
+                const double here = at(row, column);
+                result[static_cast<std::size_t>(row * columns + column)] =
+                    weight_along * (2 * here - at(row, column - 1) - at(row, column + 1)) +
+                    weight_down * (2 * here - at(row - 1, column) - at(row + 1, column)) + 1e-6 * here;
+            }
+    };
+    std::vector<double> heights(right.size(), 0.0), residual = right, direction = right, applied(right.size());
+    const auto dot = [](const std::vector<double>& x, const std::vector<double>& y) {
+        double sum = 0;
+        for (std::size_t i = 0; i < x.size(); ++i) sum += x[i] * y[i];
+        return sum;
+    };
+    double residual_norm = dot(residual, residual);
+    const double stop = 1e-12 * std::max(residual_norm, 1e-30);
+    for (int step = 0; step < 4 * (rows + columns) && residual_norm > stop; ++step) {
+        apply(direction, applied);
+        const double alpha = residual_norm / dot(direction, applied);
+        for (std::size_t i = 0; i < heights.size(); ++i) {
+            heights[i] += alpha * direction[i];
+            residual[i] -= alpha * applied[i];
+        }
+        const double next = dot(residual, residual);
+        for (std::size_t i = 0; i < direction.size(); ++i) direction[i] = residual[i] + next / residual_norm * direction[i];
+        residual_norm = next;
+    }
+    const std::vector<float> values(heights.begin(), heights.end());
+    return soft_split(values, unknowns);
+}
+
+// How well a grid's border shows ECC 200's finder (two solid sides meeting at a corner)
+// and clock (the two other sides alternating, dark at the far end of each solid side),
+// in the best of the four placements a rows x columns grid can have: mean of the border
+// modules' soft values, signed by what the pattern expects there.
+double finder_agreement(const std::vector<float>& soft, int rows, int columns) {
+    double best = -1;
+    for (const bool flip_rows : {false, true})
+        for (const bool flip_columns : {false, true}) {
+            const auto at = [&](int row, int column) {
+                row = flip_rows ? rows - 1 - row : row;
+                column = flip_columns ? columns - 1 - column : column;
+                return soft[static_cast<std::size_t>(row * columns + column)];
+            };
+            double sum = 0;
+            int count = 0;
+            const auto expect = [&](int row, int column, bool dark) {
+                sum += std::clamp(dark ? at(row, column) : -at(row, column), -1.0f, 1.0f);
+                ++count;
+            };
+            for (int row = 0; row < rows; ++row) {
+                expect(row, 0, true);                           // solid left side
+                expect(row, columns - 1, row % 2 == 1);         // alternating right side
+            }
+            for (int column = 1; column < columns - 1; ++column) {
+                expect(rows - 1, column, true);                 // solid bottom
+                expect(0, column, column % 2 == 0);             // alternating top
+            }
+            best = std::max(best, sum / count);
+        }
+    return best;
 }
 
 ModuleGrid transposed(const ModuleGrid& grid) {
@@ -159,12 +294,64 @@ std::optional<std::string> decode_sampled(const DesignRelief& relief, const cv::
     if (module_px / 6 > 0.5) cv::GaussianBlur(values, values, cv::Size(), module_px / 6, 0, cv::BORDER_REFLECT);
     const auto outline = symbol_outline(values, known, module_px);
     if (!outline) return std::nullopt;
+    cv::Mat detail;
+    if (!relief.photograph.empty()) {
+        const cv::Mat grey = relief.photograph(crop);
+        cv::GaussianBlur(grey, detail, cv::Size(), 3 * module_px, 0, cv::BORDER_REFLECT);
+        detail = grey - detail;
+    }
+    const Frame outlined = frame_of(*outline);
     for (const auto& [rows, columns] : symbol_sizes)
         for (const bool turned : {false, true}) {
-            const auto grid = sample_modules(values, known, *outline, turned ? columns : rows, turned ? rows : columns);
-            if (!grid) continue;
-            if (auto content = decode_datamatrix_modules(*grid)) return content;
-            if (auto content = decode_datamatrix_modules(transposed(*grid))) return content;
+            const int down = turned ? columns : rows, across = turned ? rows : columns;
+            const double proportion = (cv::norm(outlined.along) / across) / (cv::norm(outlined.down) / down);
+            if (!(proportion > 0.8 && proportion < 1.25)) continue;
+            // The outline may be a fraction of a module off (a worn edge module, a photograph's
+            // relief spread along the light): frames shrunk and shifted by parts of a module.
+            // In each, the relief's modules; a photograph's also integrated from the walls
+            // (either sign), and the two added (the walls weighing more: the relief is spread
+            // along the light), since they err in different places. The grids whose border
+            // best shows the finder and clock go to zxing.
+            std::vector<std::pair<double, ModuleGrid>> grids;
+            const cv::Point2d module_along = outlined.along / across, module_down = outlined.down / down;
+            // A frame's placement against the outline, in modules: shrink along, down; shift along, down.
+            using Placement = std::array<double, 4>;
+            const auto evaluate = [&](const Placement& placement) {
+                const auto& [shrink_along, shrink_down, shift_along, shift_down] = placement;
+                const Frame frame{outlined.origin + module_along * (shrink_along / 2 + shift_along) +
+                                      module_down * (shrink_down / 2 + shift_down),
+                                  outlined.along - module_along * shrink_along, outlined.down - module_down * shrink_down};
+                double best = -1;
+                const auto consider = [&](const std::vector<float>& soft) {
+                    const double agreement = finder_agreement(soft, down, across);
+                    grids.emplace_back(agreement, grid_of(soft, down, across));
+                    best = std::max(best, agreement);
+                };
+                const std::vector<float> sampled = sample_modules(values, known, frame, down, across);
+                consider(sampled);
+                const auto integrated =
+                    detail.empty() ? std::nullopt : integrate_modules(detail, known, frame, down, across, relief.light_axis_rad);
+                if (integrated)
+                    for (const float sign : {1.0f, -1.0f}) {
+                        std::vector<float> soft = *integrated;
+                        for (float& value : soft) value *= sign;
+                        consider(soft);
+                        for (std::size_t i = 0; i < soft.size(); ++i) soft[i] += 0.5f * sampled[i];
+                        consider(soft);
+                    }
+                return best;
+            };
+            for (const double shrink_along : {0.0, 0.4, 0.8})
+                for (const double shrink_down : {0.0, 0.4, 0.8})
+                    for (const double shift_along : {-0.4, -0.2, 0.0, 0.2, 0.4})
+                        for (const double shift_down : {-0.4, -0.2, 0.0, 0.2, 0.4})
+                            evaluate({shrink_along, shrink_down, shift_along, shift_down});
+            std::stable_sort(grids.begin(), grids.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+            grids.resize(std::min<std::size_t>(grids.size(), 8));
+            for (const auto& [agreement, grid] : grids) {
+                if (auto content = decode_datamatrix_modules(grid)) return content;
+                if (auto content = decode_datamatrix_modules(transposed(grid))) return content;
+            }
         }
     return std::nullopt;
 }
