@@ -24,6 +24,7 @@ using database::as_integer;
 using database::as_real;
 using database::as_text;
 using database::Backend;
+using database::BytesView;
 using database::is_null;
 using database::Parameters;
 using database::Row;
@@ -786,7 +787,7 @@ ExhibitRecord Store::add_exhibit(const Session& session, const NewExhibit& exhib
                 transaction.query("INSERT INTO scans (sha256, format, summary, size_bytes, content, acquired_at, "
                                   "acquired_by) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sha256) DO NOTHING",
                                   {scan.sha256, scan.format, scan.summary, static_cast<std::int64_t>(scan.bytes.size()),
-                                   scan.bytes, at, session.user()});
+                                   BytesView(scan.bytes), at, session.user()});
                 transaction.query("INSERT INTO exhibit_scans (exhibit_id, scan_sha256, file_name) VALUES ($1, $2, $3) "
                                   "ON CONFLICT DO NOTHING",
                                   {id, scan.sha256, scan.file_name});
