@@ -54,6 +54,14 @@ std::string query_text(const httplib::Request& request, const std::string& name,
     return request.get_param_value(name.c_str());
 }
 
+// An optional true/false query parameter.
+bool query_flag(const httplib::Request& request, const std::string& name, bool fallback) {
+    const std::string value = query_text(request, name, false);
+    if (value.empty()) return fallback;
+    if (value != "true" && value != "false") throw HttpError(400, "query parameter '" + name + "' must be true or false");
+    return value == "true";
+}
+
 } // namespace
 
 void Service::State::register_routes() {
@@ -152,18 +160,21 @@ void Service::State::register_routes() {
         if (const std::string scale = serve::form_text(request, "um_per_px"); !scale.empty())
             read_options.um_per_px = serve::parse_number(scale, "um_per_px", 0.01, 100);
         const std::string& content = scan_field->second.content;
-        serve::ScanReading scanned = serve::read_uploaded_scan(std::vector<std::uint8_t>(content.begin(), content.end()),
-                                                               scan_field->second.filename, read_options);
+        serve::ScanReading scanned = serve::read_uploaded_scan(
+            std::vector<std::uint8_t>(content.begin(), content.end()), scan_field->second.filename, read_options,
+            query_flag(request, "overlay", true) ? serve::Overlay::draw : serve::Overlay::skip);
         const NewReading reading = serve::stored_reading(scanned.reading, scanned.scan.sha256);
         nlohmann::json answer;
-        answer["exhibit"] = as_user(request, [&](Store& store, const Session& session) {
-            return nlohmann::json(store.add_exhibit(session, exhibit, {scanned.scan}, {reading}));
-        });
         answer["scan"] = {{"sha256", scanned.scan.sha256}, {"format", scanned.scan.format},
                           {"summary", scanned.scan.summary}, {"size_bytes", scanned.scan.bytes.size()}};
+        std::vector<AcquiredScan> scans;
+        scans.push_back(std::move(scanned.scan));  // the bytes go to the store without another copy
+        answer["exhibit"] = as_user(request, [&](Store& store, const Session& session) {
+            return nlohmann::json(store.add_exhibit(session, exhibit, scans, {reading}));
+        });
         answer["stored_status"] = reading.status;
         answer["reading"] = nlohmann::json::parse(reading.json);
-        answer["overlay_png_base64"] = serve::base64(scanned.overlay_png);
+        if (!scanned.overlay_png.empty()) answer["overlay_png_base64"] = serve::base64(scanned.overlay_png);
         answer["candidates"] = nlohmann::json::array();
         if (reading.status == "partial" && reading.serial) {
             PartialQuery query;
@@ -198,7 +209,7 @@ void Service::State::register_routes() {
             const std::int64_t reading_id = static_cast<std::int64_t>(serve::parse_number(parameter(request, 4), "reading", 1, 9e15));
             ReadingRecord reading;
             std::string file_name;
-            const std::vector<std::uint8_t> bytes = as_user(request, [&](Store& store, const Session& session) {
+            std::vector<std::uint8_t> bytes = as_user(request, [&](Store& store, const Session& session) {
                 const ExhibitDetail detail = store.show_exhibit(session, key);
                 const auto found = std::find_if(detail.readings.begin(), detail.readings.end(),
                                                 [&](const ReadingRecord& record) { return record.id == reading_id; });
@@ -216,7 +227,7 @@ void Service::State::register_routes() {
             const nlohmann::json::json_pointer scale("/geometry/um_per_px");
             if (!recorded.is_discarded() && recorded.contains(scale) && recorded[scale].is_number())
                 read_options.um_per_px = recorded[scale].get<double>();
-            const serve::ScanReading scanned = serve::read_uploaded_scan(bytes, file_name, read_options);
+            const serve::ScanReading scanned = serve::read_uploaded_scan(std::move(bytes), file_name, read_options);
             response.set_content(std::string(scanned.overlay_png.begin(), scanned.overlay_png.end()), "image/png");
         });
     add("GET", "/api/scans/{sha256}", [this](const httplib::Request& request, httplib::Response& response) {

@@ -30,12 +30,13 @@ void open_case(const ServedStore& served, const std::string& token, const std::s
 }
 
 httplib::Result upload(const ServedStore& served, const std::string& token, const std::string& case_url,
-                       const std::string& item, const std::string& bytes, const std::string& file_name) {
+                       const std::string& item, const std::string& bytes, const std::string& file_name,
+                       const std::string& query = "") {
     const httplib::MultipartFormDataItems form = {{"item_number", item, "", ""},
                                                   {"collected_at", "2024-05-01T22:10Z", "", ""},
                                                   {"collected_place", "5th & Pine", "", ""},
                                                   {"scan", bytes, file_name, "application/octet-stream"}};
-    return served.client().Post(case_url + "/exhibits", ServedStore::bearer(token), form);
+    return served.client().Post(case_url + "/exhibits" + query, ServedStore::bearer(token), form);
 }
 
 TEST(ServeApi, PageAssetsAndDocumentNeedNoSession) {
@@ -208,6 +209,19 @@ TEST(ServeApi, UploadedScanIsStoredReadAndRecordedWithItsOverlay) {
     EXPECT_EQ(overlay->body.substr(1, 3), "PNG");
     EXPECT_EQ(status_of(served.get(avery, case_path + "/exhibits/3/readings/999/overlay.png")), 404);
     EXPECT_EQ(status_of(served.get(avery, "/api/scans/" + std::string(64, '0'))), 404);
+
+    // A client that shows no overlay can decline it; the reading is the same and the
+    // overlay can still be fetched.
+    const auto without_overlay = upload(served, avery, case_path, "6", bytes, "casing6.x3p", "?overlay=false");
+    ASSERT_EQ(status_of(without_overlay), 201) << without_overlay->body;
+    EXPECT_FALSE(body_of(without_overlay).contains("overlay_png_base64"));
+    EXPECT_EQ(body_of(without_overlay)["reading"]["identity"]["serial"], "58A-104233");
+    const json item6 = body_of(served.get(avery, case_path + "/exhibits/6"));
+    ASSERT_EQ(item6["readings"].size(), 1u);
+    EXPECT_EQ(status_of(served.get(avery, case_path + "/exhibits/6/readings/" +
+                                              std::to_string(item6["readings"][0]["id"].get<int>()) + "/overlay.png")),
+              200);
+    EXPECT_EQ(status_of(upload(served, avery, case_path, "7", bytes, "casing7.x3p", "?overlay=no")), 400);
 
     EXPECT_EQ(status_of(upload(served, avery, case_path, "4", "not a scan at all", "x.bin")), 400);
     EXPECT_EQ(status_of(upload(served, avery, case_path, "4", file_text(casing_scan().parent_path() / "shot-000001.png"),
