@@ -329,13 +329,23 @@ TEST(ServeApi, BodiesOverTheirLimitsAndWrongContentTypesAreRefused) {
         },
         "application/json");
     EXPECT_EQ(status_of(chunked), 413);
-    // A declared length over the limit is refused before the body is sent.
-    EXPECT_EQ(raw_status(raw_exchange(served.port(), "POST " + case_path + "/exhibits HTTP/1.1\r\nHost: x\r\n"
-                                                     "Authorization: Bearer " + avery + "\r\n"
-                                                     "Content-Type: multipart/form-data; boundary=b\r\n"
-                                                     "Content-Length: 2000000\r\n\r\n",
-                                      std::chrono::milliseconds(3000), false)),
-              413);
+    // A declared length over the limit is refused before the body is sent, and the
+    // connection closed: the body the client may send next is never read as a request.
+    const std::string oversized_upload = "POST " + case_path + "/exhibits HTTP/1.1\r\nHost: x\r\n"
+                                         "Authorization: Bearer " + avery + "\r\n"
+                                         "Content-Type: multipart/form-data; boundary=b\r\n"
+                                         "Content-Length: 2000000\r\n";
+    for (const std::string& expect : {std::string(), std::string("Expect: 100-continue\r\n")}) {
+        SCOPED_TRACE(expect);
+        const RawReply refused =
+            raw_exchange_until_closed(served.port(), oversized_upload + expect + "\r\n", std::chrono::milliseconds(1000));
+        EXPECT_EQ(raw_status(refused.bytes), 413) << "no 100 Continue first";
+        EXPECT_TRUE(refused.closed_by_server) << "the server closes the connection (not only after its 2 s idle timeout)";
+        EXPECT_NE(refused.bytes.find("Connection: close"), std::string::npos);
+        ASSERT_TRUE(response_complete(refused.bytes)) << refused.bytes;
+        const json error = json::parse(refused.bytes.substr(refused.bytes.find("\r\n\r\n") + 4), nullptr, false);
+        EXPECT_NE(error.value("error", "").find("over the"), std::string::npos) << refused.bytes;
+    }
     EXPECT_EQ(raw_status(raw_exchange(served.port(), "POST /api/cases HTTP/1.1\r\nHost: x\r\nContent-Length: "
                                                      "99999999999999999999999\r\n\r\n",
                                       std::chrono::milliseconds(3000), false)),
