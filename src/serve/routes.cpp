@@ -128,6 +128,21 @@ void Service::State::register_routes() {
                       return nlohmann::json(store.open_case(session, new_case));
                   }), 201);
     });
+    add("GET", "/api/cases", [this](const httplib::Request& request, httplib::Response& response) {
+        CaseListQuery query;
+        query.agency_ori = query_text(request, "agency", false);
+        if (const std::string before = query_text(request, "before", false); !before.empty())
+            query.before = static_cast<std::int64_t>(serve::parse_number(before, "before", 1, 9e15));
+        if (const std::string limit = query_text(request, "limit", false); !limit.empty())
+            query.limit = static_cast<std::size_t>(serve::parse_number(limit, "limit", 1, 1000));
+        const std::vector<CaseSummary> cases =
+            as_user(request, [&](Store& store, const Session& session) { return store.list_cases(session, query); });
+        nlohmann::json answer = {{"cases", nlohmann::json::array()}, {"next_before", nullptr}};
+        for (const CaseSummary& summary : cases) answer["cases"].push_back(case_summary_json(summary));
+        // A full page may have more behind it: the next starts below its last case.
+        if (cases.size() == query.limit) answer["next_before"] = cases.back().case_record.id;
+        send_json(response, answer);
+    });
     add("GET", "/api/cases/{agency}/{case}", [this](const httplib::Request& request, httplib::Response& response) {
         const CaseKey key{parameter(request, 1), parameter(request, 2)};
         send_json(response, as_user(request, [&](Store& store, const Session& session) {

@@ -181,6 +181,45 @@ TEST(ServeApi, AnotherAgencysCaseIsRefusedAndTheRefusalAudited) {
               403);
 }
 
+TEST(ServeApi, TheCaseListHoldsTheCasesTheUserMayOpen) {
+    ServedStore served;
+    const std::string avery = served.login("avery", examiner_password);
+    const std::string dana = served.login("dana", other_lab_password);
+    open_case(served, avery, lab, "24-118");
+    open_case(served, avery, lab, "24-200");
+    open_case(served, dana, other_lab, "24-300");
+    ASSERT_EQ(status_of(served.post(avery, case_path + "/exhibits",
+                                    {{"item_number", "1"}, {"collected_at", "2024-05-01"}, {"collected_place", "x"}})),
+              201);
+    const auto numbers = [](const json& listing) {
+        std::vector<std::string> found;
+        for (const json& entry : listing["cases"]) found.push_back(entry["agency_ori"].get<std::string>() + "/" +
+                                                                   entry["case_number"].get<std::string>());
+        return found;
+    };
+    const json own = body_of(served.get(avery, "/api/cases"));
+    EXPECT_EQ(numbers(own), (std::vector<std::string>{lab + "/24-200", lab + "/24-118"})) << "newest first, no other agency's";
+    EXPECT_EQ(own["cases"][1]["items"], 1);
+    EXPECT_TRUE(own["next_before"].is_null());
+    EXPECT_EQ(numbers(body_of(served.get(dana, "/api/cases"))), std::vector<std::string>{other_lab + "/24-300"});
+    const std::string casey = served.login("casey", auditor_password);
+    EXPECT_EQ(body_of(served.get(casey, "/api/cases"))["cases"].size(), 3u) << "an auditor has no agency: every case";
+    const json page = body_of(served.get(casey, "/api/cases?limit=2"));
+    ASSERT_EQ(page["cases"].size(), 2u);
+    EXPECT_EQ(numbers(body_of(served.get(casey, "/api/cases?limit=2&before=" + page["next_before"].dump()))),
+              std::vector<std::string>{lab + "/24-118"});
+
+    const std::int64_t before = served.audit_records();
+    EXPECT_EQ(status_of(served.get(avery, "/api/cases?agency=" + other_lab)), 403) << "another agency's list";
+    EXPECT_EQ(served.audit_records() - before - 2, 1) << "the refusal audited";
+    const std::string root = served.login("root", admin_password);
+    ASSERT_FALSE(root.empty());
+    EXPECT_EQ(status_of(served.get(root, "/api/cases")), 403) << "an administrator reads no evidence";
+    EXPECT_EQ(status_of(served.client().Get("/api/cases")), 401);
+    EXPECT_EQ(status_of(served.get(avery, "/api/cases?limit=0")), 400);
+    EXPECT_EQ(status_of(served.get(avery, "/api/cases?before=x")), 400);
+}
+
 TEST(ServeApi, UploadedScanIsStoredReadAndRecordedWithItsOverlay) {
     ServedStore served;
     const std::string avery = served.login("avery", examiner_password);
