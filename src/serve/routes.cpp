@@ -54,6 +54,14 @@ std::string query_text(const httplib::Request& request, const std::string& name,
     return request.get_param_value(name.c_str());
 }
 
+// An optional numeric query parameter, from `minimum` to `maximum`.
+std::optional<double> query_number(const httplib::Request& request, const std::string& name, double minimum,
+                                   double maximum) {
+    const std::string text = query_text(request, name, false);
+    if (text.empty()) return std::nullopt;
+    return serve::parse_number(text, name, minimum, maximum);
+}
+
 // An optional true/false query parameter.
 bool query_flag(const httplib::Request& request, const std::string& name, bool fallback) {
     const std::string value = query_text(request, name, false);
@@ -131,10 +139,8 @@ void Service::State::register_routes() {
     add("GET", "/api/cases", [this](const httplib::Request& request, httplib::Response& response) {
         CaseListQuery query;
         query.agency_ori = query_text(request, "agency", false);
-        if (const std::string before = query_text(request, "before", false); !before.empty())
-            query.before = static_cast<std::int64_t>(serve::parse_number(before, "before", 1, 9e15));
-        if (const std::string limit = query_text(request, "limit", false); !limit.empty())
-            query.limit = static_cast<std::size_t>(serve::parse_number(limit, "limit", 1, 1000));
+        if (const auto before = query_number(request, "before", 1, 9e15)) query.before = static_cast<std::int64_t>(*before);
+        if (const auto limit = query_number(request, "limit", 1, 1000)) query.limit = static_cast<std::size_t>(*limit);
         const std::vector<CaseSummary> cases =
             as_user(request, [&](Store& store, const Session& session) { return store.list_cases(session, query); });
         nlohmann::json answer = {{"cases", nlohmann::json::array()}, {"next_before", nullptr}};
@@ -265,10 +271,9 @@ void Service::State::register_routes() {
     add("GET", "/api/search/partial", [this](const httplib::Request& request, httplib::Response& response) {
         PartialQuery query;
         query.serial_pattern = query_text(request, "serial", true);
-        if (const std::string limit = query_text(request, "limit", false); !limit.empty())
-            query.limit = static_cast<std::size_t>(serve::parse_number(limit, "limit", 1, 1000));
-        if (const std::string rate = query_text(request, "character_error_rate", false); !rate.empty())
-            query.model.character_error_rate = serve::parse_number(rate, "character_error_rate", 1e-6, 0.999);
+        if (const auto limit = query_number(request, "limit", 1, 1000)) query.limit = static_cast<std::size_t>(*limit);
+        if (const auto rate = query_number(request, "character_error_rate", 1e-6, 0.999))
+            query.model.character_error_rate = *rate;
         const std::string manufacturer = query_text(request, "manufacturer", false);
         const std::string model = query_text(request, "model", false);
         if (!manufacturer.empty() && !model.empty()) {
