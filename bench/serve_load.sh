@@ -70,8 +70,10 @@ run_wrk() {  # name (lookup or upload), connections, url
   local out="$work/$1.txt"
   local cpu_before
   cpu_before="$(server_cpu_ticks)"
-  MODE="$1" TOKEN="$token" SCAN="$scan" CASE_PATH="/api/cases/WA0010000/24-118" UPLOAD_QUERY="?overlay=$overlay" \
-    wrk -t2 -c"$2" -d"${seconds}s" --timeout 60s --latency -s bench/serve_load.lua "$3" >"$out" 2>&1 &
+  # In a subshell whose `times` then gives wrk's own CPU time (the client shares the cores).
+  (MODE="$1" TOKEN="$token" SCAN="$scan" CASE_PATH="/api/cases/WA0010000/24-118" UPLOAD_QUERY="?overlay=$overlay" \
+    wrk -t2 -c"$2" -d"${seconds}s" --timeout 60s --latency -s bench/serve_load.lua "$3" >"$out" 2>&1
+   times >"$work/$1.times") &
   local wrk_pid=$!
   local probe
   probe="$(probe_during "$wrk_pid")"
@@ -86,7 +88,14 @@ run_wrk() {  # name (lookup or upload), connections, url
   requests="$(sed -n 's/.*-summary requests=\([0-9]*\).*/\1/p' "$out")"
   cpu_ms="$(python3 -c 'import sys; d, hz, r = map(int, sys.argv[1:]); print(f"{d * 1000 / hz / r:.2f}" if r else "?")' \
     "$(( $(server_cpu_ticks) - cpu_before ))" "$(getconf CLK_TCK)" "${requests:-0}")"
-  echo "$1: ${rate:-?} requests/s over ${seconds} s, $2 connections, latency p50 ${p50:-?} p99 ${p99:-?}; $summary; server CPU ${cpu_ms} ms a request; probes during: ${probe% *}, failed: ${probe#* }"
+  local client_ms
+  client_ms="$(python3 -c '
+import re, sys
+user, system = re.findall(r"(\d+)m([\d.]+)s", open(sys.argv[1]).read().splitlines()[1])
+seconds = sum(int(m) * 60 + float(s) for m, s in (user, system))
+r = int(sys.argv[2] or 0)
+print(f"{seconds * 1000 / r:.2f}" if r else "?")' "$work/$1.times" "${requests:-0}" 2>/dev/null || echo '?')"
+  echo "$1: ${rate:-?} requests/s over ${seconds} s, $2 connections, latency p50 ${p50:-?} p99 ${p99:-?}; $summary; CPU a request: server ${cpu_ms} ms, wrk ${client_ms} ms; probes during: ${probe% *}, failed: ${probe#* }"
 }
 
 echo "microstamp serve load on loopback ($(nproc) cores), store $store"
