@@ -155,34 +155,36 @@ void Service::State::register_routes() {
                       return case_detail_json(store.show_case(session, key));
                   }));
     });
-    add("POST", "/api/cases/{agency}/{case}/exhibits", [this](const httplib::Request& request, httplib::Response& response) {
+    add_reading_body("/api/cases/{agency}/{case}/exhibits", [this](const httplib::Request& request,
+                                                                   httplib::Response& response, serve::RequestBody& body) {
         const CaseKey case_key{parameter(request, 1), parameter(request, 2)};
         if (!request.is_multipart_form_data()) {
-            const nlohmann::json body = json_body(request);
+            const nlohmann::json fields = serve::parse_json_object(
+                body.text(options.max_json_bytes), request.get_header_value("Content-Type"), options.max_json_bytes,
+                options.max_json_depth);
             const NewExhibit exhibit = new_exhibit(case_key, [&](const std::string& name) {
-                return name == "description" ? optional_text(body, name) : required_text(body, name);
+                return name == "description" ? optional_text(fields, name) : required_text(fields, name);
             });
             send_json(response, as_user(request, [&](Store& store, const Session& session) {
                           return nlohmann::json(store.add_exhibit(session, exhibit, {}, {}));
                       }), 201);
             return;
         }
-        const NewExhibit exhibit = new_exhibit(case_key, [&](const std::string& name) { return serve::form_text(request, name); });
-        const auto scan_field = request.files.find("scan");
-        if (scan_field == request.files.end() || scan_field->second.filename.empty())
-            throw HttpError(400, "the form has no file field 'scan'");
-        // The session and role are checked before the reader spends any time on the scan;
-        // a refusal comes from the store, which audits it.
+        // The session and role are checked before the body is read: a refused upload is
+        // never held, and the store audits the refusal (the item is not known yet).
         as_user(request, [&](Store& store, const Session& session) {
-            if (!role_allows(session.role(), Permission::handle_evidence)) store.add_exhibit(session, exhibit, {}, {});
+            if (!role_allows(session.role(), Permission::handle_evidence))
+                store.add_exhibit(session, NewExhibit{case_key, "", "", "", ""}, {}, {});
             return 0;
         }, false);
+        serve::UploadForm form = body.form(options.max_scan_bytes, options.max_json_bytes);
+        const NewExhibit exhibit = new_exhibit(case_key, [&](const std::string& name) { return form.text(name); });
+        if (!form.has_scan) throw HttpError(400, "the form has no file field 'scan'");
         ReadOptions read_options = options.read;
-        if (const std::string scale = serve::form_text(request, "um_per_px"); !scale.empty())
+        if (const std::string scale = form.text("um_per_px"); !scale.empty())
             read_options.um_per_px = serve::parse_number(scale, "um_per_px", 0.01, 100);
-        const std::string& content = scan_field->second.content;
         serve::ScanReading scanned = serve::read_uploaded_scan(
-            std::vector<std::uint8_t>(content.begin(), content.end()), scan_field->second.filename, read_options,
+            std::move(form.scan), form.scan_file_name, read_options,
             query_flag(request, "overlay", true) ? serve::Overlay::draw : serve::Overlay::skip);
         const NewReading reading = serve::stored_reading(scanned.reading, scanned.scan.sha256);
         nlohmann::json answer;

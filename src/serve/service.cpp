@@ -23,22 +23,6 @@ std::string status_text(int status) {
     }
 }
 
-// httplib 0.11 ends a connection after a response only when the client asked it to or a
-// write fails; a "Connection: close" header alone leaves it open. So this answer's body
-// comes from a provider that writes it whole and then reports failure: the client gets
-// the complete response, and httplib closes the connection instead of reading what
-// follows (the unsent body of a refused upload) as the next request.
-void answer_and_close(httplib::Response& response, int status, const std::string& message) {
-    response.status = status;
-    response.set_header("Connection", "close");
-    auto body = std::make_shared<const std::string>(nlohmann::json{{"error", message}}.dump());
-    response.set_content_provider(body->size(), "application/json",
-                                  [body](std::size_t offset, std::size_t, httplib::DataSink& sink) {
-                                      sink.write(body->data() + offset, body->size() - offset);
-                                      return false;
-                                  });
-}
-
 } // namespace
 
 Service::Service(ServeOptions options) : state_(std::make_unique<State>()) {
@@ -111,7 +95,7 @@ void Service::State::configure_server() {
         const auto [end, error] = std::from_chars(declared.data(), declared.data() + declared.size(), length);
         const bool too_long = !declared.empty() && (error != std::errc{} || end != declared.data() + declared.size() ||
                                                     length > limit);
-        if (too_long) answer_and_close(response, 413, fmt::format("the body is over the {} bytes this route accepts", limit));
+        if (too_long) serve::answer_and_close(response, 413, fmt::format("the body is over the {} bytes this route accepts", limit));
         return too_long;
     };
     server->set_pre_routing_handler([refuse_declared_oversize](const httplib::Request& request, httplib::Response& response) {

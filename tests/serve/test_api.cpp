@@ -262,6 +262,26 @@ TEST(ServeApi, UploadedScanIsStoredReadAndRecordedWithItsOverlay) {
               200);
     EXPECT_EQ(status_of(upload(served, avery, case_path, "7", bytes, "casing7.x3p", "?overlay=no")), 400);
 
+    // Malformed forms are read to their end and refused; a refused session's upload is
+    // refused before its body is read, and the body dropped.
+    const auto form_status = [&](const std::string& token, const httplib::MultipartFormDataItems& form) {
+        const auto refused = served.client().Post(case_path + "/exhibits", ServedStore::bearer(token), form);
+        return refused ? std::pair(refused->status, refused->body) : std::pair(0, std::string());
+    };
+    const httplib::MultipartFormDataItems two_scans = {{"item_number", "8", "", ""},
+                                                       {"collected_at", "2024-05-01", "", ""},
+                                                       {"collected_place", "x", "", ""},
+                                                       {"scan", bytes, "a.x3p", "application/octet-stream"},
+                                                       {"scan", bytes, "b.x3p", "application/octet-stream"}};
+    EXPECT_EQ(form_status(avery, two_scans).first, 400);
+    EXPECT_NE(form_status(avery, two_scans).second.find("more than one"), std::string::npos);
+    const httplib::MultipartFormDataItems field_as_file = {{"item_number", "8", "item.txt", "text/plain"},
+                                                           {"collected_at", "2024-05-01", "", ""},
+                                                           {"collected_place", "x", "", ""},
+                                                           {"scan", bytes, "a.x3p", "application/octet-stream"}};
+    EXPECT_EQ(form_status(avery, field_as_file).first, 400);
+    EXPECT_EQ(form_status(avery, {{"item_number", "8", "", ""}}).first, 400) << "no scan";
+    EXPECT_EQ(form_status("not-a-session", field_as_file).first, 401);
     EXPECT_EQ(status_of(upload(served, avery, case_path, "4", "not a scan at all", "x.bin")), 400);
     EXPECT_EQ(status_of(upload(served, avery, case_path, "4", file_text(casing_scan().parent_path() / "shot-000001.png"),
                                "photo.png")),
