@@ -1,7 +1,8 @@
 -- wrk script for bench/serve_load.sh, as one session (TOKEN).
 -- MODE=lookup: the URL given to wrk, as is (exact identity lookups).
 -- MODE=upload: each request uploads the same casing scan (SCAN) as a new item of the
--- case at CASE_PATH (/api/cases/ORI/NUMBER), so every request is stored, read and recorded.
+-- case at CASE_PATH (/api/cases/ORI/NUMBER), so every request is stored, read and recorded;
+-- UPLOAD_QUERY (e.g. ?overlay=false) is appended to the upload's path.
 -- Either way, a count of every non-2xx answer and socket error at the end.
 
 local mode = os.getenv("MODE")
@@ -13,7 +14,7 @@ if mode == "upload" then
    scan_file:close()
 end
 local boundary = "microstamp-bench-boundary"
-local path = (os.getenv("CASE_PATH") or "") .. "/exhibits"
+local path = (os.getenv("CASE_PATH") or "") .. "/exhibits" .. (os.getenv("UPLOAD_QUERY") or "")
 local threads = {}
 local counter = 0
 

@@ -7,7 +7,9 @@
 #   bash bench/serve_load.sh [BUILD_DIR]        (default build/)
 # Environment: SECONDS_EACH (default 15), CONNECTIONS (16), SCAN_SIZE / SCAN_SPACING
 # (the casing scan's points per side and um per point; default the fire defaults),
-# UPLOAD_CONNECTIONS (4).
+# UPLOAD_CONNECTIONS (4), OVERLAY (true; false: uploads decline the overlay, as an
+# instrument that shows none would). Every upload sends the same scan, so the store
+# writes its bytes once; docs/serve.md gives what a distinct scan adds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build}"
@@ -17,6 +19,7 @@ command -v wrk >/dev/null || { echo "serve_load: wrk is missing: bash scripts/se
 seconds="${SECONDS_EACH:-15}"
 connections="${CONNECTIONS:-16}"
 upload_connections="${UPLOAD_CONNECTIONS:-4}"
+overlay="${OVERLAY:-true}"
 
 work="$(mktemp -d /tmp/microstamp-serve-load.XXXXXX)"
 server_pid=""
@@ -61,10 +64,16 @@ probe_during() {
   echo "$probes $failures"
 }
 
+server_cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+
 run_wrk() {  # name (lookup or upload), connections, url
   local out="$work/$1.txt"
-  MODE="$1" TOKEN="$token" SCAN="$scan" CASE_PATH="/api/cases/WA0010000/24-118" \
-    wrk -t2 -c"$2" -d"${seconds}s" --timeout 60s --latency -s bench/serve_load.lua "$3" >"$out" 2>&1 &
+  local cpu_before
+  cpu_before="$(server_cpu_ticks)"
+  # In a subshell whose `times` then gives wrk's own CPU time (the client shares the cores).
+  (MODE="$1" TOKEN="$token" SCAN="$scan" CASE_PATH="/api/cases/WA0010000/24-118" UPLOAD_QUERY="?overlay=$overlay" \
+    wrk -t2 -c"$2" -d"${seconds}s" --timeout 60s --latency -s bench/serve_load.lua "$3" >"$out" 2>&1
+   times >"$work/$1.times") &
   local wrk_pid=$!
   local probe
   probe="$(probe_during "$wrk_pid")"
@@ -72,17 +81,28 @@ run_wrk() {  # name (lookup or upload), connections, url
   local rate summary
   rate="$(awk '/Requests\/sec/ {print $2}' "$out")"
   summary="$(grep -- '-summary' "$out" || true)"
-  local p50 p99
+  local p50 p99 requests cpu_ms
   p50="$(awk '$1=="50%" {print $2}' "$out")"
   p99="$(awk '$1=="99%" {print $2}' "$out")"
-  echo "$1: ${rate:-?} requests/s over ${seconds} s, $2 connections, latency p50 ${p50:-?} p99 ${p99:-?}; $summary; probes during: ${probe% *}, failed: ${probe#* }"
+  # The server's CPU time (all its threads) per request answered: what a core can do.
+  requests="$(sed -n 's/.*-summary requests=\([0-9]*\).*/\1/p' "$out")"
+  cpu_ms="$(python3 -c 'import sys; d, hz, r = map(int, sys.argv[1:]); print(f"{d * 1000 / hz / r:.2f}" if r else "?")' \
+    "$(( $(server_cpu_ticks) - cpu_before ))" "$(getconf CLK_TCK)" "${requests:-0}")"
+  local client_ms
+  client_ms="$(python3 -c '
+import re, sys
+user, system = re.findall(r"(\d+)m([\d.]+)s", open(sys.argv[1]).read().splitlines()[1])
+seconds = sum(int(m) * 60 + float(s) for m, s in (user, system))
+r = int(sys.argv[2] or 0)
+print(f"{seconds * 1000 / r:.2f}" if r else "?")' "$work/$1.times" "${requests:-0}" 2>/dev/null || echo '?')"
+  echo "$1: ${rate:-?} requests/s over ${seconds} s, $2 connections, latency p50 ${p50:-?} p99 ${p99:-?}; $summary; CPU a request: server ${cpu_ms} ms, wrk ${client_ms} ms; probes during: ${probe% *}, failed: ${probe#* }"
 }
 
 echo "microstamp serve load on loopback ($(nproc) cores), store $store"
-echo "scan: $status, $(stat -c %s "$scan") bytes"
+echo "scan: $status, $(stat -c %s "$scan") bytes; uploads with overlay=$overlay; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 run_wrk lookup "$connections" "$base/api/search/identity?manufacturer=SIG%20Sauer&model=P320&serial=58A-104233"
 run_wrk upload "$upload_connections" "$base/api/cases/WA0010000/24-118/exhibits"
 after="$(curl -sf -m 5 -o /dev/null -w '%{http_code}' "${auth[@]}" "$base/api/session" || echo failed)"
-echo "after the load: GET /api/session -> $after"
+echo "after the load: GET /api/session -> $after; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 items="$(curl -sf "${auth[@]}" "$base/api/cases/WA0010000/24-118" | python3 -c "import json,sys; d=json.load(sys.stdin); print(len(d['exhibits']), sum(1 for e in d['exhibits'] for r in e['readings'] if r['status']=='decoded'))")"
 echo "items in the case: ${items% *}, decoded readings: ${items#* }"

@@ -2,7 +2,9 @@
 // Text from the server is only ever set as textContent, never as HTML.
 "use strict";
 
-const state = { token: sessionStorage.getItem("microstamp-token") || "", session: null, caseKey: null, file: null };
+const state = {
+  token: sessionStorage.getItem("microstamp-token") || "", session: null, caseKey: null, file: null, casesBefore: null,
+};
 
 const $ = (id) => document.getElementById(id);
 
@@ -116,6 +118,30 @@ async function openCase(key) {
   say("Opened case " + detail.agency_ori + "/" + detail.case_number + ".", "ok");
 }
 
+// The cases this user may open, newest first; `older` appends the next page.
+async function listCases(older) {
+  if (!state.session.permissions.read_evidence) { $("case-list").hidden = true; return; }
+  const answer = await api("GET", "/api/cases?limit=50" + (older ? "&before=" + state.casesBefore : ""));
+  const body = $("cases").querySelector("tbody");
+  if (!older) body.replaceChildren();
+  for (const entry of answer.cases) {
+    const row = document.createElement("tr");
+    const name = cell(row, "");
+    const a = document.createElement("a");
+    a.textContent = entry.agency_ori + " / " + entry.case_number;
+    a.addEventListener("click", () => run(() => openCase({ agency: entry.agency_ori, number: entry.case_number })));
+    name.appendChild(a);
+    cell(row, entry.offense_code);
+    cell(row, entry.items);
+    cell(row, entry.opened_at + " by " + entry.opened_by);
+    body.appendChild(row);
+  }
+  state.casesBefore = answer.next_before;
+  $("cases-more").hidden = answer.next_before === null;
+  $("cases-empty").hidden = body.children.length > 0;
+  $("case-list").hidden = false;
+}
+
 function identityText(readerJson, serial) {
   const identity = readerJson && readerJson.identity;
   return identity ? identity.manufacturer + " " + identity.model + " #" + identity.serial : serial;
@@ -192,6 +218,7 @@ async function upload() {
   showReading(answer.reading, "data:image/png;base64," + answer.overlay_png_base64, answer.candidates);
   const key = state.caseKey;
   await openCase(key);
+  await listCases(false);
   say("Item " + answer.exhibit.item_number + " stored (scan " + answer.scan.sha256.slice(0, 12) + "…) and read: " +
     answer.reading.status + ".", "ok");
 }
@@ -231,11 +258,17 @@ function wire() {
       state.session = answer;
       $("login-password").value = "";
       show();
+      await listCases(false);
       say("Logged on as " + answer.user + ".", "ok");
     });
   });
   $("logout-button").addEventListener("click", () => run(async () => {
-    try { await api("POST", "/api/logout"); } finally { forget(); $("case-view").hidden = true; $("result").hidden = true; }
+    try { await api("POST", "/api/logout"); } finally {
+      forget();
+      $("case-view").hidden = true;
+      $("result").hidden = true;
+      $("case-list").hidden = true;
+    }
     say("Logged out.", "ok");
   }));
   $("case-form").addEventListener("submit", (event) => {
@@ -249,6 +282,7 @@ function wire() {
     run(async () => {
       const key = { agency: $("case-agency").value.trim(), number: $("case-number").value.trim() };
       await api("POST", "/api/cases", { agency_ori: key.agency, case_number: key.number, offense_code: $("new-case-offense").value });
+      await listCases(false);
       await openCase(key);
     });
   });
@@ -285,6 +319,7 @@ function wire() {
   });
   $("scan-file").addEventListener("change", (event) => takeFile(event.target.files[0]));
   $("upload-button").addEventListener("click", () => run(upload));
+  $("cases-more").addEventListener("click", () => run(() => listCases(true)));
   $("upload-collected").value = new Date().toISOString().slice(0, 16) + "Z";
 }
 
@@ -294,6 +329,7 @@ async function start() {
     try { state.session = await api("GET", "/api/session"); } catch (_) { forget(); }
   }
   show();
+  if (state.session) await run(() => listCases(false));
 }
 
 start();

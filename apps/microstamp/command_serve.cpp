@@ -10,8 +10,10 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <iostream>
+#include <malloc.h>
 #include <pthread.h>
 #include <unistd.h>
 #include <thread>
@@ -67,6 +69,16 @@ Command add_serve(CLI::App& app) {
                 pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
                 // A client that hangs up mid-response must not end the process.
                 std::signal(SIGPIPE, SIG_IGN);
+                // An upload allocates and frees blocks of megabytes (the body, the scan's
+                // bytes, its heights, the reader's images). By default glibc maps each such
+                // block afresh and hands it back to the kernel when freed, so every request
+                // faults its memory in again page by page, and each of up to 8 arenas a core
+                // keeps its own: a quarter of an upload's CPU time (docs/serve.md). Blocks up
+                // to 32 MiB (glibc's most) come from the heap instead, freed heap is kept,
+                // and there is one arena a core, since no more threads run at once.
+                mallopt(M_MMAP_THRESHOLD, 32 << 20);
+                mallopt(M_TRIM_THRESHOLD, 1 << 30);
+                mallopt(M_ARENA_MAX, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
 
                 ServeOptions serve_options;
                 serve_options.store_url = options->db;

@@ -38,4 +38,9 @@ const std::string& as_text(const Value& value) { return expect<std::string>(valu
 
 const Bytes& as_bytes(const Value& value) { return expect<Bytes>(value, "blob"); }
 
+BytesView blob_parameter(const Value& value) {
+    if (const auto* view = std::get_if<BytesView>(&value)) return *view;
+    return as_bytes(value);
+}
+
 } // namespace microstamp::database

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -16,8 +17,11 @@
 namespace microstamp::database {
 
 using Bytes = std::vector<std::uint8_t>;
+// A blob parameter bound in place: the caller keeps the bytes alive for the statement,
+// so a scan of many megabytes is not copied into the parameters. Never in a row.
+using BytesView = std::span<const std::uint8_t>;
 // NULL, integer, real, text, blob: the types both backends share.
-using Value = std::variant<std::monostate, std::int64_t, double, std::string, Bytes>;
+using Value = std::variant<std::monostate, std::int64_t, double, std::string, Bytes, BytesView>;
 using Row = std::vector<Value>;
 using Rows = std::vector<Row>;
 using Parameters = std::vector<Value>;
@@ -45,6 +49,8 @@ std::int64_t as_integer(const Value& value);
 double as_real(const Value& value);
 const std::string& as_text(const Value& value);
 const Bytes& as_bytes(const Value& value);
+// A blob parameter, held (Bytes) or bound in place (BytesView).
+BytesView blob_parameter(const Value& value);
 
 // Statements run inside one transaction; a throw from the work rolls it back.
 class Transaction {

@@ -46,7 +46,7 @@ PostgresParameter parameter_text(const Value& value) {
     if (const auto* integer = std::get_if<std::int64_t>(&value)) return {false, std::to_string(*integer)};
     if (const auto* real = std::get_if<double>(&value)) return {false, fmt::format("{}", *real)};
     if (const auto* text = std::get_if<std::string>(&value)) return {false, *text};
-    const auto& bytes = std::get<Bytes>(value);
+    const BytesView bytes = blob_parameter(value);
     std::string hex = "\\x";
     hex.reserve(2 + 2 * bytes.size());
     for (const auto byte : bytes) {

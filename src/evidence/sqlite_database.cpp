@@ -148,7 +148,7 @@ private:
         else if (const auto* text = std::get_if<std::string>(&value))
             status = sqlite3_bind_text64(statement, index, text->data(), text->size(), SQLITE_STATIC, SQLITE_UTF8);
         else {
-            const auto& bytes = std::get<Bytes>(value);
+            const BytesView bytes = blob_parameter(value);
             // A zero-length blob must still be a blob, not NULL: give SQLite a valid pointer.
             static const std::uint8_t empty = 0;
             status = sqlite3_bind_blob64(statement, index, bytes.empty() ? &empty : bytes.data(), bytes.size(),

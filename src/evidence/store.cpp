@@ -14,6 +14,7 @@
 #include <ctime>
 #include <fcntl.h>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 #include <unistd.h>
@@ -24,6 +25,7 @@ using database::as_integer;
 using database::as_real;
 using database::as_text;
 using database::Backend;
+using database::BytesView;
 using database::is_null;
 using database::Parameters;
 using database::Row;
@@ -171,6 +173,12 @@ std::string_view schema_table_query(Backend backend) {
                ? "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() "
                  "AND table_name = 'schema_version'"
                : "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'";
+}
+
+constexpr std::string_view case_columns = "c.id, c.agency_ori, c.case_number, c.offense_code, c.opened_at, c.opened_by";
+
+CaseRecord case_from_row(const Row& row) {
+    return {as_integer(row[0]), as_text(row[1]), as_text(row[2]), as_text(row[3]), as_text(row[4]), as_text(row[5])};
 }
 
 constexpr std::string_view exhibit_columns =
@@ -435,12 +443,11 @@ struct Store::State {
     }
 
     CaseRecord find_case(Transaction& transaction, const CaseKey& key) const {
-        constexpr std::string_view columns =
-            "SELECT id, agency_ori, case_number, offense_code, opened_at, opened_by FROM cases ";
+        const std::string select = "SELECT " + std::string(case_columns) + " FROM cases c ";
         const Rows rows =
             key.agency_ori.empty()
-                ? transaction.query(std::string(columns) + "WHERE case_number = $1 ORDER BY id LIMIT 2", {key.case_number})
-                : transaction.query(std::string(columns) + "WHERE agency_ori = $1 AND case_number = $2",
+                ? transaction.query(select + "WHERE c.case_number = $1 ORDER BY c.id LIMIT 2", {key.case_number})
+                : transaction.query(select + "WHERE c.agency_ori = $1 AND c.case_number = $2",
                                     {key.agency_ori, key.case_number});
         if (rows.empty())
             throw InputError("unknown case " +
@@ -448,8 +455,7 @@ struct Store::State {
                              ": open it first with `microstamp case open`");
         if (rows.size() > 1)
             throw InputError("case number " + key.case_number + " exists for several agencies: give the ORI too");
-        const Row& row = rows[0];
-        return {as_integer(row[0]), as_text(row[1]), as_text(row[2]), as_text(row[3]), as_text(row[4]), as_text(row[5])};
+        return case_from_row(rows[0]);
     }
 
     ExhibitRecord find_exhibit(Transaction& transaction, const Session& session, const ExhibitKey& key) const {
@@ -786,7 +792,7 @@ ExhibitRecord Store::add_exhibit(const Session& session, const NewExhibit& exhib
                 transaction.query("INSERT INTO scans (sha256, format, summary, size_bytes, content, acquired_at, "
                                   "acquired_by) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sha256) DO NOTHING",
                                   {scan.sha256, scan.format, scan.summary, static_cast<std::int64_t>(scan.bytes.size()),
-                                   scan.bytes, at, session.user()});
+                                   BytesView(scan.bytes), at, session.user()});
                 transaction.query("INSERT INTO exhibit_scans (exhibit_id, scan_sha256, file_name) VALUES ($1, $2, $3) "
                                   "ON CONFLICT DO NOTHING",
                                   {id, scan.sha256, scan.file_name});
@@ -932,6 +938,30 @@ void Store::bulk_import(const Session& session, const CaseKey& case_key, std::sp
             }
             note.detail = fmt::format("{} exhibits, {} readings", exhibits.size(), reading_count);
             return 0;
+        });
+}
+
+std::vector<CaseSummary> Store::list_cases(const Session& session, const CaseListQuery& query) {
+    const std::string agency = query.agency_ori.empty() ? session.agency() : query.agency_ori;
+    return state_->perform(
+        session, Permission::read_evidence, "case.list", agency.empty() ? "cases of every agency" : "cases of " + agency,
+        [&](Transaction& transaction, AuditNote& note) {
+            State::require_agency(session, agency);
+            if (query.limit < 1 || query.limit > 1000) throw InputError("a case listing holds 1 to 1000 cases");
+            const std::int64_t before = query.before.value_or(std::numeric_limits<std::int64_t>::max());
+            const auto limit = static_cast<std::int64_t>(query.limit);
+            const std::string select = "SELECT " + std::string(case_columns) +
+                                       ", (SELECT count(*) FROM exhibits e WHERE e.case_id = c.id) FROM cases c ";
+            const Rows rows =
+                agency.empty()
+                    ? transaction.query(select + "WHERE c.id < $1 ORDER BY c.id DESC LIMIT $2", {before, limit})
+                    : transaction.query(select + "WHERE c.agency_ori = $1 AND c.id < $2 ORDER BY c.id DESC LIMIT $3",
+                                        {agency, before, limit});
+            std::vector<CaseSummary> cases;
+            cases.reserve(rows.size());
+            for (const Row& row : rows) cases.push_back({case_from_row(row), as_integer(row[6])});
+            note.detail = fmt::format("{} cases", cases.size());
+            return cases;
         });
 }
 

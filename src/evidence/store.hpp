@@ -90,6 +90,17 @@ struct CaseRecord {
     std::string agency_ori, case_number, offense_code, opened_at, opened_by;
 };
 
+// A case as a listing shows it: the record and how many items it holds.
+struct CaseSummary {
+    CaseRecord case_record;
+    std::int64_t items = 0;
+};
+struct CaseListQuery {
+    std::string agency_ori = {};              // only this agency's cases; empty: every case the user may reach
+    std::optional<std::int64_t> before = {};  // only cases with a smaller id: the next page after a listing's last case
+    std::size_t limit = 100;                  // at most this many (1-1000), newest first
+};
+
 struct NewExhibit {
     CaseKey case_key;
     std::string item_number;      // unique within the case
@@ -251,6 +262,9 @@ public:
                     std::optional<double> likelihood_ratio, const std::string& note);
     void bulk_import(const Session& session, const CaseKey& case_key, std::span<const BulkExhibit> exhibits);
 
+    // The cases the session may open, newest first: its agency's, or every agency's for a
+    // user without one. Asking for another agency's is refused. Audited as a read.
+    std::vector<CaseSummary> list_cases(const Session& session, const CaseListQuery& query = {});
     CaseDetail show_case(const Session& session, const CaseKey& case_key);
     ExhibitDetail show_exhibit(const Session& session, const ExhibitKey& exhibit);
     std::vector<std::uint8_t> scan_bytes(const Session& session, const std::string& sha256);

@@ -38,6 +38,14 @@ bool optional_flag(const nlohmann::json& object, const std::string& key, bool fa
 // A query or form parameter as a number within [minimum, maximum]; HttpError 400 otherwise.
 double parse_number(std::string_view text, std::string_view what, double minimum, double maximum);
 
+// At most `maximum` characters of client text for a message or an audit record, control
+// characters replaced, so it stays one line.
+inline std::string printable(std::string_view text, std::size_t maximum) {
+    std::string out;
+    for (const char c : text.substr(0, maximum)) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
+    return out;
+}
+
 // "Bearer <token>" -> token; empty when the header is absent or of another scheme.
 std::string bearer_token(std::string_view authorization_header);
 

@@ -43,4 +43,10 @@ nlohmann::json case_detail_json(const CaseDetail& detail) {
     return json;
 }
 
+nlohmann::json case_summary_json(const CaseSummary& summary) {
+    nlohmann::json json = summary.case_record;
+    json["items"] = summary.items;
+    return json;
+}
+
 } // namespace microstamp

@@ -50,5 +50,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(InclusionProof, record, tree_size, root_hash,
 nlohmann::json reading_json(const ReadingRecord& reading);
 nlohmann::json exhibit_detail_json(const ExhibitDetail& detail);
 nlohmann::json case_detail_json(const CaseDetail& detail);
+// A case as a listing shows it: the case's fields and "items", how many it holds.
+nlohmann::json case_summary_json(const CaseSummary& summary);
 
 } // namespace microstamp

@@ -54,6 +54,22 @@ std::string query_text(const httplib::Request& request, const std::string& name,
     return request.get_param_value(name.c_str());
 }
 
+// An optional numeric query parameter, from `minimum` to `maximum`.
+std::optional<double> query_number(const httplib::Request& request, const std::string& name, double minimum,
+                                   double maximum) {
+    const std::string text = query_text(request, name, false);
+    if (text.empty()) return std::nullopt;
+    return serve::parse_number(text, name, minimum, maximum);
+}
+
+// An optional true/false query parameter.
+bool query_flag(const httplib::Request& request, const std::string& name, bool fallback) {
+    const std::string value = query_text(request, name, false);
+    if (value.empty()) return fallback;
+    if (value != "true" && value != "false") throw HttpError(400, "query parameter '" + name + "' must be true or false");
+    return value == "true";
+}
+
 } // namespace
 
 void Service::State::register_routes() {
@@ -120,50 +136,68 @@ void Service::State::register_routes() {
                       return nlohmann::json(store.open_case(session, new_case));
                   }), 201);
     });
+    add("GET", "/api/cases", [this](const httplib::Request& request, httplib::Response& response) {
+        CaseListQuery query;
+        query.agency_ori = query_text(request, "agency", false);
+        if (const auto before = query_number(request, "before", 1, 9e15)) query.before = static_cast<std::int64_t>(*before);
+        if (const auto limit = query_number(request, "limit", 1, 1000)) query.limit = static_cast<std::size_t>(*limit);
+        const std::vector<CaseSummary> cases =
+            as_user(request, [&](Store& store, const Session& session) { return store.list_cases(session, query); });
+        nlohmann::json answer = {{"cases", nlohmann::json::array()}, {"next_before", nullptr}};
+        for (const CaseSummary& summary : cases) answer["cases"].push_back(case_summary_json(summary));
+        // A full page may have more behind it: the next starts below its last case.
+        if (cases.size() == query.limit) answer["next_before"] = cases.back().case_record.id;
+        send_json(response, answer);
+    });
     add("GET", "/api/cases/{agency}/{case}", [this](const httplib::Request& request, httplib::Response& response) {
         const CaseKey key{parameter(request, 1), parameter(request, 2)};
         send_json(response, as_user(request, [&](Store& store, const Session& session) {
                       return case_detail_json(store.show_case(session, key));
                   }));
     });
-    add("POST", "/api/cases/{agency}/{case}/exhibits", [this](const httplib::Request& request, httplib::Response& response) {
+    add_reading_body("/api/cases/{agency}/{case}/exhibits", [this](const httplib::Request& request,
+                                                                   httplib::Response& response, serve::RequestBody& body) {
         const CaseKey case_key{parameter(request, 1), parameter(request, 2)};
         if (!request.is_multipart_form_data()) {
-            const nlohmann::json body = json_body(request);
+            const nlohmann::json fields = serve::parse_json_object(
+                body.text(options.max_json_bytes), request.get_header_value("Content-Type"), options.max_json_bytes,
+                options.max_json_depth);
             const NewExhibit exhibit = new_exhibit(case_key, [&](const std::string& name) {
-                return name == "description" ? optional_text(body, name) : required_text(body, name);
+                return name == "description" ? optional_text(fields, name) : required_text(fields, name);
             });
             send_json(response, as_user(request, [&](Store& store, const Session& session) {
                           return nlohmann::json(store.add_exhibit(session, exhibit, {}, {}));
                       }), 201);
             return;
         }
-        const NewExhibit exhibit = new_exhibit(case_key, [&](const std::string& name) { return serve::form_text(request, name); });
-        const auto scan_field = request.files.find("scan");
-        if (scan_field == request.files.end() || scan_field->second.filename.empty())
-            throw HttpError(400, "the form has no file field 'scan'");
-        // The session and role are checked before the reader spends any time on the scan;
-        // a refusal comes from the store, which audits it.
+        // The session and role are checked before the body is read: a refused upload is
+        // never held, and the store audits the refusal (the item is not known yet).
         as_user(request, [&](Store& store, const Session& session) {
-            if (!role_allows(session.role(), Permission::handle_evidence)) store.add_exhibit(session, exhibit, {}, {});
+            if (!role_allows(session.role(), Permission::handle_evidence))
+                store.add_exhibit(session, NewExhibit{case_key, "", "", "", ""}, {}, {});
             return 0;
         }, false);
+        serve::UploadForm form = body.form(options.max_scan_bytes, options.max_json_bytes);
+        const NewExhibit exhibit = new_exhibit(case_key, [&](const std::string& name) { return form.text(name); });
+        if (!form.has_scan) throw HttpError(400, "the form has no file field 'scan'");
         ReadOptions read_options = options.read;
-        if (const std::string scale = serve::form_text(request, "um_per_px"); !scale.empty())
+        if (const std::string scale = form.text("um_per_px"); !scale.empty())
             read_options.um_per_px = serve::parse_number(scale, "um_per_px", 0.01, 100);
-        const std::string& content = scan_field->second.content;
-        serve::ScanReading scanned = serve::read_uploaded_scan(std::vector<std::uint8_t>(content.begin(), content.end()),
-                                                               scan_field->second.filename, read_options);
+        serve::ScanReading scanned = serve::read_uploaded_scan(
+            std::move(form.scan), form.scan_file_name, read_options,
+            query_flag(request, "overlay", true) ? serve::Overlay::draw : serve::Overlay::skip);
         const NewReading reading = serve::stored_reading(scanned.reading, scanned.scan.sha256);
         nlohmann::json answer;
-        answer["exhibit"] = as_user(request, [&](Store& store, const Session& session) {
-            return nlohmann::json(store.add_exhibit(session, exhibit, {scanned.scan}, {reading}));
-        });
         answer["scan"] = {{"sha256", scanned.scan.sha256}, {"format", scanned.scan.format},
                           {"summary", scanned.scan.summary}, {"size_bytes", scanned.scan.bytes.size()}};
+        std::vector<AcquiredScan> scans;
+        scans.push_back(std::move(scanned.scan));  // the bytes go to the store without another copy
+        answer["exhibit"] = as_user(request, [&](Store& store, const Session& session) {
+            return nlohmann::json(store.add_exhibit(session, exhibit, scans, {reading}));
+        });
         answer["stored_status"] = reading.status;
         answer["reading"] = nlohmann::json::parse(reading.json);
-        answer["overlay_png_base64"] = serve::base64(scanned.overlay_png);
+        if (!scanned.overlay_png.empty()) answer["overlay_png_base64"] = serve::base64(scanned.overlay_png);
         answer["candidates"] = nlohmann::json::array();
         if (reading.status == "partial" && reading.serial) {
             PartialQuery query;
@@ -198,7 +232,7 @@ void Service::State::register_routes() {
             const std::int64_t reading_id = static_cast<std::int64_t>(serve::parse_number(parameter(request, 4), "reading", 1, 9e15));
             ReadingRecord reading;
             std::string file_name;
-            const std::vector<std::uint8_t> bytes = as_user(request, [&](Store& store, const Session& session) {
+            std::vector<std::uint8_t> bytes = as_user(request, [&](Store& store, const Session& session) {
                 const ExhibitDetail detail = store.show_exhibit(session, key);
                 const auto found = std::find_if(detail.readings.begin(), detail.readings.end(),
                                                 [&](const ReadingRecord& record) { return record.id == reading_id; });
@@ -216,7 +250,7 @@ void Service::State::register_routes() {
             const nlohmann::json::json_pointer scale("/geometry/um_per_px");
             if (!recorded.is_discarded() && recorded.contains(scale) && recorded[scale].is_number())
                 read_options.um_per_px = recorded[scale].get<double>();
-            const serve::ScanReading scanned = serve::read_uploaded_scan(bytes, file_name, read_options);
+            const serve::ScanReading scanned = serve::read_uploaded_scan(std::move(bytes), file_name, read_options);
             response.set_content(std::string(scanned.overlay_png.begin(), scanned.overlay_png.end()), "image/png");
         });
     add("GET", "/api/scans/{sha256}", [this](const httplib::Request& request, httplib::Response& response) {
@@ -239,10 +273,9 @@ void Service::State::register_routes() {
     add("GET", "/api/search/partial", [this](const httplib::Request& request, httplib::Response& response) {
         PartialQuery query;
         query.serial_pattern = query_text(request, "serial", true);
-        if (const std::string limit = query_text(request, "limit", false); !limit.empty())
-            query.limit = static_cast<std::size_t>(serve::parse_number(limit, "limit", 1, 1000));
-        if (const std::string rate = query_text(request, "character_error_rate", false); !rate.empty())
-            query.model.character_error_rate = serve::parse_number(rate, "character_error_rate", 1e-6, 0.999);
+        if (const auto limit = query_number(request, "limit", 1, 1000)) query.limit = static_cast<std::size_t>(*limit);
+        if (const auto rate = query_number(request, "character_error_rate", 1e-6, 0.999))
+            query.model.character_error_rate = *rate;
         const std::string manufacturer = query_text(request, "manufacturer", false);
         const std::string model = query_text(request, "model", false);
         if (!manufacturer.empty() && !model.empty()) {

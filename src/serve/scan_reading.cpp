@@ -31,7 +31,7 @@ constexpr int minimum_side_px = 64;
 } // namespace
 
 ScanReading read_uploaded_scan(std::vector<std::uint8_t> bytes, const std::string& file_name,
-                               const ReadOptions& options) {
+                               const ReadOptions& options, Overlay overlay) {
     ScanReading result;
     Image picture;
     std::string format, summary;
@@ -40,8 +40,8 @@ ScanReading read_uploaded_scan(std::vector<std::uint8_t> bytes, const std::strin
             const Surface topography = read_x3p(bytes, file_name).surface;
             format = "x3p";
             summary = fmt::format("x3p {}x{} at {} um", topography.width, topography.height, topography.spacing_x_um);
-            picture = topography_picture(topography);
             result.reading = read(topography, options);
+            if (overlay == Overlay::draw) picture = topography_picture(topography);
         } else {
             format = image_format(bytes);
             if (format.empty()) throw HttpError(400, file_name + ": not an x3p scan nor a PNG, TIFF or JPEG photograph");
@@ -59,7 +59,7 @@ ScanReading read_uploaded_scan(std::vector<std::uint8_t> bytes, const std::strin
     } catch (const InputError& error) {
         throw HttpError(400, error.what());
     }
-    result.overlay_png = overlay_png(picture, result.reading);
+    if (overlay == Overlay::draw) result.overlay_png = overlay_png(picture, result.reading);
     result.scan = trusted_scan(std::move(bytes), file_name, format);
     result.scan.summary = summary;
     return result;

@@ -16,13 +16,17 @@ namespace microstamp::serve {
 struct ScanReading {
     AcquiredScan scan;                    // the original bytes, hashed
     Reading reading;
-    std::vector<std::uint8_t> overlay_png;  // what the reader saw, drawn over the scan
+    std::vector<std::uint8_t> overlay_png;  // what the reader saw, drawn over the scan; empty if not drawn
 };
+
+// Drawing costs as much as reading a topography (its picture and a PNG of the whole
+// scan); a client that does not show it can skip it and fetch it later if needed.
+enum class Overlay { draw, skip };
 
 // Throws HttpError 400 when the bytes are not a casing scan, or a photograph comes
 // without its scale (options.um_per_px).
 ScanReading read_uploaded_scan(std::vector<std::uint8_t> bytes, const std::string& file_name,
-                               const ReadOptions& options);
+                               const ReadOptions& options, Overlay overlay = Overlay::draw);
 
 // The reading as the store records it. A partial reading keeps the serial pattern its
 // reader reported ('?' for unread characters) so partial search can rank candidates.

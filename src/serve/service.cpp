@@ -84,8 +84,10 @@ void Service::State::configure_server() {
                                  {"Cache-Control", "no-store"},
                                  {"Content-Security-Policy",
                                   "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'"}});
-    // A declared length over the route's limit is refused before the body is read.
-    server->set_pre_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
+    // A declared length over the route's limit is refused before the body is read, and
+    // the connection closed, since the body may follow. A client that asked to send it
+    // only after "100 Continue" is refused instead of being invited to send it.
+    const auto refuse_declared_oversize = [this](const httplib::Request& request, httplib::Response& response) {
         const bool upload = request.method == "POST" && request.path.ends_with("/exhibits");
         const std::size_t limit = upload ? options.max_scan_bytes : options.max_json_bytes;
         const std::string declared = request.get_header_value("Content-Length");
@@ -93,13 +95,20 @@ void Service::State::configure_server() {
         const auto [end, error] = std::from_chars(declared.data(), declared.data() + declared.size(), length);
         const bool too_long = !declared.empty() && (error != std::errc{} || end != declared.data() + declared.size() ||
                                                     length > limit);
-        if (!too_long) return httplib::Server::HandlerResponse::Unhandled;
-        send_json(response, {{"error", fmt::format("the body is over the {} bytes this route accepts", limit)}}, 413);
-        response.set_header("Connection", "close");
-        return httplib::Server::HandlerResponse::Handled;
+        if (too_long) serve::answer_and_close(response, 413, fmt::format("the body is over the {} bytes this route accepts", limit));
+        return too_long;
+    };
+    server->set_pre_routing_handler([refuse_declared_oversize](const httplib::Request& request, httplib::Response& response) {
+        return refuse_declared_oversize(request, response) ? httplib::Server::HandlerResponse::Handled
+                                                           : httplib::Server::HandlerResponse::Unhandled;
     });
+    server->set_expect_100_continue_handler(
+        [refuse_declared_oversize](const httplib::Request& request, httplib::Response& response) {
+            return refuse_declared_oversize(request, response) ? response.status : 100;
+        });
+    // httplib's own refusals (a malformed request, no such route) come without a body.
     server->set_error_handler([](const httplib::Request&, httplib::Response& response) {
-        if (response.body.empty())
+        if (!response.has_header("Content-Type"))
             send_json(response, {{"error", status_text(response.status)}}, response.status);
     });
     server->set_exception_handler([](const httplib::Request&, httplib::Response& response, std::exception_ptr) {

@@ -7,6 +7,7 @@
 #include "code/identity.hpp"
 #include "evidence/errors.hpp"
 #include "serve/http_input.hpp"
+#include "serve/request_body.hpp"
 #include "surface/surface.hpp"
 
 #include <fmt/core.h>
@@ -29,12 +30,6 @@ struct RequestAudit {
     std::string role = "-";
 };
 inline thread_local RequestAudit request_audit;
-
-inline std::string printable(std::string_view text, std::size_t maximum) {
-    std::string out;
-    for (const char c : text.substr(0, maximum)) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
-    return out;
-}
 
 inline std::string outcome_for(int status) {
     if (status < 400) return "success";
@@ -87,6 +82,30 @@ private:
 
 // ---- small helpers ------------------------------------------------------------------------------
 
+// An error answer after which the connection ends: for a request whose body was not read
+// (or not to its end), since what follows cannot be trusted to start a request.
+// httplib 0.11 ends a connection after a response only when the client asked it to or a
+// write fails; a "Connection: close" header alone leaves it open. So this answer's body
+// comes from a provider that writes it whole and then reports failure: the client gets
+// the complete response, and httplib closes the connection.
+inline void answer_and_close(httplib::Response& response, int status, const std::string& message) {
+    response.status = status;
+    response.body.clear();
+    response.headers.erase("Content-Type");
+    response.set_header("Connection", "close");
+    auto body = std::make_shared<const std::string>(nlohmann::json{{"error", message}}.dump());
+    response.set_content_provider(body->size(), "application/json",
+                                  [body](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+                                      sink.write(body->data() + offset, body->size() - offset);
+                                      return false;
+                                  });
+}
+
+inline void require_session_token(const httplib::Request& request) {
+    if (bearer_token(request.get_header_value("Authorization")).empty())
+        throw HttpError(401, "log on first (POST /api/login) and send the token as Authorization: Bearer TOKEN");
+}
+
 inline void send_json(httplib::Response& response, const nlohmann::json& body, int status = 200) {
     response.status = status;
     response.set_content(body.dump(), "application/json");
@@ -137,14 +156,6 @@ inline ExhibitKey exhibit_key_from(const nlohmann::json& body, const std::string
                        required_text(*found, "item_number"));
 }
 
-// A form field of a multipart upload, as text.
-inline std::string form_text(const httplib::Request& request, const std::string& name, const std::string& fallback = "") {
-    const auto found = request.files.find(name);
-    if (found == request.files.end()) return fallback;
-    if (!found->second.filename.empty()) throw HttpError(400, "form field '" + name + "' must be text, not a file");
-    return found->second.content;
-}
-
 } // namespace microstamp::serve
 
 namespace microstamp {
@@ -172,8 +183,7 @@ struct Service::State {
         auto wrapped = [this, handler = std::move(handler), public_route](const httplib::Request& request,
                                                                           httplib::Response& response) {
             respond(request, response, [&](const httplib::Request& checked, httplib::Response& answer) {
-                if (!public_route && serve::bearer_token(checked.get_header_value("Authorization")).empty())
-                    throw HttpError(401, "log on first (POST /api/login) and send the token as Authorization: Bearer TOKEN");
+                if (!public_route) serve::require_session_token(checked);
                 handler(checked, answer);
             });
         };
@@ -181,6 +191,30 @@ struct Service::State {
         if (method == "GET") server->Get(pattern, wrapped);
         else if (method == "POST") server->Post(pattern, wrapped);
         else throw std::logic_error("no such method " + method);
+    }
+
+    using BodyHandler = std::function<void(const httplib::Request&, httplib::Response&, serve::RequestBody&)>;
+
+    // A POST route that reads its own body as it arrives (uploads). Refused before reading
+    // it (no session, a role the store refuses), the body is dropped as it arrives, never
+    // held; one that cannot be read to its end closes the connection.
+    void add_reading_body(const std::string& path, BodyHandler handler) {
+        routes.push_back({"POST", path});
+        server->Post(serve::path_pattern(path), [this, handler = std::move(handler)](const httplib::Request& request,
+                                                                                     httplib::Response& response,
+                                                                                     const httplib::ContentReader& reader) {
+            serve::RequestBody body(reader, request, response);
+            respond(request, response, [&](const httplib::Request& checked, httplib::Response& answer) {
+                serve::require_session_token(checked);
+                handler(checked, answer, body);
+            });
+            if (!body.discard()) {
+                const nlohmann::json said = nlohmann::json::parse(response.body, nullptr, false);
+                const bool has_error = said.is_object() && said.contains("error") && said["error"].is_string();
+                serve::answer_and_close(response, response.status >= 400 ? response.status : 400,
+                                        has_error ? said["error"].get<std::string>() : "the body could not be read");
+            }
+        });
     }
 
     // Every handler's errors become one JSON line with the status that says why.
@@ -212,9 +246,8 @@ struct Service::State {
     // which audits itself; pass audited = false when it calls none.
     template <typename Work>
     auto as_user(const httplib::Request& request, Work&& work, bool audited = true) {
+        serve::require_session_token(request);
         const std::string token = serve::bearer_token(request.get_header_value("Authorization"));
-        if (token.empty())
-            throw HttpError(401, "log on first (POST /api/login) and send the token as Authorization: Bearer TOKEN");
         auto lease = stores->acquire();
         request_audit.recorded = true;
         const Session session = lease.store().resume_session(token);

@@ -23,6 +23,7 @@
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 
 namespace microstamp {
@@ -251,7 +252,9 @@ public:
         zip_file_t* file = zip_fopen_index(archive_, index, 0);
         if (file == nullptr)
             fail(name_, "cannot read " + entry + " from the archive: " + zip_error_text(zip_get_error(archive_)));
-        std::vector<std::uint8_t> buffer(std::size_t{1} << 20);
+        // One byte short of 1 MiB, a multiple of no value size: large point data
+        // then always arrive split mid-value, so that path is exercised, not rare.
+        std::vector<std::uint8_t> buffer((std::size_t{1} << 20) - 1);
         std::uint64_t total = 0;
         for (;;) {
             const zip_int64_t got = zip_fread(file, buffer.data(), buffer.size());
@@ -513,35 +516,84 @@ double height_from_integer(long long stored, const ZAxis& z) {
     return static_cast<double>(stored) * z.increment_um + z.offset_um;
 }
 
-// Decodes the binary point data, X fastest, into micrometres. NaN keeps its
-// bits in heights_um so that writing the surface again reproduces them.
-void decode_binary_points(std::span<const std::uint8_t> data, const ZAxis& z, Surface& surface) {
-    const std::size_t count = surface.size();
+// Decodes whole values of the binary point data, X fastest, into micrometres,
+// starting at point `first`. NaN keeps its bits in heights_um so that writing the
+// surface again reproduces them.
+template <class Stored, class ToMicrometres>
+void decode_values(std::span<const std::uint8_t> data, Surface& surface, std::size_t first, ToMicrometres&& convert) {
+    const std::size_t count = data.size() / sizeof(Stored);
     const std::uint8_t* bytes = data.data();
+    double* heights = surface.heights_um.data() + first;
+    std::uint8_t* valid = surface.valid.data() + first;
     for (std::size_t i = 0; i < count; ++i) {
-        double height = 0;
-        switch (z.data_type) {
-        case 'D':
-            height = micrometres_from_metres(std::bit_cast<double>(load_little_endian<std::uint64_t>(bytes + 8 * i)));
-            break;
-        case 'F':
-            height = micrometres_from_metres(
-                static_cast<double>(std::bit_cast<float>(load_little_endian<std::uint32_t>(bytes + 4 * i))));
-            break;
-        case 'I':
-            height = height_from_integer(
-                std::bit_cast<std::int16_t>(load_little_endian<std::uint16_t>(bytes + 2 * i)), z);
-            break;
-        case 'L':
-            height = height_from_integer(
-                std::bit_cast<std::int32_t>(load_little_endian<std::uint32_t>(bytes + 4 * i)), z);
-            break;
-        default: throw std::logic_error("unchecked data type");
-        }
-        surface.heights_um[i] = height;
-        surface.valid[i] = std::isnan(height) ? 0 : 1;
+        const double height = convert(std::bit_cast<Stored>(load_little_endian<std::make_unsigned_t<Stored>>(
+            bytes + sizeof(Stored) * i)));
+        heights[i] = height;
+        valid[i] = std::isnan(height) ? 0 : 1;
     }
 }
+
+void decode_binary_points(std::span<const std::uint8_t> data, const ZAxis& z, Surface& surface, std::size_t first) {
+    const auto from_integer = [&](auto stored) { return height_from_integer(stored, z); };
+    switch (z.data_type) {
+    case 'D':
+        decode_values<std::int64_t>(data, surface, first, [](std::int64_t bits) {
+            return micrometres_from_metres(std::bit_cast<double>(bits));
+        });
+        break;
+    case 'F':
+        decode_values<std::int32_t>(data, surface, first, [](std::int32_t bits) {
+            return micrometres_from_metres(static_cast<double>(std::bit_cast<float>(bits)));
+        });
+        break;
+    case 'I': decode_values<std::int16_t>(data, surface, first, from_integer); break;
+    case 'L': decode_values<std::int32_t>(data, surface, first, from_integer); break;
+    default: throw std::logic_error("unchecked data type");
+    }
+}
+
+// Takes the point data as the archive inflates it, in pieces of any length: each
+// piece is hashed and decoded in place, so the data are never held whole beside the
+// heights. A value split between two pieces waits in `partial`.
+class PointDecoder {
+public:
+    PointDecoder(const ZAxis& z, Surface& surface)
+        : z_(z), surface_(surface), value_bytes_(bytes_per_value(z.data_type)) {}
+
+    void consume(std::span<const std::uint8_t> piece) {
+        digest_.update(piece);
+        if (partial_bytes_ > 0 && decoded_ < surface_.size()) {
+            const std::size_t taken = std::min(value_bytes_ - partial_bytes_, piece.size());
+            std::copy_n(piece.begin(), taken, partial_.begin() + static_cast<std::ptrdiff_t>(partial_bytes_));
+            partial_bytes_ += taken;
+            piece = piece.subspan(taken);
+            if (partial_bytes_ < value_bytes_) return;
+            decode_binary_points(std::span<const std::uint8_t>(partial_.data(), value_bytes_), z_, surface_, decoded_);
+            ++decoded_;
+            partial_bytes_ = 0;
+        }
+        // Bytes past the matrix are hashed (they are part of the stored file) but not decoded.
+        const std::size_t whole = std::min(piece.size() / value_bytes_, surface_.size() - decoded_);
+        decode_binary_points(piece.first(whole * value_bytes_), z_, surface_, decoded_);
+        decoded_ += whole;
+        piece = piece.subspan(whole * value_bytes_);
+        if (decoded_ < surface_.size() && !piece.empty()) {
+            std::copy(piece.begin(), piece.end(), partial_.begin());
+            partial_bytes_ = piece.size();
+        }
+    }
+
+    std::string hex_digest() { return digest_.hex_digest(); }
+
+private:
+    const ZAxis& z_;
+    Surface& surface_;
+    std::size_t value_bytes_;
+    std::size_t decoded_ = 0;
+    std::array<std::uint8_t, 8> partial_{};
+    std::size_t partial_bytes_ = 0;
+    Md5 digest_;
+};
 
 void read_data_link(ZipReader& zip, const std::string& folder, pugi::xml_node data_link, const ZAxis& z,
                     X3pFile& result, const std::string& name) {
@@ -561,20 +613,14 @@ void read_data_link(ZipReader& zip, const std::string& folder, pugi::xml_node da
                        std::to_string(surface.width) + " x " + std::to_string(surface.height) + " points of type " +
                        std::string(1, z.data_type) + " (" + std::to_string(expected) + " bytes needed)");
     // Memory is taken only once the archive vouches for that much data, so a
-    // few bytes of XML cannot claim gigabytes.
-    surface.heights_um.assign(surface.size(), 0.0);
-    surface.valid.assign(surface.size(), 1);
-    std::vector<std::uint8_t> data;
-    data.reserve(static_cast<std::size_t>(expected));
-    Md5 digest;
+    // few bytes of XML cannot claim gigabytes. The heights are decoded before the
+    // MD5 verdict is known; a failed check throws and they are never returned.
+    surface.heights_um.resize(surface.size());
+    surface.valid.resize(surface.size());
+    PointDecoder decoder(z, surface);
     zip.stream(*point_index, *point_entry, std::numeric_limits<std::uint64_t>::max(),
-               [&](std::span<const std::uint8_t> piece) {
-                   digest.update(piece);
-                   const std::size_t wanted = static_cast<std::size_t>(expected) - data.size();
-                   const std::size_t taken = std::min(wanted, piece.size());
-                   data.insert(data.end(), piece.begin(), piece.begin() + static_cast<std::ptrdiff_t>(taken));
-               });
-    result.point_data_md5 = digest.hex_digest();
+               [&](std::span<const std::uint8_t> piece) { decoder.consume(piece); });
+    result.point_data_md5 = decoder.hex_digest();
     if (stored > expected)
         result.warnings.push_back(*point_entry + " holds " + std::to_string(stored - expected) +
                                   " bytes more than the matrix needs; they were ignored");
@@ -586,8 +632,6 @@ void read_data_link(ZipReader& zip, const std::string& folder, pugi::xml_node da
         fail(name, *point_entry + " fails its MD5 check (corrupt heights): main.xml says " + declared_md5 +
                        ", the data hash to " + result.point_data_md5);
     }
-
-    decode_binary_points(data, z, surface);
 
     const std::string valid_link = text_of(child(data_link, "ValidPointsLink"));
     if (trim(valid_link).empty()) return;

@@ -116,6 +116,45 @@ TEST_P(SessionsAndAgencies, AUserOfOneAgencyReachesOnlyItsCases) {
     EXPECT_THROW(store->show_case(any_agency, {"", "24-118"}), InputError);
 }
 
+TEST_P(SessionsAndAgencies, ACaseListingHoldsTheCasesTheUserMayOpenNewestFirst) {
+    const Session root = admin();
+    store->add_user(root, "dana", Role::examiner, "dana pass 123", "OR0260000");
+    const Session any_agency = examiner();
+    store->open_case(any_agency, {"WA0010000", "24-118", "5212"});
+    store->open_case(any_agency, {"OR0260000", "24-300", "1313"});
+    store->open_case(any_agency, {"OR0260000", "24-301", "1313"});
+    store->add_exhibit(any_agency, {{"OR0260000", "24-300"}, "1", "2024-06-01", "Burnside", ""}, {}, {});
+    store->add_exhibit(any_agency, {{"OR0260000", "24-300"}, "2", "2024-06-01", "Burnside", ""}, {}, {});
+
+    const Session dana = store->logon("dana", "dana pass 123");
+    const std::vector<CaseSummary> own = store->list_cases(dana);
+    ASSERT_EQ(own.size(), 2u) << "her agency's cases only";
+    EXPECT_EQ(own[0].case_record.case_number, "24-301");
+    EXPECT_EQ(own[1].case_record.case_number, "24-300");
+    EXPECT_EQ(own[1].items, 2);
+    EXPECT_EQ(own[0].items, 0);
+    EXPECT_THROW(store->list_cases(dana, {.agency_ori = "WA0010000"}), AccessError);
+    EXPECT_THROW(store->list_cases(root), AccessError) << "an administrator reads no evidence";
+    EXPECT_THROW(store->list_cases(dana, {.limit = 0}), InputError);
+
+    EXPECT_EQ(store->list_cases(auditor()).size(), 3u) << "a user without an agency sees every agency's";
+    EXPECT_EQ(store->list_cases(any_agency, {.agency_ori = "WA0010000"}).size(), 1u);
+    // Pages: each starts below the last case of the one before.
+    const std::vector<CaseSummary> first = store->list_cases(any_agency, {.limit = 2});
+    ASSERT_EQ(first.size(), 2u);
+    const std::vector<CaseSummary> next = store->list_cases(any_agency, {.before = first.back().case_record.id, .limit = 2});
+    ASSERT_EQ(next.size(), 1u);
+    EXPECT_EQ(next[0].case_record.case_number, "24-118");
+
+    const auto listings = outcomes_of(scratch, "case.list");
+    ASSERT_EQ(listings.size(), 8u) << "every listing audited, refusals and failures too";
+    EXPECT_EQ(listings[0].first, "success");
+    EXPECT_EQ(listings[0].second, "2 cases");
+    EXPECT_EQ(listings[1].first, "refused");
+    EXPECT_EQ(listings[2].first, "refused");
+    EXPECT_EQ(listings[3].first, "failure");
+}
+
 TEST_P(SessionsAndAgencies, RecordedEventsAndLinkedItemsAreStored) {
     store->record_event("-", "-", "http.request", "POST /api/cases", "refused", "no session token");
     const auto events = outcomes_of(scratch, "http.request");

@@ -30,12 +30,13 @@ void open_case(const ServedStore& served, const std::string& token, const std::s
 }
 
 httplib::Result upload(const ServedStore& served, const std::string& token, const std::string& case_url,
-                       const std::string& item, const std::string& bytes, const std::string& file_name) {
+                       const std::string& item, const std::string& bytes, const std::string& file_name,
+                       const std::string& query = "") {
     const httplib::MultipartFormDataItems form = {{"item_number", item, "", ""},
                                                   {"collected_at", "2024-05-01T22:10Z", "", ""},
                                                   {"collected_place", "5th & Pine", "", ""},
                                                   {"scan", bytes, file_name, "application/octet-stream"}};
-    return served.client().Post(case_url + "/exhibits", ServedStore::bearer(token), form);
+    return served.client().Post(case_url + "/exhibits" + query, ServedStore::bearer(token), form);
 }
 
 TEST(ServeApi, PageAssetsAndDocumentNeedNoSession) {
@@ -180,6 +181,45 @@ TEST(ServeApi, AnotherAgencysCaseIsRefusedAndTheRefusalAudited) {
               403);
 }
 
+TEST(ServeApi, TheCaseListHoldsTheCasesTheUserMayOpen) {
+    ServedStore served;
+    const std::string avery = served.login("avery", examiner_password);
+    const std::string dana = served.login("dana", other_lab_password);
+    open_case(served, avery, lab, "24-118");
+    open_case(served, avery, lab, "24-200");
+    open_case(served, dana, other_lab, "24-300");
+    ASSERT_EQ(status_of(served.post(avery, case_path + "/exhibits",
+                                    {{"item_number", "1"}, {"collected_at", "2024-05-01"}, {"collected_place", "x"}})),
+              201);
+    const auto numbers = [](const json& listing) {
+        std::vector<std::string> found;
+        for (const json& entry : listing["cases"]) found.push_back(entry["agency_ori"].get<std::string>() + "/" +
+                                                                   entry["case_number"].get<std::string>());
+        return found;
+    };
+    const json own = body_of(served.get(avery, "/api/cases"));
+    EXPECT_EQ(numbers(own), (std::vector<std::string>{lab + "/24-200", lab + "/24-118"})) << "newest first, no other agency's";
+    EXPECT_EQ(own["cases"][1]["items"], 1);
+    EXPECT_TRUE(own["next_before"].is_null());
+    EXPECT_EQ(numbers(body_of(served.get(dana, "/api/cases"))), std::vector<std::string>{other_lab + "/24-300"});
+    const std::string casey = served.login("casey", auditor_password);
+    EXPECT_EQ(body_of(served.get(casey, "/api/cases"))["cases"].size(), 3u) << "an auditor has no agency: every case";
+    const json page = body_of(served.get(casey, "/api/cases?limit=2"));
+    ASSERT_EQ(page["cases"].size(), 2u);
+    EXPECT_EQ(numbers(body_of(served.get(casey, "/api/cases?limit=2&before=" + page["next_before"].dump()))),
+              std::vector<std::string>{lab + "/24-118"});
+
+    const std::int64_t before = served.audit_records();
+    EXPECT_EQ(status_of(served.get(avery, "/api/cases?agency=" + other_lab)), 403) << "another agency's list";
+    EXPECT_EQ(served.audit_records() - before - 2, 1) << "the refusal audited";
+    const std::string root = served.login("root", admin_password);
+    ASSERT_FALSE(root.empty());
+    EXPECT_EQ(status_of(served.get(root, "/api/cases")), 403) << "an administrator reads no evidence";
+    EXPECT_EQ(status_of(served.client().Get("/api/cases")), 401);
+    EXPECT_EQ(status_of(served.get(avery, "/api/cases?limit=0")), 400);
+    EXPECT_EQ(status_of(served.get(avery, "/api/cases?before=x")), 400);
+}
+
 TEST(ServeApi, UploadedScanIsStoredReadAndRecordedWithItsOverlay) {
     ServedStore served;
     const std::string avery = served.login("avery", examiner_password);
@@ -209,6 +249,39 @@ TEST(ServeApi, UploadedScanIsStoredReadAndRecordedWithItsOverlay) {
     EXPECT_EQ(status_of(served.get(avery, case_path + "/exhibits/3/readings/999/overlay.png")), 404);
     EXPECT_EQ(status_of(served.get(avery, "/api/scans/" + std::string(64, '0'))), 404);
 
+    // A client that shows no overlay can decline it; the reading is the same and the
+    // overlay can still be fetched.
+    const auto without_overlay = upload(served, avery, case_path, "6", bytes, "casing6.x3p", "?overlay=false");
+    ASSERT_EQ(status_of(without_overlay), 201) << without_overlay->body;
+    EXPECT_FALSE(body_of(without_overlay).contains("overlay_png_base64"));
+    EXPECT_EQ(body_of(without_overlay)["reading"]["identity"]["serial"], "58A-104233");
+    const json item6 = body_of(served.get(avery, case_path + "/exhibits/6"));
+    ASSERT_EQ(item6["readings"].size(), 1u);
+    EXPECT_EQ(status_of(served.get(avery, case_path + "/exhibits/6/readings/" +
+                                              std::to_string(item6["readings"][0]["id"].get<int>()) + "/overlay.png")),
+              200);
+    EXPECT_EQ(status_of(upload(served, avery, case_path, "7", bytes, "casing7.x3p", "?overlay=no")), 400);
+
+    // Malformed forms are read to their end and refused; a refused session's upload is
+    // refused before its body is read, and the body dropped.
+    const auto form_status = [&](const std::string& token, const httplib::MultipartFormDataItems& form) {
+        const auto refused = served.client().Post(case_path + "/exhibits", ServedStore::bearer(token), form);
+        return refused ? std::pair(refused->status, refused->body) : std::pair(0, std::string());
+    };
+    const httplib::MultipartFormDataItems two_scans = {{"item_number", "8", "", ""},
+                                                       {"collected_at", "2024-05-01", "", ""},
+                                                       {"collected_place", "x", "", ""},
+                                                       {"scan", bytes, "a.x3p", "application/octet-stream"},
+                                                       {"scan", bytes, "b.x3p", "application/octet-stream"}};
+    EXPECT_EQ(form_status(avery, two_scans).first, 400);
+    EXPECT_NE(form_status(avery, two_scans).second.find("more than one"), std::string::npos);
+    const httplib::MultipartFormDataItems field_as_file = {{"item_number", "8", "item.txt", "text/plain"},
+                                                           {"collected_at", "2024-05-01", "", ""},
+                                                           {"collected_place", "x", "", ""},
+                                                           {"scan", bytes, "a.x3p", "application/octet-stream"}};
+    EXPECT_EQ(form_status(avery, field_as_file).first, 400);
+    EXPECT_EQ(form_status(avery, {{"item_number", "8", "", ""}}).first, 400) << "no scan";
+    EXPECT_EQ(form_status("not-a-session", field_as_file).first, 401);
     EXPECT_EQ(status_of(upload(served, avery, case_path, "4", "not a scan at all", "x.bin")), 400);
     EXPECT_EQ(status_of(upload(served, avery, case_path, "4", file_text(casing_scan().parent_path() / "shot-000001.png"),
                                "photo.png")),
@@ -315,13 +388,23 @@ TEST(ServeApi, BodiesOverTheirLimitsAndWrongContentTypesAreRefused) {
         },
         "application/json");
     EXPECT_EQ(status_of(chunked), 413);
-    // A declared length over the limit is refused before the body is sent.
-    EXPECT_EQ(raw_status(raw_exchange(served.port(), "POST " + case_path + "/exhibits HTTP/1.1\r\nHost: x\r\n"
-                                                     "Authorization: Bearer " + avery + "\r\n"
-                                                     "Content-Type: multipart/form-data; boundary=b\r\n"
-                                                     "Content-Length: 2000000\r\n\r\n",
-                                      std::chrono::milliseconds(3000), false)),
-              413);
+    // A declared length over the limit is refused before the body is sent, and the
+    // connection closed: the body the client may send next is never read as a request.
+    const std::string oversized_upload = "POST " + case_path + "/exhibits HTTP/1.1\r\nHost: x\r\n"
+                                         "Authorization: Bearer " + avery + "\r\n"
+                                         "Content-Type: multipart/form-data; boundary=b\r\n"
+                                         "Content-Length: 2000000\r\n";
+    for (const std::string& expect : {std::string(), std::string("Expect: 100-continue\r\n")}) {
+        SCOPED_TRACE(expect);
+        const RawReply refused =
+            raw_exchange_until_closed(served.port(), oversized_upload + expect + "\r\n", std::chrono::milliseconds(1000));
+        EXPECT_EQ(raw_status(refused.bytes), 413) << "no 100 Continue first";
+        EXPECT_TRUE(refused.closed_by_server) << "the server closes the connection (not only after its 2 s idle timeout)";
+        EXPECT_NE(refused.bytes.find("Connection: close"), std::string::npos);
+        ASSERT_TRUE(response_complete(refused.bytes)) << refused.bytes;
+        const json error = json::parse(refused.bytes.substr(refused.bytes.find("\r\n\r\n") + 4), nullptr, false);
+        EXPECT_NE(error.value("error", "").find("over the"), std::string::npos) << refused.bytes;
+    }
     EXPECT_EQ(raw_status(raw_exchange(served.port(), "POST /api/cases HTTP/1.1\r\nHost: x\r\nContent-Length: "
                                                      "99999999999999999999999\r\n\r\n",
                                       std::chrono::milliseconds(3000), false)),

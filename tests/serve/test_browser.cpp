@@ -1,8 +1,8 @@
 // End to end in a real browser: Debian's headless Chromium, driven through chromedriver
 // (the W3C WebDriver protocol, spoken with httplib), against `microstamp serve` run as
 // the binary. An examiner logs on, opens a case, uploads a casing scan made by
-// `microstamp fire` and sees its serial on the page; an examiner of another lab cannot
-// open that case.
+// `microstamp fire` and sees its serial on the page, with the case in her list of cases;
+// an examiner of another lab neither sees that case listed nor can open it.
 
 #include "raw_http.hpp"
 #include "served_store.hpp"
@@ -192,6 +192,15 @@ TEST(ServeBrowser, ExaminerUploadsACasingAndSeesItsSerialAndAnotherLabCannotOpen
         browser.click("#new-case-button");
         EXPECT_EQ(browser.wait_for_text("#case-title", [](const std::string& t) { return !t.empty(); }),
                   "Case " + lab + " / 24-118");
+        // The new case is among the cases she may open, and opens from there.
+        const std::string listed = lab + " / 24-118";
+        EXPECT_TRUE(visible_text_contains(
+            browser.wait_for_text("#cases", [&](const std::string& t) { return visible_text_contains(t, listed); }), listed));
+        browser.script("document.querySelector('#case-view').hidden = true;"
+                       "document.querySelector('#case-title').textContent = '';");
+        browser.click("#cases tbody a");
+        EXPECT_EQ(browser.wait_for_text("#case-title", [](const std::string& t) { return !t.empty(); }),
+                  "Case " + lab + " / 24-118");
 
         browser.type("#scan-file", std::filesystem::absolute(scan).string());
         browser.type("#upload-item", "3");
@@ -205,6 +214,8 @@ TEST(ServeBrowser, ExaminerUploadsACasingAndSeesItsSerialAndAnotherLabCannotOpen
         EXPECT_EQ(browser.script("return document.querySelector('#result-overlay').naturalWidth > 0;"), true)
             << "the overlay image is drawn";
         EXPECT_TRUE(visible_text_contains(browser.text("#items"), "58A-104233")) << "the item is listed with its identity";
+        EXPECT_EQ(browser.wait_for_text("#cases tbody tr td:nth-child(3)", [](const std::string& t) { return t == "1"; }), "1")
+            << "the case list counts the item";
 
         browser.click("#logout-button");
         browser.wait_for_text("#login-button", [](const std::string& t) { return !t.empty(); });
@@ -214,6 +225,9 @@ TEST(ServeBrowser, ExaminerUploadsACasingAndSeesItsSerialAndAnotherLabCannotOpen
         browser.type("#login-password", other_lab_password);
         browser.click("#login-button");
         browser.wait_for_text("#who-name", [](const std::string& t) { return visible_text_contains(t, "dana"); });
+        EXPECT_FALSE(browser.wait_for_text("#cases-empty", [](const std::string& t) { return !t.empty(); }).empty())
+            << "her lab has no cases, and the other lab's are not listed";
+        EXPECT_FALSE(visible_text_contains(browser.text("#cases"), "24-118"));
         browser.type("#case-agency", lab);
         browser.type("#case-number", "24-118");
         browser.click("#case-open-button");

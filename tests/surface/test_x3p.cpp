@@ -496,6 +496,20 @@ TEST(X3pRoundTrip, FloatFilesReadBackAsTheirFloats) {
     }
 }
 
+// Point data larger than the reader's inflate buffer arrive in pieces that split
+// values (the buffer is one byte short of 1 MiB, a multiple of no value size).
+TEST(X3pRoundTrip, LargePointDataDecodeAcrossPieces) {
+    const Surface surface = readable_surface(600, 500, 2.0, 2.0, 5, 0.01);
+    for (const char type : {'D', 'F'}) {
+        SCOPED_TRACE(type);
+        const Bytes written = x3p_bytes(surface, {}, {.z_data_type = type});
+        ASSERT_GT(entry(zip_entries(written), "bindata/data.bin").size(), std::size_t{1} << 20);
+        const X3pFile file = read_x3p(written, "large.x3p");
+        EXPECT_TRUE(x3p_bytes(file.surface, {}, {.z_data_type = type}) == written);
+        if (type == 'D') expect_same_surface(file.surface, surface);
+    }
+}
+
 TEST(X3pRoundTrip, ArbitraryHeightsComeBackWithinOneUlpAndThenStay) {
     Surface surface(64, 48, 1.0);
     std::mt19937_64 random(99);
