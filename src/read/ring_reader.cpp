@@ -308,21 +308,31 @@ std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOpti
     // Scale steps of 2% at most: the finder contrast peaks over about that (a finder
     // circle's width against its radius); 48 across the widest range (a hint 30% off).
     const int scale_steps = std::clamp(static_cast<int>(std::ceil(std::log(options.max_px_per_um / options.min_px_per_um) / 0.02)), 8, 48);
+    // Every centre and scale on 16 rays first; the eight best centres again on 32 rays,
+    // at their scale and a step either side (half the rays cost half as much, and the
+    // noisier scores only have to keep the right centre among eight; five lost one casing
+    // of reader-wear-5000).
     const auto every_scale = [&](double column, double row) {
         return best_scale(searching.map, column, row, options.min_px_per_um * searching.factor,
-                          options.max_px_per_um * searching.factor, scale_steps, 32);
+                          options.max_px_per_um * searching.factor, scale_steps, 16);
     };
+    const double scale_step = std::pow(options.max_px_per_um / options.min_px_per_um, 1.0 / scale_steps);
     std::vector<Candidate> at_peaks;
     for (const cv::Point& peak : centre_candidates(votes, static_cast<int>(40 * typical_px_per_um * voting.factor))) {
         const double step = 4 * search_px_per_layout_um;
         const double column = searching.to_coarse(voting.from_coarse(peak.x));
         const double row = searching.to_coarse(voting.from_coarse(peak.y));
-        Candidate best_here{column, row, typical_px_per_um * searching.factor, -1e30};
+        std::vector<Candidate> here;
         for (int dy = -2; dy <= 2; ++dy)
-            for (int dx = -2; dx <= 2; ++dx) {
-                const Candidate candidate = every_scale(column + dx * step, row + dy * step);
-                if (candidate.score > best_here.score) best_here = candidate;
-            }
+            for (int dx = -2; dx <= 2; ++dx) here.push_back(every_scale(column + dx * step, row + dy * step));
+        const auto by_score = [](const Candidate& a, const Candidate& b) { return a.score > b.score; };
+        std::partial_sort(here.begin(), here.begin() + 8, here.end(), by_score);
+        Candidate best_here{column, row, typical_px_per_um * searching.factor, -1e30};
+        for (auto candidate = here.begin(); candidate != here.begin() + 8; ++candidate) {
+            const Candidate again = best_scale(searching.map, candidate->column, candidate->row, candidate->px_per_um / scale_step,
+                                               candidate->px_per_um * scale_step, 2, 32);
+            if (again.score > best_here.score) best_here = again;
+        }
         at_peaks.push_back(best_here);
     }
     std::sort(at_peaks.begin(), at_peaks.end(), [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
