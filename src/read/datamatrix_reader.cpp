@@ -1,6 +1,7 @@
 #include "read/datamatrix_reader.hpp"
 
 #include "code/datamatrix.hpp"
+#include "read/grid_heights.hpp"
 
 #include <algorithm>
 #include <array>
@@ -104,13 +105,7 @@ std::optional<cv::RotatedRect> symbol_outline(const cv::Mat& values, const cv::M
     return cv::minAreaRect(points);
 }
 
-// Where a symbol lies: its first corner and its two sides, in crop pixels; module (row,
-// column) is centred at origin + along * (column + 0.5) / columns + down * (row + 0.5) / rows.
-struct Frame {
-    cv::Point2d origin, along, down;
-};
-
-Frame frame_of(const cv::RotatedRect& outline) {
+GridFrame frame_of(const cv::RotatedRect& outline) {
     cv::Point2f corners[4];
     outline.points(corners);
     const cv::Point2d origin = corners[0];
@@ -137,7 +132,7 @@ ModuleGrid grid_of(const std::vector<float>& soft, int rows, int columns) {
 
 // The modules of a rows x columns symbol in `frame`, sampled (3 x 3 points in the middle
 // of each), as soft values (soft_split).
-std::vector<float> sample_modules(const cv::Mat& values, const cv::Mat& known, const Frame& frame, int rows, int columns) {
+std::vector<float> sample_modules(const cv::Mat& values, const cv::Mat& known, const GridFrame& frame, int rows, int columns) {
     const auto& [origin, along, down] = frame;
     std::vector<float> means(static_cast<std::size_t>(rows * columns), std::nanf(""));
     for (int row = 0; row < rows; ++row)
@@ -155,90 +150,6 @@ std::vector<float> sample_modules(const cv::Mat& values, const cv::Mat& known, c
             if (samples >= 3) means[static_cast<std::size_t>(row * columns + column)] = static_cast<float>(sum / samples);
         }
     return soft_split(means, rows * columns).value_or(std::vector<float>(means.size(), 0.0f));
-}
-
-// Photographs: under one low light a module's flat top does not shade, only the walls
-// between modules of different height do, bright or dark by the step's sign and by how
-// squarely the wall faces the light. Each row and column of the grid starts and ends
-// on the quiet zone (height 0), so the heights follow from the walls by least squares
-// with no drift: g[c+1] - g[c] ~ wall shading / (light along the row), the same down
-// the columns. The light's sign is unknown: the caller tries the grid and its complement.
-std::optional<std::vector<float>> integrate_modules(const cv::Mat& detail, const cv::Mat& known, const Frame& frame, int rows,
-                                                    int columns, double light_axis_rad) {
-    const auto& [origin, along, down] = frame;
-    const double width = cv::norm(along), height = cv::norm(down);
-    const cv::Point2d light(std::cos(light_axis_rad), std::sin(light_axis_rad));
-    const double light_along = light.dot(along / width), light_down = light.dot(down / height);
-    // Mean shading on the wall at fraction (u, v) of the outline, over a short stretch of
-    // the wall and a little either side of where it should be.
-    const auto wall = [&](double u, double v, bool vertical_wall) {
-        double sum = 0;
-        int samples = 0;
-        for (const double lengthwise : {-0.3, -0.15, 0.0, 0.15, 0.3})
-            for (const double across : {-0.15, 0.0, 0.15}) {
-                const double du = (vertical_wall ? across / columns : lengthwise / columns);
-                const double dv = (vertical_wall ? lengthwise / rows : across / rows);
-                const cv::Point2d at = origin + along * (u + du) + down * (v + dv);
-                const float value = bilinear_sample(detail, known, at.x, at.y);
-                if (std::isnan(value)) continue;
-                sum += value;
-                ++samples;
-            }
-        return samples > 0 ? sum / samples : 0.0;
-    };
-    const int unknowns = rows * columns;
-    // Right-hand side of the normal equations: each wall's shading pushes the module after
-    // it up and the one before it down, by the light's share along the wall's normal.
-    std::vector<double> right(static_cast<std::size_t>(unknowns), 0.0);
-    const auto push = [&](int before, int after, double weight, double observed) {
-        if (before >= 0) right[static_cast<std::size_t>(before)] -= weight * observed;
-        if (after >= 0) right[static_cast<std::size_t>(after)] += weight * observed;
-    };
-    for (int row = 0; row < rows; ++row)
-        for (int column = -1; column < columns; ++column)
-            push(column < 0 ? -1 : row * columns + column, column + 1 < columns ? row * columns + column + 1 : -1, light_along,
-                 wall(static_cast<double>(column + 1) / columns, (row + 0.5) / rows, true));
-    for (int column = 0; column < columns; ++column)
-        for (int row = -1; row < rows; ++row)
-            push(row < 0 ? -1 : row * columns + column, row + 1 < rows ? (row + 1) * columns + column : -1, light_down,
-                 wall((column + 0.5) / columns, static_cast<double>(row + 1) / rows, false));
-    // The normal matrix is a grid Laplacian (weights: the light's squared shares along and
-    // down) with the quiet zone fixed at 0 around it: applied point by point, solved by
-    // conjugate gradients (a few dozen steps for a few hundred modules).
-    const double weight_along = light_along * light_along, weight_down = light_down * light_down;
-    const auto apply = [&](const std::vector<double>& g, std::vector<double>& result) {
-        for (int row = 0; row < rows; ++row)
-            for (int column = 0; column < columns; ++column) {
-                const auto at = [&](int r, int c) {
-                    return r < 0 || c < 0 || r >= rows || c >= columns ? 0.0 : g[static_cast<std::size_t>(r * columns + c)];
-                };
-                const double here = at(row, column);
-                result[static_cast<std::size_t>(row * columns + column)] =
-                    weight_along * (2 * here - at(row, column - 1) - at(row, column + 1)) +
-                    weight_down * (2 * here - at(row - 1, column) - at(row + 1, column)) + 1e-6 * here;
-            }
-    };
-    std::vector<double> heights(right.size(), 0.0), residual = right, direction = right, applied(right.size());
-    const auto dot = [](const std::vector<double>& x, const std::vector<double>& y) {
-        double sum = 0;
-        for (std::size_t i = 0; i < x.size(); ++i) sum += x[i] * y[i];
-        return sum;
-    };
-    double residual_norm = dot(residual, residual);
-    const double stop = 1e-12 * std::max(residual_norm, 1e-30);
-    for (int step = 0; step < 4 * (rows + columns) && residual_norm > stop; ++step) {
-        apply(direction, applied);
-        const double alpha = residual_norm / dot(direction, applied);
-        for (std::size_t i = 0; i < heights.size(); ++i) {
-            heights[i] += alpha * direction[i];
-            residual[i] -= alpha * applied[i];
-        }
-        const double next = dot(residual, residual);
-        for (std::size_t i = 0; i < direction.size(); ++i) direction[i] = residual[i] + next / residual_norm * direction[i];
-        residual_norm = next;
-    }
-    const std::vector<float> values(heights.begin(), heights.end());
-    return soft_split(values, unknowns);
 }
 
 // How well a grid's border shows ECC 200's finder (two solid sides meeting at a corner)
@@ -300,7 +211,7 @@ std::optional<std::string> decode_sampled(const DesignRelief& relief, const cv::
         cv::GaussianBlur(grey, detail, cv::Size(), 3 * module_px, 0, cv::BORDER_REFLECT);
         detail = grey - detail;
     }
-    const Frame outlined = frame_of(*outline);
+    const GridFrame outlined = frame_of(*outline);
     for (const auto& [rows, columns] : symbol_sizes)
         for (const bool turned : {false, true}) {
             const int down = turned ? columns : rows, across = turned ? rows : columns;
@@ -318,7 +229,7 @@ std::optional<std::string> decode_sampled(const DesignRelief& relief, const cv::
             using Placement = std::array<double, 4>;
             const auto evaluate = [&](const Placement& placement) {
                 const auto& [shrink_along, shrink_down, shift_along, shift_down] = placement;
-                const Frame frame{outlined.origin + module_along * (shrink_along / 2 + shift_along) +
+                const GridFrame frame{outlined.origin + module_along * (shrink_along / 2 + shift_along) +
                                       module_down * (shrink_down / 2 + shift_down),
                                   outlined.along - module_along * shrink_along, outlined.down - module_down * shrink_down};
                 double best = -1;
@@ -329,8 +240,9 @@ std::optional<std::string> decode_sampled(const DesignRelief& relief, const cv::
                 };
                 const std::vector<float> sampled = sample_modules(values, known, frame, down, across);
                 consider(sampled);
-                const auto integrated =
-                    detail.empty() ? std::nullopt : integrate_modules(detail, known, frame, down, across, relief.light_axis_rad);
+                const auto heights =
+                    detail.empty() ? std::nullopt : grid_heights_from_walls(detail, known, frame, down, across, relief.light_axis_rad);
+                const auto integrated = heights ? soft_split(*heights, down * across) : std::nullopt;
                 if (integrated)
                     for (const float sign : {1.0f, -1.0f}) {
                         std::vector<float> soft = *integrated;

@@ -118,6 +118,20 @@ cv::Mat fill_missing(cv::Mat& heights, const cv::Mat& known) {
     return deep;
 }
 
+// The unknown areas that hold a disc of `radius` pixels (a blot, not a speck of saturated
+// pixels), spread by `margin` pixels; empty if there are none. Fewer unknown points than
+// such a disc has cannot hold one: the morphology (milliseconds on a whole photograph)
+// is skipped, with the same result.
+cv::Mat large_unknown_areas(const cv::Mat& unknown, int radius, int margin) {
+    const cv::Mat disc = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * radius + 1, 2 * radius + 1));
+    if (cv::countNonZero(unknown) < cv::countNonZero(disc)) return {};
+    cv::Mat large;
+    cv::morphologyEx(unknown, large, cv::MORPH_OPEN, disc);
+    if (cv::countNonZero(large) == 0) return {};
+    cv::dilate(large, large, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * margin + 1, 2 * margin + 1)));
+    return large;
+}
+
 } // namespace
 
 FeatureMap feature_map(const Surface& topography, double background_um) {
@@ -200,12 +214,8 @@ FeatureMap edge_energy(const FeatureMap& shading) {
     // ring's finder circles): unknown too, out to the texture window (shading_detail).
     // Specks smaller than the window (glints) are left alone.
     const int window = std::max(1, static_cast<int>(std::lround(12.0 / um_per_px)));
-    cv::Mat large_unknown;
-    cv::morphologyEx(map.known == 0, large_unknown, cv::MORPH_OPEN,
-                     cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * window + 1, 2 * window + 1)));
-    if (cv::countNonZero(large_unknown) > 0) {
-        cv::dilate(large_unknown, large_unknown,
-                   cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * window + 1, 2 * window + 1)));
+    const cv::Mat large_unknown = large_unknown_areas(map.known == 0, window, window);
+    if (!large_unknown.empty()) {
         map.known = map.known.clone();  // shared with the shading
         map.known.setTo(0, large_unknown);
     }
@@ -254,14 +264,10 @@ FeatureMap relief_from_shading(const FeatureMap& detail, double light_azimuth, c
     cv::warpAffine(turned, box_relief, turn, box.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, 0);
     // Near a large unknown area (a blot, not a speck of saturated pixels) the filter and
     // the background both see its edge: unknown too.
-    const int margin = 2 * reach;
-    cv::Mat spread_unknown;
-    cv::morphologyEx(unknown, spread_unknown, cv::MORPH_OPEN,
-                     cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * reach + 1, 2 * reach + 1)));
-    cv::dilate(spread_unknown, spread_unknown, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * margin + 1, 2 * margin + 1)));
+    const cv::Mat spread_unknown = large_unknown_areas(unknown, reach, 2 * reach);
     cv::Mat box_known = relief.known(box);
     detail.known(box).copyTo(box_known);
-    box_known.setTo(0, spread_unknown);
+    if (!spread_unknown.empty()) box_known.setTo(0, spread_unknown);
     return relief;
 }
 

@@ -27,6 +27,12 @@ const Die& test_die() {
     return die;
 }
 
+Die ring_only_die(const std::string& manufacturer, const std::string& model, const std::string& serial) {
+    DieDesign design;
+    design.designs = {Design::ring};
+    return encode(default_catalog().identity(manufacturer, model, serial), design);
+}
+
 struct Tally {
     int decoded_right = 0;
     int decoded_wrong = 0;
@@ -97,9 +103,7 @@ TEST(Read, TopographyTellsDefacedFromUnstamped) {
 // casings of study reader-wear-5000 (pistol 1) were called defaced until the centre
 // candidates came from broadly smoothed votes too.
 TEST(Read, WornPinsWithScatteredCentreVotesDecode) {
-    DieDesign design;
-    design.designs = {Design::ring};
-    const Die die = encode(default_catalog().identity("SIG Sauer", "P320", "RW5000-01"), design);
+    const Die die = ring_only_die("SIG Sauer", "P320", "RW5000-01");
     FireOptions options;
     options.rounds = 5000;
     options.shots = {4991, 4994};
@@ -117,9 +121,7 @@ TEST(Read, WornPinsWithScatteredCentreVotesDecode) {
 // A dragged first shot (bench_read_robustness casing 9) photographed with gamma 2: the
 // relief and the edge contrast each leave too many cells unsure, their sum decodes.
 TEST(Read, DarkenedDraggedPhotographDecodesFromReliefAndEdgeContrastTogether) {
-    DieDesign design;
-    design.designs = {Design::ring};
-    const Die die = encode(default_catalog().identity("Glock", "19", "BXRT-481"), design);
+    const Die die = ring_only_die("Glock", "19", "BXRT-481");
     FireOptions options;
     options.seed = 20261134;
     options.topography = false;

@@ -1,0 +1,33 @@
+#pragma once
+// Heights of a grid of cells (Data Matrix modules, a character's dots) from a
+// photograph's shading. Under one low light a cell's flat top does not shade; only the
+// walls between cells of different height do, bright or dark by the step's sign and by
+// how squarely the wall faces the light. Each row and column of the grid starts and
+// ends on flat ground (height 0: a quiet zone, the gap between characters), so the
+// heights follow from the walls by least squares with no drift:
+// g[c+1] - g[c] ~ wall shading / (light's share along the row), the same down the
+// columns. Solved by conjugate gradients on the grid (a few hundred cells at most).
+//
+//   GridFrame frame{corner, along_side, down_side};             // image pixels
+//   auto heights = grid_heights_from_walls(detail, known, frame, rows, columns, light_axis);
+
+#include <opencv2/core.hpp>
+#include <optional>
+#include <vector>
+
+namespace microstamp {
+
+// Where a grid lies: its first corner and its two sides, in image pixels; cell (row,
+// column) is centred at origin + along * (column + 0.5) / columns + down * (row + 0.5) / rows.
+struct GridFrame {
+    cv::Point2d origin, along, down;
+};
+
+// `detail`: the photograph's grey levels minus their blur over a few cells; `light_axis_rad`:
+// the light's axis in the image frame (y down). Heights row-major, in units of the
+// shading; their sign is the light's, which the axis leaves open. Nothing if the frame is
+// degenerate.
+std::optional<std::vector<float>> grid_heights_from_walls(const cv::Mat& detail, const cv::Mat& known, const GridFrame& frame,
+                                                          int rows, int columns, double light_axis_rad);
+
+} // namespace microstamp
