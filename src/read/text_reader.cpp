@@ -85,11 +85,16 @@ std::array<std::array<float, glyph_dots>, characters> soft_dots(const DesignReli
 
 // How well the nearest glyphs explain the dots: 1 when every dot matches, about 0.4
 // on relief with no text.
-double glyph_score(const DesignRelief& relief, const TextPose& pose, bool per_character = true) {
+using CharacterDots = std::array<std::array<float, glyph_dots>, characters>;
+
+double glyph_score(const CharacterDots& dots_of_characters) {
     double score = 0;
-    for (const auto& character : soft_dots(relief, pose, per_character))
-        score += 1 - 2 * recognise_character(character).distance / glyph_dots;
+    for (const auto& character : dots_of_characters) score += 1 - 2 * recognise_character(character).distance / glyph_dots;
     return score / characters;
+}
+
+double glyph_score(const DesignRelief& relief, const TextPose& pose, bool per_character = true) {
+    return glyph_score(soft_dots(relief, pose, per_character));
 }
 
 // Printed relief only: what stands above the crater.
@@ -196,12 +201,14 @@ void refine_by_pitch(const DesignRelief& relief, TextPose& pose, const DesignSea
     pose.row -= centre_offset * s;
 }
 
-// Hill-climbing on the glyph score over centre, angle and scale with shrinking steps.
-TextPose climb(const DesignRelief& relief, TextPose pose, double& score) {
-    score = glyph_score(relief, pose);
+// Hill-climbing on the glyph score of the dots `dots_at` a pose gives, over centre, angle
+// and scale with shrinking steps.
+template <typename DotsAt>
+TextPose climb(TextPose pose, double& score, DotsAt&& dots_at) {
+    score = glyph_score(dots_at(pose));
     // Steps from 6 um, 2 degrees and 3% down to an eighth of them.
     const double position_step = 6 * pose.px_per_um, angle_step = 2 * std::numbers::pi / 180, scale_step = 0.03;
-    return ascend(pose, score, 4, 4, [&](const TextPose& trial) { return glyph_score(relief, trial); },
+    return ascend(pose, score, 4, 4, [&](const TextPose& trial) { return glyph_score(dots_at(trial)); },
                   [&](TextPose trial, int parameter, double step) {
                       const double c = std::cos(trial.angle), s = std::sin(trial.angle);
                       if (parameter == 0) {
@@ -252,7 +259,7 @@ std::optional<TextPose> find_row(const DesignRelief& relief, const Impression& i
     TextPose best = start;
     for (const auto& [key, candidate] : best_per_shift) {
         double score = 0;
-        const TextPose climbed = climb(relief, candidate.second, score);
+        const TextPose climbed = climb(candidate.second, score, [&](const TextPose& pose) { return soft_dots(relief, pose); });
         if (score > best_score) {
             best_score = score;
             best = climbed;
@@ -261,23 +268,37 @@ std::optional<TextPose> find_row(const DesignRelief& relief, const Impression& i
     return best;
 }
 
+// A photograph's shading detail around the impression (grey minus its blur over three
+// dot widths), made once for every pose the text reader tries.
+struct ShadingDetail {
+    cv::Mat values, known;
+    cv::Point2d corner;  // of the crop, in the photograph
+};
+
+ShadingDetail detail_around(const DesignRelief& relief, const Impression& impression, const DesignSearch& search) {
+    const double reach = (reference_geometry.centre_radius_um + 100) * search.max_px_per_um;
+    const cv::Rect crop = cv::Rect(static_cast<int>(impression.centre_column - reach), static_cast<int>(impression.centre_row - reach),
+                                   static_cast<int>(2 * reach), static_cast<int>(2 * reach)) &
+                          cv::Rect(0, 0, relief.photograph.cols, relief.photograph.rows);
+    ShadingDetail detail;
+    if (crop.width < 16 || crop.height < 16) return detail;
+    const double dot_px = reference_geometry.character_width_um / glyph_columns * std::sqrt(search.min_px_per_um * search.max_px_per_um);
+    cv::GaussianBlur(relief.photograph(crop), detail.values, cv::Size(), 3 * dot_px, 0, cv::BORDER_REFLECT);
+    detail.values = relief.photograph(crop) - detail.values;
+    detail.known = relief.known(crop);
+    detail.corner = cv::Point2d(crop.x, crop.y);
+    return detail;
+}
+
 // Photographs: each character's 5 x 7 dots also from the shading of its walls
 // (grid_heights.hpp; the gap around a character is flat ground), per character against
 // its neighbours like the relief's, signed to agree with the relief's dots (the light's
 // axis leaves the sign open), and added to them with twice their weight: the relief is
 // spread along the light, the walls are where the strokes end.
-std::array<std::array<float, glyph_dots>, characters> photograph_dots(const DesignRelief& relief, const TextPose& pose) {
-    auto relief_dots = soft_dots(relief, pose);
-    const double reach = (reference_geometry.centre_radius_um + 60) * pose.px_per_um;
-    const cv::Rect crop = cv::Rect(static_cast<int>(pose.column - reach), static_cast<int>(pose.row - reach),
-                                   static_cast<int>(2 * reach), static_cast<int>(2 * reach)) &
-                          cv::Rect(0, 0, relief.photograph.cols, relief.photograph.rows);
-    if (crop.width < 16 || crop.height < 16) return relief_dots;
-    cv::Mat detail;
-    const double dot_px = reference_geometry.character_width_um / glyph_columns * pose.px_per_um;
-    cv::GaussianBlur(relief.photograph(crop), detail, cv::Size(), 3 * dot_px, 0, cv::BORDER_REFLECT);
-    detail = relief.photograph(crop) - detail;
-    const cv::Point2d corner(crop.x, crop.y);
+CharacterDots photograph_dots(const DesignRelief& relief, const TextPose& pose, const ShadingDetail& detail) {
+    CharacterDots relief_dots = soft_dots(relief, pose);
+    if (detail.values.empty()) return relief_dots;
+    const cv::Point2d& corner = detail.corner;
     std::vector<float> heights(dots, std::nanf(""));
     for (int character = 0; character < characters; ++character) {
         const double left = (character - (characters - 1) / 2.0) * reference_geometry.character_pitch_um -
@@ -287,7 +308,7 @@ std::array<std::array<float, glyph_dots>, characters> photograph_dots(const Desi
         const GridFrame frame{origin - corner, to_image(pose, left + reference_geometry.character_width_um, top) - origin,
                               to_image(pose, left, -top) - origin};
         const auto character_heights =
-            grid_heights_from_walls(detail, relief.known(crop), frame, glyph_rows, glyph_columns, relief.light_axis_rad);
+            grid_heights_from_walls(detail.values, detail.known, frame, glyph_rows, glyph_columns, relief.light_axis_rad);
         if (!character_heights) return relief_dots;
         std::copy(character_heights->begin(), character_heights->end(), heights.begin() + character * glyph_dots);
     }
@@ -317,22 +338,35 @@ DesignReading read_text(const DesignRelief& relief_seen, const Impression& impre
     if (!impression.found) return unread(Design::text, "no firing-pin impression found");
     DesignReading reading;
     reading.design = Design::text;
-    double best_score = -1;
-    std::optional<TextPose> found;
-    DesignRelief relief;
+    struct Row {
+        double score = -1;
+        TextPose pose;
+        DesignRelief relief;
+    };
+    std::vector<Row> rows;
     for (const DesignRelief& hypothesis : relief_hypotheses(relief_seen)) {
-        double score = best_score;
-        if (const auto pose = find_row(hypothesis, impression, search, score); pose && score > best_score) {
-            best_score = score;
-            found = pose;
-            relief = hypothesis;
+        Row row{-1, {}, hypothesis};
+        if (const auto pose = find_row(hypothesis, impression, search, row.score)) {
+            row.pose = *pose;
+            rows.push_back(std::move(row));
         }
     }
-    if (!found) {
+    if (rows.empty()) {
         reading.failure = "no relief in the centre of the impression";
         return reading;
     }
-    const TextPose best = *found;
+    // A photograph's row is climbed again on the dots its walls add (a row along the light
+    // is spread into one streak on the relief alone), under each light hypothesis.
+    const ShadingDetail detail = relief_seen.photograph.empty() ? ShadingDetail{} : detail_around(relief_seen, impression, search);
+    const auto dots_at = [&](const Row& row, const TextPose& pose) {
+        return detail.values.empty() ? soft_dots(row.relief, pose) : photograph_dots(row.relief, pose, detail);
+    };
+    if (!detail.values.empty())
+        for (Row& row : rows) row.pose = climb(row.pose, row.score, [&](const TextPose& pose) { return dots_at(row, pose); });
+    const Row& chosen = *std::max_element(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.score < b.score; });
+    const TextPose& best = chosen.pose;
+    const DesignRelief& relief = chosen.relief;
+    const double best_score = chosen.score;
     reading.score = best_score;
     reading.centre_column = best.column;
     reading.centre_row = best.row;
@@ -347,13 +381,14 @@ DesignReading read_text(const DesignRelief& relief_seen, const Impression& impre
     }
     // A character is taken when its glyph beats the next-best by at least one whole dot;
     // on a photograph by one and a half (bench_designs, 200 first shots and 200 after
-    // 5,000 rounds: 99 and 60 right with 1 and 10 keys misread, against 108 and 64 with 6
-    // and 18 at one dot; the relief alone, one dot: 56 and 21 with 3 and 13).
+    // 5,000 rounds, before the row was climbed on the walls' dots: 99 and 60 right with 1
+    // and 10 keys misread, against 108 and 64 with 6 and 18 at one dot; the relief alone,
+    // one dot: 56 and 21 with 3 and 13).
     const double min_margin_dots = relief.photograph.empty() ? 1.0 : 1.5;
     const double glyph_distance = minimum_glyph_distance();
     bool complete = true;
     double weakest = 1;
-    for (const auto& dots_of_character : relief.photograph.empty() ? soft_dots(relief, best) : photograph_dots(relief, best)) {
+    for (const auto& dots_of_character : dots_at(chosen, best)) {
         const CharacterReading character = recognise_character(dots_of_character);
         const double confidence = std::clamp(character.margin / glyph_distance, 0.0, 1.0);
         reading.character_confidence.push_back(confidence);
