@@ -197,20 +197,28 @@ ModuleGrid transposed(const ModuleGrid& grid) {
 // symbol's outline from the printed area, then every size that fits it sampled module by
 // module and handed to zxing as a clean symbol, whose Reed-Solomon decides. The outline's
 // corner order may mirror the symbol: the transposed grid is tried too.
-std::optional<std::string> decode_sampled(const DesignRelief& relief, const cv::Rect& crop, const DesignSearch& search) {
+// A microstamp symbol's module at the typical scale searched (modules are ~20-25 um).
+double typical_module_px(const DesignSearch& search) { return 22 * std::sqrt(search.min_px_per_um * search.max_px_per_um); }
+
+// A photograph's shading detail in the crop (grey minus its blur over three modules),
+// where the walls between modules show; empty for a topography. The same for both light
+// hypotheses: made once.
+cv::Mat walls_detail(const DesignRelief& relief, const cv::Rect& crop, const DesignSearch& search) {
+    cv::Mat detail;
+    if (relief.photograph.empty()) return detail;
+    const cv::Mat grey = relief.photograph(crop);
+    cv::GaussianBlur(grey, detail, cv::Size(), 3 * typical_module_px(search), 0, cv::BORDER_REFLECT);
+    return grey - detail;
+}
+
+std::optional<std::string> decode_sampled(const DesignRelief& relief, const cv::Rect& crop, const DesignSearch& search,
+                                          const cv::Mat& detail) {
     cv::Mat values = relief.values(crop).clone();
     const cv::Mat known = relief.known(crop);
-    const double typical_px_per_um = std::sqrt(search.min_px_per_um * search.max_px_per_um);
-    const double module_px = 22 * typical_px_per_um;  // a microstamp symbol's modules are ~20-25 um
+    const double module_px = typical_module_px(search);
     if (module_px / 6 > 0.5) cv::GaussianBlur(values, values, cv::Size(), module_px / 6, 0, cv::BORDER_REFLECT);
     const auto outline = symbol_outline(values, known, module_px);
     if (!outline) return std::nullopt;
-    cv::Mat detail;
-    if (!relief.photograph.empty()) {
-        const cv::Mat grey = relief.photograph(crop);
-        cv::GaussianBlur(grey, detail, cv::Size(), 3 * module_px, 0, cv::BORDER_REFLECT);
-        detail = grey - detail;
-    }
     const GridFrame outlined = frame_of(*outline);
     for (const auto& [rows, columns] : symbol_sizes)
         for (const bool turned : {false, true}) {
@@ -284,11 +292,13 @@ DesignReading read_datamatrix(const DesignRelief& relief, const Impression& impr
         content = decode_crop(hypothesis, crop, search);
         if (content) break;
     }
-    if (!content)
+    if (!content) {
+        const cv::Mat detail = walls_detail(relief, crop, search);
         for (const DesignRelief& hypothesis : relief_hypotheses(relief)) {
-            content = decode_sampled(hypothesis, crop, search);
+            content = decode_sampled(hypothesis, crop, search, detail);
             if (content) break;
         }
+    }
     reading.centre_column = impression.centre_column;
     reading.centre_row = impression.centre_row;
     reading.px_per_um = std::sqrt(search.min_px_per_um * search.max_px_per_um);

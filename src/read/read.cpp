@@ -105,6 +105,23 @@ void measure_blank_impression(const FeatureMap& map, Reading& reading) {
     reading.scratch_coherence = std::hypot(axis.x, axis.y);
 }
 
+// An impression with no readable ring, by its texture statistics: scratched across one
+// way is abraded, rougher than the primer is dented or torn (both defaced); the rest is
+// unstamped where `blank` allows it (a topography shows what is there; a photograph's
+// shading must be clearly smooth).
+void classify_ringless(Reading& reading, double min_scratch_coherence, double min_damage_texture_ratio, bool blank) {
+    if (reading.scratch_coherence > min_scratch_coherence) {
+        reading.status = ReadStatus::defaced;
+        reading.failure = "the code area is scratched across: abraded";
+    } else if (reading.texture_ratio > min_damage_texture_ratio) {
+        reading.status = ReadStatus::defaced;
+        reading.failure = "the code area is dented or torn: peened or damaged";
+    } else if (blank) {
+        reading.status = ReadStatus::no_stamp;
+        reading.failure = "an impression with no code: the pin carried no stamp";
+    }
+}
+
 
 // Finds the ring; with none, says whether the impression was defaced or never stamped.
 Reading locate(const FeatureMap& map, const LocateOptions& locate, const ReadOptions& options) {
@@ -121,16 +138,7 @@ Reading locate(const FeatureMap& map, const LocateOptions& locate, const ReadOpt
         reading.failure = "no ring finder circles in the impression";
         if (map.kind != FeatureKind::height) return reading;  // photographs: classify_blank_photograph
         measure_blank_impression(map, reading);
-        if (reading.scratch_coherence > options.min_scratch_coherence) {
-            reading.status = ReadStatus::defaced;
-            reading.failure = "the code area is scratched across: abraded";
-        } else if (reading.texture_ratio > options.min_damage_texture_ratio) {
-            reading.status = ReadStatus::defaced;
-            reading.failure = "the code area is dented or torn: peened or damaged";
-        } else {
-            reading.status = ReadStatus::no_stamp;
-            reading.failure = "an impression with no code: the pin carried no stamp";
-        }
+        classify_ringless(reading, options.min_scratch_coherence, options.min_damage_texture_ratio, true);
         return reading;
     }
     return reading;
@@ -365,19 +373,11 @@ void classify_blank_photograph(const DesignRelief& relief, double hint, const Fe
     const cv::Point2d departure =
         gradient_axis(shading.values, inside) - options.blank_photograph_coherence * gradient_axis(shading.values, outside);
     reading.scratch_coherence = std::hypot(departure.x, departure.y);
-    if (reading.scratch_coherence > options.min_photograph_scratch) {
-        reading.status = ReadStatus::defaced;
-        reading.failure = "the code area is scratched across: abraded";
-    } else if (reading.texture_ratio > options.min_damage_texture_ratio) {
-        reading.status = ReadStatus::defaced;
-        reading.failure = "the code area is dented or torn: peened or damaged";
-    } else if (reading.scratch_coherence < options.max_blank_photograph_scratch &&
-               reading.texture_ratio < options.max_blank_photograph_texture_ratio) {
-        reading.status = ReadStatus::no_stamp;
-        reading.failure = "an impression with no code: the pin carried no stamp";
-    } else {
+    const bool clearly_blank = reading.scratch_coherence < options.max_blank_photograph_scratch &&
+                               reading.texture_ratio < options.max_blank_photograph_texture_ratio;
+    classify_ringless(reading, options.min_photograph_scratch, options.min_damage_texture_ratio, clearly_blank);
+    if (reading.status == ReadStatus::unreadable)
         reading.failure = "no ring finder circles; the impression is neither clearly blank nor clearly defaced";
-    }
 }
 
 } // namespace

@@ -317,6 +317,7 @@ std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOpti
                           options.max_px_per_um * searching.factor, scale_steps, 16);
     };
     const double scale_step = std::pow(options.max_px_per_um / options.min_px_per_um, 1.0 / scale_steps);
+    constexpr int rescored = 8;
     std::vector<Candidate> at_peaks;
     for (const cv::Point& peak : centre_candidates(votes, static_cast<int>(40 * typical_px_per_um * voting.factor))) {
         const double step = 4 * search_px_per_layout_um;
@@ -326,9 +327,9 @@ std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOpti
         for (int dy = -2; dy <= 2; ++dy)
             for (int dx = -2; dx <= 2; ++dx) here.push_back(every_scale(column + dx * step, row + dy * step));
         const auto by_score = [](const Candidate& a, const Candidate& b) { return a.score > b.score; };
-        std::partial_sort(here.begin(), here.begin() + 8, here.end(), by_score);
+        std::partial_sort(here.begin(), here.begin() + rescored, here.end(), by_score);
         Candidate best_here{column, row, typical_px_per_um * searching.factor, -1e30};
-        for (auto candidate = here.begin(); candidate != here.begin() + 8; ++candidate) {
+        for (auto candidate = here.begin(); candidate != here.begin() + rescored; ++candidate) {
             const Candidate again = best_scale(searching.map, candidate->column, candidate->row, candidate->px_per_um / scale_step,
                                                candidate->px_per_um * scale_step, 2, 32);
             if (again.score > best_here.score) best_here = again;
