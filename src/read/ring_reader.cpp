@@ -165,12 +165,12 @@ std::vector<cv::Point> vote_peaks(cv::Mat votes, int count, int separation, cons
 // Six centre candidates: three peaks of the votes lightly smoothed (a sharp pin's votes
 // meet in one point) and three more of the votes smoothed over twice that (a worn pin's
 // scatter over some 30 um around the centre, with no one peak near it).
-std::vector<cv::Point> centre_candidates(const cv::Mat& votes, int separation) {
+std::vector<cv::Point> centre_candidates(const cv::Mat& votes, int separation, int count) {
     cv::Mat sharp, broad;
     cv::GaussianBlur(votes, sharp, cv::Size(), 1.0);
     cv::GaussianBlur(votes, broad, cv::Size(), 2.0);
-    std::vector<cv::Point> candidates = vote_peaks(sharp, 3, separation);
-    const std::vector<cv::Point> more = vote_peaks(broad, 3, separation, candidates);
+    std::vector<cv::Point> candidates = vote_peaks(sharp, count, separation);
+    const std::vector<cv::Point> more = vote_peaks(broad, count, separation, candidates);
     candidates.insert(candidates.end(), more.begin(), more.end());
     return candidates;
 }
@@ -297,7 +297,7 @@ std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOpti
     // Centre candidates from votes on an ~8 um grid; centre and scale from the finder
     // contrast on an ~4 um grid around each; then the sharp map decides.
     const auto layout_grid = [&](double layout_um) { return coarse(map, layout_um * typical_px_per_um * map.um_per_px); };
-    const CoarseMap voting = layout_grid(8);
+    const CoarseMap voting = layout_grid(options.quick ? 12 : 8);
     const cv::Mat votes = centre_votes(voting.map, inner * options.min_px_per_um * voting.factor,
                                        inner * options.max_px_per_um * voting.factor);
     const CoarseMap searching = layout_grid(4);
@@ -319,17 +319,19 @@ std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOpti
     const double scale_step = std::pow(options.max_px_per_um / options.min_px_per_um, 1.0 / scale_steps);
     constexpr int rescored = 8;
     std::vector<Candidate> at_peaks;
-    for (const cv::Point& peak : centre_candidates(votes, static_cast<int>(40 * typical_px_per_um * voting.factor))) {
+    for (const cv::Point& peak : centre_candidates(votes, static_cast<int>(40 * typical_px_per_um * voting.factor), options.quick ? 1 : 3)) {
         const double step = 4 * search_px_per_layout_um;
         const double column = searching.to_coarse(voting.from_coarse(peak.x));
         const double row = searching.to_coarse(voting.from_coarse(peak.y));
         std::vector<Candidate> here;
-        for (int dy = -2; dy <= 2; ++dy)
-            for (int dx = -2; dx <= 2; ++dx) here.push_back(every_scale(column + dx * step, row + dy * step));
+        const int reach = options.quick ? 1 : 2;
+        for (int dy = -reach; dy <= reach; ++dy)
+            for (int dx = -reach; dx <= reach; ++dx) here.push_back(every_scale(column + dx * step, row + dy * step));
         const auto by_score = [](const Candidate& a, const Candidate& b) { return a.score > b.score; };
-        std::partial_sort(here.begin(), here.begin() + rescored, here.end(), by_score);
+        const auto kept = here.begin() + std::min<std::ptrdiff_t>(rescored, std::ssize(here));
+        std::partial_sort(here.begin(), kept, here.end(), by_score);
         Candidate best_here{column, row, typical_px_per_um * searching.factor, -1e30};
-        for (auto candidate = here.begin(); candidate != here.begin() + rescored; ++candidate) {
+        for (auto candidate = here.begin(); candidate != kept; ++candidate) {
             const Candidate again = best_scale(searching.map, candidate->column, candidate->row, candidate->px_per_um / scale_step,
                                                candidate->px_per_um * scale_step, 2, 32);
             if (again.score > best_here.score) best_here = again;
@@ -337,31 +339,35 @@ std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOpti
         at_peaks.push_back(best_here);
     }
     std::sort(at_peaks.begin(), at_peaks.end(), [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
-    if (at_peaks.size() > 2) at_peaks.resize(2);
+    at_peaks.resize(std::min<std::size_t>(at_peaks.size(), options.quick ? 1 : 2));
     Candidate best{map.values.cols / 2.0, map.values.rows / 2.0, typical_px_per_um, -1e30};
     for (const Candidate& start : at_peaks) {
-        const double reach = 4 * search_px_per_layout_um, step = 2 * search_px_per_layout_um;
+        const double reach = (options.quick ? 2 : 4) * search_px_per_layout_um, step = 2 * search_px_per_layout_um;
         for (double y = start.row - reach; y <= start.row + reach + 1e-9; y += step)
             for (double x = start.column - reach; x <= start.column + reach + 1e-9; x += step) {
-                const Candidate candidate = best_scale(searching.map, x, y, start.px_per_um * 0.97, start.px_per_um * 1.03, 12, 64);
+                const Candidate candidate =
+                    best_scale(searching.map, x, y, start.px_per_um * 0.97, start.px_per_um * 1.03, 12, options.quick ? 32 : 64);
                 if (candidate.score <= best.score) continue;
                 best = {searching.from_coarse(x), searching.from_coarse(y), candidate.px_per_um / searching.factor, candidate.score};
             }
     }
-    best = refine(map, best, typical_px_per_um);
-    best = climb(map, best, typical_px_per_um);
-    return align_grid(map, RingPlacement{best.column, best.row, best.px_per_um, 0, best.score / noise, 0}, noise);
+    if (!options.quick) {
+        best = refine(map, best, typical_px_per_um);
+        best = climb(map, best, typical_px_per_um);
+    }
+    return align_grid(map, RingPlacement{best.column, best.row, best.px_per_um, 0, best.score / noise, 0}, noise,
+                      options.quick ? 10 : 20);
 }
 
-RingPlacement align_grid(const FeatureMap& map, RingPlacement placement, double noise) {
+RingPlacement align_grid(const FeatureMap& map, RingPlacement placement, double noise, int coarse_steps) {
     // The angle within one column at which the cell grid lines up: the cells of a track
     // are the same set whichever column a sector is taken to start at, so the alignment
     // repeats every column (the sync cells settle the phase later).
     const double column = full_turn / ring_sectors_per_track / ring_columns;
     double best_alignment = -1;
-    for (int step_index = 0; step_index < 20; ++step_index) {
+    for (int step_index = 0; step_index < coarse_steps; ++step_index) {
         RingPlacement trial = placement;
-        trial.grid_angle = column * step_index / 20;
+        trial.grid_angle = column * step_index / coarse_steps;
         const double alignment = grid_alignment(cell_values(map, trial));
         if (alignment > best_alignment) {
             best_alignment = alignment;
