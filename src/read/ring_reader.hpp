@@ -34,8 +34,8 @@ struct LocateOptions {
 std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOptions& options);
 // The angle within one column at which the cell grid lines up on this map (the grid
 // repeats every column: the sync cells settle the phase later); `noise` is the map's
-// robust spread, the unit of grid_score.
-RingPlacement align_grid(const FeatureMap& map, RingPlacement placement, double noise, int coarse_steps = 20);
+// robust spread, the unit of grid_score. `quick`: a coarser search (a quick look).
+RingPlacement align_grid(const FeatureMap& map, RingPlacement placement, double noise, bool quick = false);
 
 struct RingSample {
     RingObservation observation;
