@@ -448,8 +448,9 @@ RingPlacement refine_placement(const FeatureMap& map, const RingPlacement& place
 RingSample sample_ring(const FeatureMap& map, const RingPlacement& placement) {
     RingSample result;
     const std::vector<float> values = cell_values(map, placement);
-    std::vector<double> separations;
     constexpr int window = 3;  // sectors either side: contrast varies around the ring (tilt, drag, rim)
+    std::vector<TwoClasses> classes(ring_symbols);
+    std::vector<double> separations;
     for (int symbol = 0; symbol < ring_symbols; ++symbol) {
         const int track = symbol / ring_sectors_per_track, position = symbol % ring_sectors_per_track;
         std::vector<float> neighbourhood;
@@ -459,7 +460,24 @@ RingSample sample_ring(const FeatureMap& map, const RingPlacement& placement) {
             const auto first = values.begin() + neighbour * ring_cells_per_symbol;
             neighbourhood.insert(neighbourhood.end(), first, first + ring_cells_per_symbol);
         }
-        const TwoClasses classes = split(neighbourhood);
+        classes[static_cast<std::size_t>(symbol)] = split(neighbourhood);
+    }
+    // A sector's cells are as sure as its contrast is against the ring's typical one: a
+    // smeared (dragged) or shallow arc, split on its own, would read its faint contrast
+    // as confidently as a crisp sector and its wrong cells would pass as sure; measured
+    // against at least 0.8 of the ring's median split, they come out unsure and are
+    // erased first (tried 0.6, 0.8, 1; docs/reader.md, session 5).
+    constexpr double least_share_of_typical = 0.8;
+    std::vector<double> splits;
+    for (const TwoClasses& local : classes)
+        if (local.valid && local.high > local.low) splits.push_back(local.high - local.low);
+    double typical = 0;
+    if (!splits.empty()) {
+        std::nth_element(splits.begin(), splits.begin() + static_cast<std::ptrdiff_t>(splits.size() / 2), splits.end());
+        typical = splits[splits.size() / 2];
+    }
+    for (int symbol = 0; symbol < ring_symbols; ++symbol) {
+        const TwoClasses& local = classes[static_cast<std::size_t>(symbol)];
         auto& soft = result.observation.cells[static_cast<std::size_t>(symbol)];
         const auto first = values.begin() + symbol * ring_cells_per_symbol;
         const float lowest = *std::min_element(first, first + ring_cells_per_symbol, [](float a, float b) {
@@ -468,20 +486,20 @@ RingSample sample_ring(const FeatureMap& map, const RingPlacement& placement) {
         const float highest = *std::max_element(first, first + ring_cells_per_symbol, [](float a, float b) {
             return std::isnan(a) || (!std::isnan(b) && a < b);
         });
-        const double separation = classes.high - classes.low;
+        const double separation = local.high - local.low;
         // A sector whose own cells barely differ is blank, blotted or worn away: erase it
         // rather than read it as all-flat or all-printed.
-        if (!classes.valid || separation <= 0 || !(highest - lowest >= 0.45 * separation)) {
+        if (!local.valid || separation <= 0 || !(highest - lowest >= 0.45 * separation)) {
             soft.fill(0.0f);
             ++result.erased_sectors;
             continue;
         }
         separations.push_back(separation);
+        const double scale = 0.5 * std::max(separation, least_share_of_typical * typical);
         for (int cell = 0; cell < ring_cells_per_symbol; ++cell) {
             const float value = first[cell];
             soft[static_cast<std::size_t>(cell)] =
-                std::isnan(value) ? 0.0f
-                                  : static_cast<float>(std::clamp((value - classes.threshold) / (0.5 * separation), -1.0, 1.0));
+                std::isnan(value) ? 0.0f : static_cast<float>(std::clamp((value - local.threshold) / scale, -1.0, 1.0));
         }
     }
     if (!separations.empty()) {

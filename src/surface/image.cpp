@@ -77,10 +77,8 @@ Image from_mat(const cv::Mat& mat, const std::string& name) {
         throw FileError(fmt::format("{}: only 8- and 16-bit images are supported", name));
     Image image{mat.cols, mat.rows, mat.depth() == CV_16U ? 16 : 8, {}, 0};
     image.pixels.resize(static_cast<std::size_t>(mat.cols) * static_cast<std::size_t>(mat.rows));
-    for (int y = 0; y < mat.rows; ++y)
-        for (int x = 0; x < mat.cols; ++x)
-            image.pixels[static_cast<std::size_t>(y) * static_cast<std::size_t>(mat.cols) + static_cast<std::size_t>(x)] =
-                image.bits == 16 ? mat.at<std::uint16_t>(y, x) : mat.at<std::uint8_t>(y, x);
+    cv::Mat pixels(mat.rows, mat.cols, CV_16U, image.pixels.data());  // written in place
+    mat.convertTo(pixels, CV_16U);
     return image;
 }
 
