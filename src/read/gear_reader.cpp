@@ -149,6 +149,166 @@ std::vector<float> soft_slots(const std::vector<float>& values) {
     return soft;
 }
 
+// A bar's height from the photograph's shading around it. Between two bars there is
+// always flat ground (bars fill half a slot), so each bar stands alone: the shading
+// across its slot is the local crater shading (a plane: the band lies on the
+// crater's slope, steep near its rim) plus the bar's height times the shading its
+// four walls cast under the light (the template: the light's share across each
+// wall). A least-squares fit of both gives the height; `reach` is how strongly the
+// light shows this bar at all (the template's spread: small for a bar whose long
+// walls lie along the light).
+struct SlotHeight {
+    double height = 0;   // the walls' signed shading (towards the light)
+    double walls = 0;    // the walls' darkening whatever their facing (steep walls along the light)
+    double evidence = 0; // the share of the slot's shading variance the bar explains
+    double reach = 0;
+    double texture = 0;  // the shading's spread left over: the primer's grain where light reaches, sensor noise in shadow
+    double ground = 0;   // the ground's grey level at the slot's middle
+};
+
+// `stride`: every stride-th pixel each way (2 while climbing, 1 for the slot values).
+std::vector<SlotHeight> slot_heights(const DesignRelief& relief, const GearPose& pose, double rotation,
+                                       double light_axis_rad, int stride = 1) {
+    std::vector<SlotHeight> heights(gear_slots);
+    const cv::Mat& grey = relief.photograph;
+    const double inner_um = reference_geometry.gear_um[0], outer_um = reference_geometry.gear_um[1];
+    const double half_bar = slot_angle * reference_geometry.gear_bar_fill / 2;
+    const double margin_um = 16, edge_um = 2.5;
+    const double light_x = std::cos(light_axis_rad), light_y = std::sin(light_axis_rad);
+    // A wall's smoothed step (0 outside, 1 inside) and its slope, per micrometre.
+    struct Step {
+        double value, slope;
+    };
+    const auto step = [&](double inside_um) {
+        const double t = std::tanh(inside_um / edge_um);
+        return Step{0.5 + 0.5 * t, 0.5 * (1 - t * t) / edge_um};
+    };
+    constexpr int terms_count = 6;
+    using Terms = cv::Vec<double, terms_count>;
+    for (int slot = 0; slot < gear_slots; ++slot) {
+        const double centre = rotation + (slot + 0.5) * slot_angle;
+        const cv::Point2d middle = polar_point(pose, band_middle_um, centre);
+        const double reach_px = (band_half_um + margin_um) * pose.px_per_um + 2;
+        cv::Matx<double, terms_count, terms_count> normal = cv::Matx<double, terms_count, terms_count>::zeros();
+        Terms right = Terms::all(0);
+        double sum = 0, sum_squares = 0;
+        int count = 0;
+        for (int y = static_cast<int>(middle.y - reach_px); y <= static_cast<int>(middle.y + reach_px); y += stride)
+            for (int x = static_cast<int>(middle.x - reach_px); x <= static_cast<int>(middle.x + reach_px); x += stride) {
+                if (x < 0 || y < 0 || x >= grey.cols || y >= grey.rows || !relief.known.at<std::uint8_t>(y, x)) continue;
+                const double east = (x - pose.column) / pose.px_per_um, north = -(y - pose.row) / pose.px_per_um;
+                const double radius = std::hypot(east, north), angle = std::atan2(north, east);
+                const double off = std::remainder(angle - centre, full_turn);
+                if (radius < inner_um - margin_um || radius > outer_um + margin_um || std::fabs(off) > slot_angle / 2) continue;
+                // The bar's height profile (1 on the bar, 0 on the ground) and its slope, radial
+                // and tangential, turned into the image frame (x right, y down) per pixel.
+                const Step inner = step(radius - inner_um), outer = step(outer_um - radius);
+                const Step side = step((half_bar - std::fabs(off)) * radius);
+                const double radial = (inner.slope * outer.value - inner.value * outer.slope) * side.value +
+                                      inner.value * outer.value * side.slope * (half_bar - std::fabs(off));
+                const double tangential = -inner.value * outer.value * side.slope * (off < 0 ? -1.0 : 1.0);
+                const double cosine = east / radius, sine = north / radius;
+                const double slope_x = (radial * cosine - tangential * sine) / pose.px_per_um;
+                const double slope_y = (-radial * sine - tangential * cosine) / pose.px_per_um;
+                const double towards = light_x * slope_x + light_y * slope_y;
+                const Terms terms(1.0, (x - middle.x) / reach_px, (y - middle.y) / reach_px, towards, std::hypot(slope_x, slope_y),
+                                  std::fabs(towards));
+                const double value = grey.at<float>(y, x);
+                normal += terms * terms.t();
+                right += terms * value;
+                sum += value;
+                sum_squares += value * value;
+                ++count;
+            }
+        if (count < 20) continue;
+        Terms solution;
+        if (!cv::solve(normal, right, solution, cv::DECOMP_CHOLESKY)) continue;
+        // Variance explained by the wall terms beyond the plane alone.
+        cv::Matx<double, 3, 3> plane_normal;
+        cv::Vec<double, 3> plane_right, plane_solution;
+        for (int i = 0; i < 3; ++i) {
+            plane_right[i] = right[i];
+            for (int j = 0; j < 3; ++j) plane_normal(i, j) = normal(i, j);
+        }
+        if (!cv::solve(plane_normal, plane_right, plane_solution, cv::DECOMP_CHOLESKY)) continue;
+        const double full_fit = solution.dot(right), plane_fit = plane_solution.dot(plane_right);
+        const double variance = sum_squares - sum * sum / count;
+        heights[static_cast<std::size_t>(slot)] = {solution[3], solution[4], (full_fit - plane_fit) / std::max(variance, 1e-12), 0,
+                                                   std::sqrt(std::max(sum_squares - full_fit, 0.0) / count), solution[0]};
+    }
+    return heights;
+}
+
+// The walls' total evidence at a pose: what the pose refinement climbs.
+double wall_evidence(const std::vector<SlotHeight>& heights) {
+    double total = 0;
+    for (const SlotHeight& height : heights) total += height.evidence;
+    return total;
+}
+
+struct BandPose {
+    GearPose centre;
+    double first_slot_angle = 0;  // the centre of the reader's slot 0
+};
+
+// Centre, scale and slot phase refined on the walls' evidence: bars located to a
+// micrometre or two, which the once-per-slot repetition of the relief does not give.
+BandPose refine_on_walls(const DesignRelief& relief, const BandPose& start, double& evidence) {
+    const auto score = [&](const BandPose& trial) {
+        return wall_evidence(
+            slot_heights(relief, trial.centre, trial.first_slot_angle - slot_angle / 2, relief.light_axis_rad, 2));
+    };
+    const double position_step = 4 * start.centre.px_per_um, scale_step = 0.008, angle_step = 4 / band_middle_um;
+    const auto climb = [&](BandPose pose, double& climbed) {
+        climbed = score(pose);
+        return ascend(pose, climbed, 4, 3, score, [&](BandPose trial, int parameter, double step) {
+            if (parameter == 0) trial.centre.column += step * position_step;
+            else if (parameter == 1) trial.centre.row += step * position_step;
+            else if (parameter == 2) trial.centre.px_per_um *= 1 + step * scale_step;
+            else trial.first_slot_angle += step * angle_step;
+            return trial;
+        });
+    };
+    // The repetition's phase may sit on the gaps (the light's side unknown): half a slot
+    // on is climbed too, and the better kept.
+    BandPose shifted = start;
+    shifted.first_slot_angle += slot_angle / 2;
+    double shifted_evidence = 0;
+    const BandPose one = climb(start, evidence), other = climb(shifted, shifted_evidence);
+    if (shifted_evidence > evidence) {
+        evidence = shifted_evidence;
+        return other;
+    }
+    return one;
+}
+
+// Soft slot values from the walls (photographs): a bar explains a good share of its
+// slot's shading (0.15-0.85 of it on first shots, wherever it points), a gap a few
+// hundredths at most. Between the two a slot is unsure, and so is a gap whose leftover
+// shading is far above the other gaps' (the crater's rim crossing the slot: the
+// plane cannot follow it, and a bar there may be lost in it): unsure slots are 0, and
+// a key with any of them is not decoded (no error correction to guess with).
+std::vector<float> soft_slots_from_walls(const std::vector<SlotHeight>& heights) {
+    constexpr double gap_evidence = 0.05, bar_evidence = 0.15, full_bar_evidence = 0.3;
+    constexpr double rim_texture = 2.0;  // times the gaps' median leftover shading
+    std::vector<float> gap_textures;
+    for (const SlotHeight& height : heights)
+        if (height.evidence <= gap_evidence) gap_textures.push_back(static_cast<float>(height.texture));
+    if (gap_textures.empty()) return std::vector<float>(heights.size(), 0.0f);
+    std::nth_element(gap_textures.begin(), gap_textures.begin() + static_cast<std::ptrdiff_t>(gap_textures.size() / 2),
+                     gap_textures.end());
+    const double typical_texture = gap_textures[gap_textures.size() / 2];
+    std::vector<float> soft(heights.size(), 0.0f);
+    for (std::size_t slot = 0; slot < heights.size(); ++slot) {
+        const SlotHeight& height = heights[slot];
+        if (height.evidence >= bar_evidence)
+            soft[slot] = static_cast<float>(std::min(1.0, height.evidence / full_bar_evidence));
+        else if (height.evidence <= gap_evidence && height.texture <= rim_texture * typical_texture)
+            soft[slot] = static_cast<float>(-std::min(1.0, 1 - height.evidence / bar_evidence));
+    }
+    return soft;
+}
+
 // One relief hypothesis: the located ring of bars and its decoded slots.
 DesignReading read_gear_on(const DesignRelief& relief, const Impression& impression, const DesignSearch& search) {
     DesignReading reading;
@@ -169,17 +329,37 @@ DesignReading read_gear_on(const DesignRelief& relief, const Impression& impress
     }
     // Bars are where the repetition peaks.
     const Repetition repetition = slot_repetition(relief, pose, 8, 3);
-    const double first_slot_angle = -std::arg(repetition.component) / gear_slots;
-    const std::vector<float> soft = soft_slots(slot_values(relief, pose, first_slot_angle));
+    double first_slot_angle = -std::arg(repetition.component) / gear_slots;
+    std::vector<float> soft;
+    if (relief.photograph.empty()) {
+        soft = soft_slots(slot_values(relief, pose, first_slot_angle));
+    } else {
+        // A photograph's relief shows a bar along the light as little but its ends: the
+        // slots are read from the walls' shading instead, at a pose refined on them.
+        double evidence = 0;
+        const BandPose band = refine_on_walls(relief, {pose, first_slot_angle}, evidence);
+        first_slot_angle = band.first_slot_angle;
+        reading.centre_column = band.centre.column;
+        reading.centre_row = band.centre.row;
+        reading.px_per_um = band.centre.px_per_um;
+        reading.pin_diameter_um = reference_geometry.pin_diameter_um * band.centre.px_per_um * relief.um_per_px;
+        soft = soft_slots_from_walls(
+            slot_heights(relief, band.centre, first_slot_angle - slot_angle / 2, relief.light_axis_rad));
+    }
     const GearReading decoded = decode_gear(soft);
     const double rotation = first_slot_angle - (decoded.rotation_slots + 0.5) * slot_angle;
     reading.rotation_deg = std::fmod(std::fmod(rotation * 180 / std::numbers::pi, 360.0) + 360.0, 360.0);
     // The marker and separators are 15 fixed slots: more than two of them wrong means the
     // slots were not found where the format puts them.
     constexpr int max_marker_mismatches = 2;
-    if (!decoded.key || decoded.marker_mismatches > max_marker_mismatches) {
+    if (decoded.marker_mismatches > max_marker_mismatches) {
         reading.status = DesignStatus::partial;
         reading.failure = "bars found, but not the start marker and its gaps";
+        return reading;
+    }
+    if (!decoded.key) {
+        reading.status = DesignStatus::partial;
+        reading.failure = "the start marker found, but some slots unsure";
         return reading;
     }
     double weakest = 1;
@@ -196,6 +376,9 @@ DesignReading read_gear(const DesignRelief& relief, const Impression& impression
     if (!impression.found) return unread(Design::gear, "no firing-pin impression found");
     std::optional<DesignReading> best;
     for (const DesignRelief& hypothesis : relief_hypotheses(relief)) {
+        // A photograph's slots come from the walls, whichever side the light came from:
+        // the second hypothesis only locates again.
+        if (best && best->status == DesignStatus::decoded && !relief.photograph.empty()) break;
         DesignReading reading = read_gear_on(hypothesis, impression, search);
         // The wrong light hypothesis puts the slots on the gaps: the marker then fails, or a
         // key comes out with less certain slots.
