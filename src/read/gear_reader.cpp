@@ -6,6 +6,7 @@
 #include <cmath>
 #include <complex>
 #include <numbers>
+#include <optional>
 #include <tuple>
 
 namespace microstamp {
@@ -166,14 +167,56 @@ struct SlotHeight {
     double ground = 0;   // the ground's grey level at the slot's middle
 };
 
+// The least-squares fit of one slot's shading: a plane (3 terms) and the bar's
+// wall terms, accumulated pixel by pixel.
+constexpr int plane_terms = 3, slot_terms = 6;
+using SlotTerms = cv::Vec<double, slot_terms>;
+
+struct SlotFit {
+    cv::Matx<double, slot_terms, slot_terms> normal = cv::Matx<double, slot_terms, slot_terms>::zeros();
+    SlotTerms right = SlotTerms::all(0);
+    double sum = 0, sum_squares = 0;
+    int count = 0;
+
+    void add(const SlotTerms& terms, double value) {
+        normal += terms * terms.t();
+        right += terms * value;
+        sum += value;
+        sum_squares += value * value;
+        ++count;
+    }
+
+    // Nothing when too few pixels or the terms are degenerate.
+    std::optional<SlotHeight> solve() const {
+        SlotTerms solution;
+        if (count < 20 || !cv::solve(normal, right, solution, cv::DECOMP_CHOLESKY)) return std::nullopt;
+        cv::Matx<double, plane_terms, plane_terms> plane_normal;
+        cv::Vec<double, plane_terms> plane_right, plane_solution;
+        for (int i = 0; i < plane_terms; ++i) {
+            plane_right[i] = right[i];
+            for (int j = 0; j < plane_terms; ++j) plane_normal(i, j) = normal(i, j);
+        }
+        if (!cv::solve(plane_normal, plane_right, plane_solution, cv::DECOMP_CHOLESKY)) return std::nullopt;
+        // The variance the wall terms explain beyond the plane alone, as a share of all of it.
+        const double full_fit = solution.dot(right), plane_fit = plane_solution.dot(plane_right);
+        const double variance = sum_squares - sum * sum / count;
+        return SlotHeight{solution[3], solution[4], (full_fit - plane_fit) / std::max(variance, 1e-12), 0,
+                          std::sqrt(std::max(sum_squares - full_fit, 0.0) / count), solution[0]};
+    }
+};
+
 // `stride`: every stride-th pixel each way (2 while climbing, 1 for the slot values).
 std::vector<SlotHeight> slot_heights(const DesignRelief& relief, const GearPose& pose, double rotation,
-                                       double light_axis_rad, int stride = 1) {
+                                     double light_axis_rad, int stride = 1) {
     std::vector<SlotHeight> heights(gear_slots);
     const cv::Mat& grey = relief.photograph;
     const double inner_um = reference_geometry.gear_um[0], outer_um = reference_geometry.gear_um[1];
     const double half_bar = slot_angle * reference_geometry.gear_bar_fill / 2;
-    const double margin_um = 16, edge_um = 2.5;
+    // Ground around each bar (16 um: a wall's shading and then flat ground), and a wall's
+    // width. The crater's rim may come within a few micrometres of the bars' outer ends
+    // (the crater is rarely centred on the pin): the fit is also made without the ground
+    // beyond them, and used where the rim left more shading unexplained.
+    const double margin_um = 16, edge_um = 2.5, rim_margin_um = 4, rim_excess = 1.5;
     const double light_x = std::cos(light_axis_rad), light_y = std::sin(light_axis_rad);
     // A wall's smoothed step (0 outside, 1 inside) and its slope, per micrometre.
     struct Step {
@@ -183,16 +226,11 @@ std::vector<SlotHeight> slot_heights(const DesignRelief& relief, const GearPose&
         const double t = std::tanh(inside_um / edge_um);
         return Step{0.5 + 0.5 * t, 0.5 * (1 - t * t) / edge_um};
     };
-    constexpr int terms_count = 6;
-    using Terms = cv::Vec<double, terms_count>;
     for (int slot = 0; slot < gear_slots; ++slot) {
         const double centre = rotation + (slot + 0.5) * slot_angle;
         const cv::Point2d middle = polar_point(pose, band_middle_um, centre);
         const double reach_px = (band_half_um + margin_um) * pose.px_per_um + 2;
-        cv::Matx<double, terms_count, terms_count> normal = cv::Matx<double, terms_count, terms_count>::zeros();
-        Terms right = Terms::all(0);
-        double sum = 0, sum_squares = 0;
-        int count = 0;
+        SlotFit whole, trimmed;
         for (int y = static_cast<int>(middle.y - reach_px); y <= static_cast<int>(middle.y + reach_px); y += stride)
             for (int x = static_cast<int>(middle.x - reach_px); x <= static_cast<int>(middle.x + reach_px); x += stride) {
                 if (x < 0 || y < 0 || x >= grey.cols || y >= grey.rows || !relief.known.at<std::uint8_t>(y, x)) continue;
@@ -210,31 +248,21 @@ std::vector<SlotHeight> slot_heights(const DesignRelief& relief, const GearPose&
                 const double cosine = east / radius, sine = north / radius;
                 const double slope_x = (radial * cosine - tangential * sine) / pose.px_per_um;
                 const double slope_y = (-radial * sine - tangential * cosine) / pose.px_per_um;
+                // Shading follows the slope towards the light (signed); steep walls darken
+                // whichever way they face (the light's height share shrinks on them), and
+                // walls facing the light are lit even in the crater's shadow: three terms.
                 const double towards = light_x * slope_x + light_y * slope_y;
-                const Terms terms(1.0, (x - middle.x) / reach_px, (y - middle.y) / reach_px, towards, std::hypot(slope_x, slope_y),
-                                  std::fabs(towards));
+                const SlotTerms terms(1.0, (x - middle.x) / reach_px, (y - middle.y) / reach_px, towards,
+                                      std::hypot(slope_x, slope_y), std::fabs(towards));
                 const double value = grey.at<float>(y, x);
-                normal += terms * terms.t();
-                right += terms * value;
-                sum += value;
-                sum_squares += value * value;
-                ++count;
+                whole.add(terms, value);
+                if (radius <= outer_um + rim_margin_um) trimmed.add(terms, value);
             }
-        if (count < 20) continue;
-        Terms solution;
-        if (!cv::solve(normal, right, solution, cv::DECOMP_CHOLESKY)) continue;
-        // Variance explained by the wall terms beyond the plane alone.
-        cv::Matx<double, 3, 3> plane_normal;
-        cv::Vec<double, 3> plane_right, plane_solution;
-        for (int i = 0; i < 3; ++i) {
-            plane_right[i] = right[i];
-            for (int j = 0; j < 3; ++j) plane_normal(i, j) = normal(i, j);
-        }
-        if (!cv::solve(plane_normal, plane_right, plane_solution, cv::DECOMP_CHOLESKY)) continue;
-        const double full_fit = solution.dot(right), plane_fit = plane_solution.dot(plane_right);
-        const double variance = sum_squares - sum * sum / count;
-        heights[static_cast<std::size_t>(slot)] = {solution[3], solution[4], (full_fit - plane_fit) / std::max(variance, 1e-12), 0,
-                                                   std::sqrt(std::max(sum_squares - full_fit, 0.0) / count), solution[0]};
+        const std::optional<SlotHeight> from_whole = whole.solve(), from_trimmed = trimmed.solve();
+        if (from_whole && from_trimmed && from_whole->texture > rim_excess * from_trimmed->texture)
+            heights[static_cast<std::size_t>(slot)] = *from_trimmed;
+        else if (from_whole)
+            heights[static_cast<std::size_t>(slot)] = *from_whole;
     }
     return heights;
 }
@@ -283,13 +311,14 @@ BandPose refine_on_walls(const DesignRelief& relief, const BandPose& start, doub
 }
 
 // Soft slot values from the walls (photographs): a bar explains a good share of its
-// slot's shading (0.15-0.85 of it on first shots, wherever it points), a gap a few
-// hundredths at most. Between the two a slot is unsure, and so is a gap whose leftover
-// shading is far above the other gaps' (the crater's rim crossing the slot: the
-// plane cannot follow it, and a bar there may be lost in it): unsure slots are 0, and
-// a key with any of them is not decoded (no error correction to guess with).
+// slot's shading (0.4-0.85 of it on first shots wherever it points, 0.15 and more where
+// the crater's shadow or rim dims it), a gap a few hundredths. Between the two a slot
+// is unsure; so is a gap whose leftover shading is far above the other gaps' (the rim
+// crossing it). Unsure slots are 0, and a key with any of them is not decoded: no error
+// correction to guess with. (A gap in the crater's full shadow is trusted: bars there
+// show by their lit walls, and erasing such gaps left no casing readable.)
 std::vector<float> soft_slots_from_walls(const std::vector<SlotHeight>& heights) {
-    constexpr double gap_evidence = 0.05, bar_evidence = 0.15, full_bar_evidence = 0.3;
+    constexpr double gap_evidence = 0.05, bar_evidence = 0.25, full_bar_evidence = 0.4;
     constexpr double rim_texture = 2.0;  // times the gaps' median leftover shading
     std::vector<float> gap_textures;
     for (const SlotHeight& height : heights)
