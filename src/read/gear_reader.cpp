@@ -165,6 +165,7 @@ struct SlotHeight {
     double reach = 0;
     double texture = 0;  // the shading's spread left over: the primer's grain where light reaches, sensor noise in shadow
     double ground = 0;   // the ground's grey level at the slot's middle
+    double noise = 0;    // the sensor's own noise (neighbouring pixels' differences): all the texture in full shadow
 };
 
 // The least-squares fit of one slot's shading: a plane (3 terms) and the bar's
@@ -175,10 +176,11 @@ using SlotTerms = cv::Vec<double, slot_terms>;
 struct SlotFit {
     cv::Matx<double, slot_terms, slot_terms> normal = cv::Matx<double, slot_terms, slot_terms>::zeros();
     SlotTerms right = SlotTerms::all(0);
-    double sum = 0, sum_squares = 0;
+    double sum = 0, sum_squares = 0, differences = 0;
     int count = 0;
 
-    void add(const SlotTerms& terms, double value) {
+    void add(const SlotTerms& terms, double value, double next_value) {
+        differences += (value - next_value) * (value - next_value);
         normal += terms * terms.t();
         right += terms * value;
         sum += value;
@@ -201,7 +203,8 @@ struct SlotFit {
         const double full_fit = solution.dot(right), plane_fit = plane_solution.dot(plane_right);
         const double variance = sum_squares - sum * sum / count;
         return SlotHeight{solution[3], solution[4], (full_fit - plane_fit) / std::max(variance, 1e-12), 0,
-                          std::sqrt(std::max(sum_squares - full_fit, 0.0) / count), solution[0]};
+                          std::sqrt(std::max(sum_squares - full_fit, 0.0) / count), solution[0],
+                          std::sqrt(differences / (2.0 * count))};
     }
 };
 
@@ -233,7 +236,7 @@ std::vector<SlotHeight> slot_heights(const DesignRelief& relief, const GearPose&
         SlotFit whole, trimmed;
         for (int y = static_cast<int>(middle.y - reach_px); y <= static_cast<int>(middle.y + reach_px); y += stride)
             for (int x = static_cast<int>(middle.x - reach_px); x <= static_cast<int>(middle.x + reach_px); x += stride) {
-                if (x < 0 || y < 0 || x >= grey.cols || y >= grey.rows || !relief.known.at<std::uint8_t>(y, x)) continue;
+                if (x < 0 || y < 0 || x + 1 >= grey.cols || y >= grey.rows || !relief.known.at<std::uint8_t>(y, x)) continue;
                 const double east = (x - pose.column) / pose.px_per_um, north = -(y - pose.row) / pose.px_per_um;
                 const double radius = std::hypot(east, north), angle = std::atan2(north, east);
                 const double off = std::remainder(angle - centre, full_turn);
@@ -254,9 +257,9 @@ std::vector<SlotHeight> slot_heights(const DesignRelief& relief, const GearPose&
                 const double towards = light_x * slope_x + light_y * slope_y;
                 const SlotTerms terms(1.0, (x - middle.x) / reach_px, (y - middle.y) / reach_px, towards,
                                       std::hypot(slope_x, slope_y), std::fabs(towards));
-                const double value = grey.at<float>(y, x);
-                whole.add(terms, value);
-                if (radius <= outer_um + rim_margin_um) trimmed.add(terms, value);
+                const double value = grey.at<float>(y, x), next_value = grey.at<float>(y, x + 1);
+                whole.add(terms, value, next_value);
+                if (radius <= outer_um + rim_margin_um) trimmed.add(terms, value, next_value);
             }
         const std::optional<SlotHeight> from_whole = whole.solve(), from_trimmed = trimmed.solve();
         if (from_whole && from_trimmed && from_whole->texture > rim_excess * from_trimmed->texture)
@@ -314,12 +317,17 @@ BandPose refine_on_walls(const DesignRelief& relief, const BandPose& start, doub
 // slot's shading (0.4-0.85 of it on first shots wherever it points, 0.15 and more where
 // the crater's shadow or rim dims it), a gap a few hundredths. Between the two a slot
 // is unsure; so is a gap whose leftover shading is far above the other gaps' (the rim
-// crossing it). Unsure slots are 0, and a key with any of them is not decoded: no error
-// correction to guess with. (A gap in the crater's full shadow is trusted: bars there
-// show by their lit walls, and erasing such gaps left no casing readable.)
+// crossing it), and a gap in the crater's full shadow (nothing left there but the
+// sensor's noise) with no clear bar within a few slots: deep in the shadow a bar
+// pointing at the light shows by its lit end alone, and some show nothing (bench_designs
+// seeds 114 and 179), while bars beside them still stand out. Unsure slots are 0, and a
+// key with any of them is not decoded: no error correction to guess with.
 std::vector<float> soft_slots_from_walls(const std::vector<SlotHeight>& heights) {
-    constexpr double gap_evidence = 0.05, bar_evidence = 0.25, full_bar_evidence = 0.4;
-    constexpr double rim_texture = 2.0;  // times the gaps' median leftover shading
+    constexpr double gap_evidence = 0.05, bar_evidence = 0.25, clear_bar_evidence = 0.4;
+    constexpr double rim_texture = 2.0;     // times the gaps' median leftover shading
+    constexpr double shadow_texture = 1.3;  // times the sensor's noise
+    constexpr int shadow_reach = 4;         // slots either side to a clear bar
+    const int slots = static_cast<int>(heights.size());
     std::vector<float> gap_textures;
     for (const SlotHeight& height : heights)
         if (height.evidence <= gap_evidence) gap_textures.push_back(static_cast<float>(height.texture));
@@ -327,13 +335,20 @@ std::vector<float> soft_slots_from_walls(const std::vector<SlotHeight>& heights)
     std::nth_element(gap_textures.begin(), gap_textures.begin() + static_cast<std::ptrdiff_t>(gap_textures.size() / 2),
                      gap_textures.end());
     const double typical_texture = gap_textures[gap_textures.size() / 2];
+    const auto clear_bar_near = [&](int slot) {
+        for (int offset = -shadow_reach; offset <= shadow_reach; ++offset)
+            if (heights[static_cast<std::size_t>((slot + offset + slots) % slots)].evidence >= clear_bar_evidence) return true;
+        return false;
+    };
     std::vector<float> soft(heights.size(), 0.0f);
-    for (std::size_t slot = 0; slot < heights.size(); ++slot) {
-        const SlotHeight& height = heights[slot];
+    for (int slot = 0; slot < slots; ++slot) {
+        const SlotHeight& height = heights[static_cast<std::size_t>(slot)];
+        const bool in_shadow = height.texture <= shadow_texture * height.noise;
         if (height.evidence >= bar_evidence)
-            soft[slot] = static_cast<float>(std::min(1.0, height.evidence / full_bar_evidence));
-        else if (height.evidence <= gap_evidence && height.texture <= rim_texture * typical_texture)
-            soft[slot] = static_cast<float>(-std::min(1.0, 1 - height.evidence / bar_evidence));
+            soft[static_cast<std::size_t>(slot)] = static_cast<float>(std::min(1.0, height.evidence / clear_bar_evidence));
+        else if (height.evidence <= gap_evidence && height.texture <= rim_texture * typical_texture &&
+                 (!in_shadow || clear_bar_near(slot)))
+            soft[static_cast<std::size_t>(slot)] = static_cast<float>(-std::min(1.0, 1 - height.evidence / bar_evidence));
     }
     return soft;
 }
