@@ -363,10 +363,15 @@ BandPose refine_on_walls(const DesignRelief& relief, const BandPose& start, doub
 // crossing it), and a gap in the crater's full shadow (nothing left there but the
 // sensor's noise) with no clear bar within a few slots: deep in the shadow a bar
 // pointing at the light shows by its lit end alone, and some show nothing (bench_designs
-// seeds 114 and 179), while bars beside them still stand out. Unsure slots are 0, and a
-// key with any of them is not decoded: no error correction to guess with.
+// seeds 114 and 179), while bars beside them still stand out. A weaker bar (from 0.12)
+// counts where no slot within three on either side is itself between gap and weak bar:
+// the neighbourhood's gaps are clean there (a ring light, which shades no wall by its
+// facing, leaves most bars at 0.2-0.25 beside gaps at 0.00), while near the rim and in
+// the shadow on the light's side gaps reach 0.26 among many in-between slots. Unsure
+// slots are 0, and a key with any of them is not decoded: no error correction to guess with.
 std::vector<float> soft_slots_from_walls(const std::vector<SlotHeight>& heights) {
-    constexpr double gap_evidence = 0.05, bar_evidence = 0.25, clear_bar_evidence = 0.4;
+    constexpr double gap_evidence = 0.05, weak_bar_evidence = 0.12, bar_evidence = 0.25, clear_bar_evidence = 0.4;
+    constexpr int clean_reach = 3;
     constexpr double rim_texture = 2.0;     // times the gaps' median leftover shading
     constexpr double shadow_texture = 1.3;  // times the sensor's noise
     constexpr int shadow_reach = 4;         // slots either side to a clear bar
@@ -383,11 +388,18 @@ std::vector<float> soft_slots_from_walls(const std::vector<SlotHeight>& heights)
             if (heights[static_cast<std::size_t>((slot + offset + slots) % slots)].evidence >= clear_bar_evidence) return true;
         return false;
     };
+    const auto clean_around = [&](int slot) {
+        for (int offset = -clean_reach; offset <= clean_reach; ++offset) {
+            const double evidence = heights[static_cast<std::size_t>((slot + offset + slots) % slots)].evidence;
+            if (offset != 0 && evidence > gap_evidence && evidence < weak_bar_evidence) return false;
+        }
+        return true;
+    };
     std::vector<float> soft(heights.size(), 0.0f);
     for (int slot = 0; slot < slots; ++slot) {
         const SlotHeight& height = heights[static_cast<std::size_t>(slot)];
         const bool in_shadow = height.texture <= shadow_texture * height.noise;
-        if (height.evidence >= bar_evidence)
+        if (height.evidence >= bar_evidence || (height.evidence >= weak_bar_evidence && clean_around(slot)))
             soft[static_cast<std::size_t>(slot)] = static_cast<float>(std::min(1.0, height.evidence / clear_bar_evidence));
         else if (height.evidence <= gap_evidence && height.texture <= rim_texture * typical_texture &&
                  (!in_shadow || clear_bar_near(slot)))
