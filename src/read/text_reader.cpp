@@ -228,12 +228,14 @@ TextPose climb(TextPose pose, double& score, DotsAt&& dots_at) {
 }
 
 // The best pose for one relief hypothesis and its glyph score.
+// `by_pitch`: the scale and character phase from the row's repetition (else the scale
+// from the row's length, the phase left to the grid).
 std::optional<TextPose> find_row(const DesignRelief& relief, const Impression& impression, const DesignSearch& search,
-                                 double& best_score) {
+                                 double& best_score, bool by_pitch = true) {
     const auto guess = row_from_moments(relief, impression, search);
     if (!guess) return std::nullopt;
     TextPose start = *guess;
-    refine_by_pitch(relief, start, search);
+    if (by_pitch) refine_by_pitch(relief, start, search);
     // The row reads either way along its axis; the pitch's phase puts the centre within
     // a few micrometres, or a character or two off, and the pitch the scale within a few
     // per cent. The glyphs are matched on a grid (3 um along the row, 5 um across, 3%
@@ -459,14 +461,25 @@ DesignReading read_text(const DesignRelief& relief_seen, const Impression& impre
         TextPose pose;
         DesignRelief relief;
     };
+    // Random relief matches the nearest glyphs at ~0.4; a printed row at 0.8 and more.
+    constexpr double min_row_score = 0.6;
     std::vector<Row> rows;
-    for (const DesignRelief& hypothesis : relief_hypotheses(relief_seen)) {
-        Row row{-1, {}, hypothesis};
-        if (const auto pose = find_row(hypothesis, impression, search, row.score)) {
-            row.pose = *pose;
-            rows.push_back(std::move(row));
+    const auto find_rows = [&](bool by_pitch) {
+        for (const DesignRelief& hypothesis : relief_hypotheses(relief_seen)) {
+            Row row{-1, {}, hypothesis};
+            if (const auto pose = find_row(hypothesis, impression, search, row.score, by_pitch)) {
+                row.pose = *pose;
+                rows.push_back(std::move(row));
+            }
         }
-    }
+    };
+    find_rows(true);
+    // A row lying along the light is one streak on a photograph's relief, whose
+    // repetition may then give a pitch at the edge of the scales allowed: failing a row,
+    // the scale is taken from the row's length instead.
+    if (!relief_seen.photograph.empty() &&
+        std::none_of(rows.begin(), rows.end(), [&](const Row& row) { return row.score >= min_row_score; }))
+        find_rows(false);
     if (rows.empty()) {
         reading.failure = "no relief in the centre of the impression";
         return reading;
@@ -489,8 +502,6 @@ DesignReading read_text(const DesignRelief& relief_seen, const Impression& impre
     reading.px_per_um = best.px_per_um;
     reading.rotation_deg = std::fmod(std::fmod(best.angle * 180 / std::numbers::pi, 360.0) + 360.0, 360.0);
     reading.pin_diameter_um = reference_geometry.pin_diameter_um * best.px_per_um * relief.um_per_px;
-    // Random relief matches the nearest glyphs at ~0.4; a printed row at 0.8 and more.
-    constexpr double min_row_score = 0.6;
     if (best_score < min_row_score) {
         reading.failure = "no row of characters found";
         return reading;
