@@ -1,6 +1,7 @@
 #include "read/gear_reader.hpp"
 
 #include "code/gear.hpp"
+#include "read/grid_heights.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -220,15 +221,8 @@ std::vector<SlotHeight> slot_heights(const DesignRelief& relief, const GearPose&
     // (the crater is rarely centred on the pin): the fit is also made without the ground
     // beyond them, and used where the rim left more shading unexplained.
     const double margin_um = 16, edge_um = 2.5, rim_margin_um = 4, rim_excess = 1.5;
-    const double light_x = std::cos(light_axis_rad), light_y = std::sin(light_axis_rad);
-    // A wall's smoothed step (0 outside, 1 inside) and its slope, per micrometre.
-    struct Step {
-        double value, slope;
-    };
-    const auto step = [&](double inside_um) {
-        const double t = std::tanh(inside_um / edge_um);
-        return Step{0.5 + 0.5 * t, 0.5 * (1 - t * t) / edge_um};
-    };
+    const cv::Point2d light(std::cos(light_axis_rad), std::sin(light_axis_rad));
+    const auto step = [&](double inside_um) { return wall_step(inside_um, edge_um); };
     for (int slot = 0; slot < gear_slots; ++slot) {
         const double centre = rotation + (slot + 0.5) * slot_angle;
         const cv::Point2d middle = polar_point(pose, band_middle_um, centre);
@@ -243,20 +237,16 @@ std::vector<SlotHeight> slot_heights(const DesignRelief& relief, const GearPose&
                 if (radius < inner_um - margin_um || radius > outer_um + margin_um || std::fabs(off) > slot_angle / 2) continue;
                 // The bar's height profile (1 on the bar, 0 on the ground) and its slope, radial
                 // and tangential, turned into the image frame (x right, y down) per pixel.
-                const Step inner = step(radius - inner_um), outer = step(outer_um - radius);
-                const Step side = step((half_bar - std::fabs(off)) * radius);
+                const WallStep inner = step(radius - inner_um), outer = step(outer_um - radius);
+                const WallStep side = step((half_bar - std::fabs(off)) * radius);
                 const double radial = (inner.slope * outer.value - inner.value * outer.slope) * side.value +
                                       inner.value * outer.value * side.slope * (half_bar - std::fabs(off));
                 const double tangential = -inner.value * outer.value * side.slope * (off < 0 ? -1.0 : 1.0);
                 const double cosine = east / radius, sine = north / radius;
                 const double slope_x = (radial * cosine - tangential * sine) / pose.px_per_um;
                 const double slope_y = (-radial * sine - tangential * cosine) / pose.px_per_um;
-                // Shading follows the slope towards the light (signed); steep walls darken
-                // whichever way they face (the light's height share shrinks on them), and
-                // walls facing the light are lit even in the crater's shadow: three terms.
-                const double towards = light_x * slope_x + light_y * slope_y;
-                const SlotTerms terms(1.0, (x - middle.x) / reach_px, (y - middle.y) / reach_px, towards,
-                                      std::hypot(slope_x, slope_y), std::fabs(towards));
+                const auto walls = wall_shading_terms({slope_x, slope_y}, light);
+                const SlotTerms terms(1.0, (x - middle.x) / reach_px, (y - middle.y) / reach_px, walls[0], walls[1], walls[2]);
                 const double value = grey.at<float>(y, x), next_value = grey.at<float>(y, x + 1);
                 whole.add(terms, value, next_value);
                 if (radius <= outer_um + rim_margin_um) trimmed.add(terms, value, next_value);

@@ -338,16 +338,15 @@ CharacterDots photograph_dots(const DesignRelief& relief, const TextPose& pose, 
 // Photographs: each character's glyph fitted to the grey levels themselves. A glyph's
 // dots are full cells that merge into strokes, so its outline is known exactly; the
 // character's grey levels are fitted by least squares as a plane (the crater's shading)
-// plus the outline's wall shading three ways: the slope towards the light (signed), the
-// slope's size (a steep wall darkens whichever way it faces, so a stroke along the
-// light shows as two dark lines, which the relief and the walls' integration both miss)
-// and the slope towards the light unsigned (in the crater's shadow only walls facing
-// the light are lit). The glyph leaving the least unexplained is the character; its
+// plus the outline's wall shading (`wall_shading_terms`: a stroke along the light shows
+// as two dark lines, which the relief and the walls' integration both miss). The glyph
+// leaving the least unexplained is the character; its
 // margin is how much more the next glyph leaves, as a share of the character's shading
 // variance.
 struct GlyphFit {
     char character = '?';
     double margin = 0;
+    double explained = 0;  // the share of the character's shading variance the best glyph's walls explain
 };
 
 std::array<GlyphFit, characters> glyphs_from_shading(const DesignRelief& relief, const TextPose& pose) {
@@ -358,15 +357,9 @@ std::array<GlyphFit, characters> glyphs_from_shading(const DesignRelief& relief,
     const double dot_width = width / glyph_columns, dot_height = height / glyph_rows;
     // Ground around a character (the gap to the next is 15 um) and a wall's width.
     const double margin_um = 6, edge_um = 2.0;
-    const double light_x = std::cos(relief.light_axis_rad), light_y = std::sin(relief.light_axis_rad);
+    const cv::Point2d light(std::cos(relief.light_axis_rad), std::sin(relief.light_axis_rad));
     const double c = std::cos(pose.angle), s = std::sin(pose.angle);
-    struct Step {
-        double value, slope;
-    };
-    const auto step = [&](double inside_um) {
-        const double t = std::tanh(inside_um / edge_um);
-        return Step{0.5 + 0.5 * t, 0.5 * (1 - t * t) / edge_um};
-    };
+    const auto step = [&](double inside_um) { return wall_step(inside_um, edge_um); };
     const cv::Mat& grey = relief.photograph;
     // Which dots each glyph engraves, in key_alphabet order.
     static const auto engraved = [] {
@@ -400,8 +393,8 @@ std::array<GlyphFit, characters> glyphs_from_shading(const DesignRelief& relief,
                 for (int row = std::max(0, row_at - 1); row <= std::min(glyph_rows - 1, row_at + 1); ++row)
                     for (int column = std::max(0, column_at - 1); column <= std::min(glyph_columns - 1, column_at + 1); ++column) {
                         const double u0 = left + column * dot_width, v1 = height / 2 - row * dot_height;
-                        const Step from_left = step(along - u0), from_right = step(u0 + dot_width - along);
-                        const Step from_top = step(v1 - across), from_bottom = step(across - (v1 - dot_height));
+                        const WallStep from_left = step(along - u0), from_right = step(u0 + dot_width - along);
+                        const WallStep from_top = step(v1 - across), from_bottom = step(across - (v1 - dot_height));
                         const double slope_along = (from_left.slope * from_right.value - from_left.value * from_right.slope) *
                                                    from_top.value * from_bottom.value;
                         const double slope_across = (from_bottom.slope * from_top.value - from_bottom.value * from_top.slope) *
@@ -421,15 +414,24 @@ std::array<GlyphFit, characters> glyphs_from_shading(const DesignRelief& relief,
                     for (int i = 0; i < near_count; ++i)
                         if (engraved[static_cast<std::size_t>(glyph)][static_cast<std::size_t>(near[static_cast<std::size_t>(i)].first)])
                             slope += near[static_cast<std::size_t>(i)].second;
-                    const double towards = light_x * slope.x + light_y * slope.y;
-                    const Terms terms(1.0, (x - middle.x) / reach_px, (y - middle.y) / reach_px, towards, cv::norm(slope),
-                                      std::fabs(towards));
+                    const auto walls = wall_shading_terms(slope, light);
+                    const Terms terms(1.0, (x - middle.x) / reach_px, (y - middle.y) / reach_px, walls[0], walls[1], walls[2]);
                     normals[static_cast<std::size_t>(glyph)] += terms * terms.t();
                     rights[static_cast<std::size_t>(glyph)] += terms * value;
                 }
             }
         if (count < 50) continue;
         const double variance = sum_squares - sum * sum / count;
+        // The plane alone: its normal equations are the first three terms' (the same for
+        // every glyph).
+        cv::Matx<double, 3, 3> plane_normal;
+        cv::Vec<double, 3> plane_right, plane_solution;
+        for (int i = 0; i < 3; ++i) {
+            plane_right[i] = rights.front()[i];
+            for (int j = 0; j < 3; ++j) plane_normal(i, j) = normals.front()(i, j);
+        }
+        if (!cv::solve(plane_normal, plane_right, plane_solution, cv::DECOMP_CHOLESKY)) continue;
+        const double plane_left_over = sum_squares - plane_solution.dot(plane_right);
         double best = std::numeric_limits<double>::infinity(), second = best;
         for (int glyph = 0; glyph < glyph_count; ++glyph) {
             Terms solution;
@@ -446,6 +448,7 @@ std::array<GlyphFit, characters> glyphs_from_shading(const DesignRelief& relief,
             }
         }
         fits[static_cast<std::size_t>(character)].margin = std::isfinite(second) ? (second - best) / std::max(variance, 1e-12) : 0;
+        fits[static_cast<std::size_t>(character)].explained = (plane_left_over - best) / std::max(variance, 1e-12);
     }
     return fits;
 }
@@ -517,10 +520,20 @@ DesignReading read_text(const DesignRelief& relief_seen, const Impression& impre
     // (glyphs_from_shading): taken where it beats the next glyph by 0.005 of the
     // character's shading variance (bench_designs, 40 first shots: the 240 characters
     // fitted at the rows found were all right, the least margin 0.010); where the dots
-    // are sure too, the two must agree, or the character is unsure.
-    constexpr double min_fit_margin = 0.005, full_fit_margin = 0.05;
+    // are sure too, the two must agree, or the character is unsure. A character whose
+    // best glyph explains under a fifth of what the row's median character does is not
+    // there at all (a row read one character off: 0.02 and 0.13 of the median on 110
+    // first shots, a character really there 0.28 and more): unsure whatever its dots say.
+    constexpr double min_fit_margin = 0.005, full_fit_margin = 0.05, min_explained_share = 0.2;
     const std::optional<std::array<GlyphFit, characters>> fits =
         relief_seen.photograph.empty() ? std::nullopt : std::optional(glyphs_from_shading(relief_seen, best));
+    double median_explained = 0;
+    if (fits) {
+        std::array<double, characters> explained{};
+        std::transform(fits->begin(), fits->end(), explained.begin(), [](const GlyphFit& fit) { return fit.explained; });
+        std::nth_element(explained.begin(), explained.begin() + characters / 2, explained.end());
+        median_explained = explained[characters / 2];
+    }
     bool complete = true;
     double weakest = 1;
     int index = 0;
@@ -531,10 +544,10 @@ DesignReading read_text(const DesignRelief& relief_seen, const Impression& impre
         char read_as = dots_sure ? character.character : '?';
         if (fits) {
             const GlyphFit& fit = (*fits)[static_cast<std::size_t>(index)];
-            if (fit.margin >= min_fit_margin) {
-                read_as = dots_sure && fit.character != character.character ? '?' : fit.character;
-                confidence = read_as == '?' ? 0.0 : std::max(confidence, std::min(1.0, fit.margin / full_fit_margin));
-            }
+            if (fit.explained < min_explained_share * median_explained) read_as = '?';
+            else if (fit.margin >= min_fit_margin) read_as = dots_sure && fit.character != character.character ? '?' : fit.character;
+            if (read_as == '?') confidence = 0;
+            else if (fit.margin >= min_fit_margin) confidence = std::max(confidence, std::min(1.0, fit.margin / full_fit_margin));
         }
         ++index;
         reading.character_confidence.push_back(confidence);
