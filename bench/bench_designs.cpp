@@ -8,6 +8,10 @@
 // (the design reader alone: relief, crater, design).
 //
 //   MICROSTAMP_BENCH_CASINGS=200 build/bench/bench_designs   (200 when unset; MICROSTAMP_BENCH_VERBOSE=1 logs failures)
+//
+// The figures are for the oblique light (the default). MICROSTAMP_BENCH_LIGHTING=ring
+// photographs every casing under a ring light instead (a lab may light any stamp so):
+// report those apart, labelled.
 
 #include "physics/fire.hpp"
 #include "read/design_reading.hpp"
@@ -20,6 +24,7 @@
 #include <ctime>
 #include <cstdlib>
 #include <map>
+#include <string_view>
 #include <opencv2/core.hpp>
 
 namespace {
@@ -50,6 +55,11 @@ const KeyDirectory& directory() {
         return result;
     }();
     return keys;
+}
+
+Lighting lighting() {
+    const char* text = std::getenv("MICROSTAMP_BENCH_LIGHTING");
+    return text && std::string_view(text) == "ring" ? Lighting::ring : Lighting::oblique;
 }
 
 int casings() {
@@ -117,11 +127,13 @@ void read_corpus(benchmark::State& state, Design design, bool worn) {
             options.rounds = 5000;
             for (int shot = 0; shot < count; ++shot) options.shots.push_back(5000 - count + 1 + shot);
             options.seed = 20261125;
+            options.microscope.lighting = lighting();
             fire(die_with(design), load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"), options, read_shot);
         } else {
             for (int seed = 1; seed <= count; ++seed) {
                 FireOptions options;
                 options.seed = static_cast<std::uint64_t>(seed);
+                options.microscope.lighting = lighting();
                 fire(die_with(design), load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"), options, read_shot);
             }
         }

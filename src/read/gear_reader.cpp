@@ -1,11 +1,13 @@
 #include "read/gear_reader.hpp"
 
 #include "code/gear.hpp"
+#include "read/grid_heights.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <complex>
 #include <numbers>
+#include <optional>
 #include <tuple>
 
 namespace microstamp {
@@ -149,6 +151,253 @@ std::vector<float> soft_slots(const std::vector<float>& values) {
     return soft;
 }
 
+// A bar's height from the photograph's shading around it. Between two bars there is
+// always flat ground (bars fill half a slot), so each bar stands alone: the shading
+// across its slot is the local crater shading (a plane: the band lies on the
+// crater's slope, steep near its rim) plus the bar's height times the shading its
+// four walls cast under the light (the template: the light's share across each
+// wall). A least-squares fit of both gives the height; `reach` is how strongly the
+// light shows this bar at all (the template's spread: small for a bar whose long
+// walls lie along the light).
+struct SlotHeight {
+    double height = 0;   // the walls' signed shading (towards the light)
+    double walls = 0;    // the walls' darkening whatever their facing (steep walls along the light)
+    double evidence = 0; // the share of the slot's shading variance the bar explains
+    double reach = 0;
+    double texture = 0;  // the shading's spread left over: the primer's grain where light reaches, sensor noise in shadow
+    double ground = 0;   // the ground's grey level at the slot's middle
+    double noise = 0;    // the sensor's own noise (neighbouring pixels' differences): all the texture in full shadow
+};
+
+// The least-squares fit of one slot's shading: a plane (3 terms) and the bar's
+// wall terms, accumulated pixel by pixel.
+constexpr int plane_terms = 3, slot_terms = 6;
+using SlotTerms = cv::Vec<double, slot_terms>;
+
+struct SlotFit {
+    cv::Matx<double, slot_terms, slot_terms> normal = cv::Matx<double, slot_terms, slot_terms>::zeros();
+    SlotTerms right = SlotTerms::all(0);
+    double sum = 0, sum_squares = 0, differences = 0;
+    int count = 0;
+
+    void add(const SlotTerms& terms, double value, double next_value) {
+        differences += (value - next_value) * (value - next_value);
+        normal += terms * terms.t();
+        right += terms * value;
+        sum += value;
+        sum_squares += value * value;
+        ++count;
+    }
+
+    // Nothing when too few pixels or the terms are degenerate.
+    std::optional<SlotHeight> solve() const {
+        SlotTerms solution;
+        if (count < 20 || !cv::solve(normal, right, solution, cv::DECOMP_CHOLESKY)) return std::nullopt;
+        cv::Matx<double, plane_terms, plane_terms> plane_normal;
+        cv::Vec<double, plane_terms> plane_right, plane_solution;
+        for (int i = 0; i < plane_terms; ++i) {
+            plane_right[i] = right[i];
+            for (int j = 0; j < plane_terms; ++j) plane_normal(i, j) = normal(i, j);
+        }
+        if (!cv::solve(plane_normal, plane_right, plane_solution, cv::DECOMP_CHOLESKY)) return std::nullopt;
+        // The variance the wall terms explain beyond the plane alone, as a share of all of it.
+        const double full_fit = solution.dot(right), plane_fit = plane_solution.dot(plane_right);
+        const double variance = sum_squares - sum * sum / count;
+        return SlotHeight{solution[3], solution[4], (full_fit - plane_fit) / std::max(variance, 1e-12), 0,
+                          std::sqrt(std::max(sum_squares - full_fit, 0.0) / count), solution[0],
+                          std::sqrt(differences / (2.0 * count))};
+    }
+};
+
+// `stride`: every stride-th pixel each way (2 while climbing, 1 for the slot values).
+std::vector<SlotHeight> slot_heights(const DesignRelief& relief, const GearPose& pose, double rotation,
+                                     double light_axis_rad, int stride = 1) {
+    std::vector<SlotHeight> heights(gear_slots);
+    const cv::Mat& grey = relief.photograph;
+    const double inner_um = reference_geometry.gear_um[0], outer_um = reference_geometry.gear_um[1];
+    const double half_bar = slot_angle * reference_geometry.gear_bar_fill / 2;
+    // Ground around each bar (16 um: a wall's shading and then flat ground), and a wall's
+    // width. The crater's rim may come within a few micrometres of the bars' outer ends
+    // (the crater is rarely centred on the pin): the fit is also made without the ground
+    // beyond them, and used where the rim left more shading unexplained.
+    const double margin_um = 16, edge_um = 2.5, rim_margin_um = 4, rim_excess = 1.5;
+    const cv::Point2d light(std::cos(light_axis_rad), std::sin(light_axis_rad));
+    const auto step = [&](double inside_um) { return wall_step(inside_um, edge_um); };
+    for (int slot = 0; slot < gear_slots; ++slot) {
+        const double centre = rotation + (slot + 0.5) * slot_angle;
+        const cv::Point2d middle = polar_point(pose, band_middle_um, centre);
+        const double reach_px = (band_half_um + margin_um) * pose.px_per_um + 2;
+        SlotFit whole, trimmed;
+        for (int y = static_cast<int>(middle.y - reach_px); y <= static_cast<int>(middle.y + reach_px); y += stride)
+            for (int x = static_cast<int>(middle.x - reach_px); x <= static_cast<int>(middle.x + reach_px); x += stride) {
+                if (x < 0 || y < 0 || x + 1 >= grey.cols || y >= grey.rows || !relief.known.at<std::uint8_t>(y, x)) continue;
+                const double east = (x - pose.column) / pose.px_per_um, north = -(y - pose.row) / pose.px_per_um;
+                const double radius = std::hypot(east, north), angle = std::atan2(north, east);
+                const double off = std::remainder(angle - centre, full_turn);
+                if (radius < inner_um - margin_um || radius > outer_um + margin_um || std::fabs(off) > slot_angle / 2) continue;
+                // The bar's height profile (1 on the bar, 0 on the ground) and its slope, radial
+                // and tangential, turned into the image frame (x right, y down) per pixel.
+                const WallStep inner = step(radius - inner_um), outer = step(outer_um - radius);
+                const WallStep side = step((half_bar - std::fabs(off)) * radius);
+                const double radial = (inner.slope * outer.value - inner.value * outer.slope) * side.value +
+                                      inner.value * outer.value * side.slope * (half_bar - std::fabs(off));
+                const double tangential = -inner.value * outer.value * side.slope * (off < 0 ? -1.0 : 1.0);
+                const double cosine = east / radius, sine = north / radius;
+                const double slope_x = (radial * cosine - tangential * sine) / pose.px_per_um;
+                const double slope_y = (-radial * sine - tangential * cosine) / pose.px_per_um;
+                const auto walls = wall_shading_terms({slope_x, slope_y}, light);
+                const SlotTerms terms(1.0, (x - middle.x) / reach_px, (y - middle.y) / reach_px, walls[0], walls[1], walls[2]);
+                const double value = grey.at<float>(y, x), next_value = grey.at<float>(y, x + 1);
+                whole.add(terms, value, next_value);
+                if (radius <= outer_um + rim_margin_um) trimmed.add(terms, value, next_value);
+            }
+        const std::optional<SlotHeight> from_whole = whole.solve(), from_trimmed = trimmed.solve();
+        if (from_whole && from_trimmed && from_whole->texture > rim_excess * from_trimmed->texture)
+            heights[static_cast<std::size_t>(slot)] = *from_trimmed;
+        else if (from_whole)
+            heights[static_cast<std::size_t>(slot)] = *from_whole;
+    }
+    return heights;
+}
+
+// The walls' total evidence at a pose: what the pose refinement climbs.
+double wall_evidence(const std::vector<SlotHeight>& heights) {
+    double total = 0;
+    for (const SlotHeight& height : heights) total += height.evidence;
+    return total;
+}
+
+struct BandPose {
+    GearPose centre;
+    double first_slot_angle = 0;  // the centre of the reader's slot 0
+};
+
+// The walls' summed evidence at a pose (`stride` as in slot_heights).
+double pose_evidence(const DesignRelief& relief, const BandPose& pose, int stride) {
+    return wall_evidence(slot_heights(relief, pose.centre, pose.first_slot_angle - slot_angle / 2, relief.light_axis_rad, stride));
+}
+
+// Hill-climbing on the walls' evidence (every second pixel): steps from 4 um, 0.8% and
+// 4 um along the band down to a quarter of them.
+BandPose climb_on_walls(const DesignRelief& relief, const BandPose& start, double& evidence) {
+    const auto score = [&](const BandPose& trial) { return pose_evidence(relief, trial, 2); };
+    const double position_step = 4 * start.centre.px_per_um, scale_step = 0.008, angle_step = 4 / band_middle_um;
+    evidence = score(start);
+    return ascend(start, evidence, 4, 3, score, [&](BandPose trial, int parameter, double step) {
+        if (parameter == 0) trial.centre.column += step * position_step;
+        else if (parameter == 1) trial.centre.row += step * position_step;
+        else if (parameter == 2) trial.centre.px_per_um *= 1 + step * scale_step;
+        else trial.first_slot_angle += step * angle_step;
+        return trial;
+    });
+}
+
+// Climbs from `start` and from half a slot on (the repetition's phase may sit on the
+// gaps: the light's side is unknown), and keeps the better.
+BandPose climb_both_phases(const DesignRelief& relief, const BandPose& start, double& evidence) {
+    BandPose shifted = start;
+    shifted.first_slot_angle += slot_angle / 2;
+    double shifted_evidence = 0;
+    const BandPose one = climb_on_walls(relief, start, evidence), other = climb_on_walls(relief, shifted, shifted_evidence);
+    if (shifted_evidence > evidence) {
+        evidence = shifted_evidence;
+        return other;
+    }
+    return one;
+}
+
+// The relief's locate can settle 30-40 um off along the light's axis (the relief is
+// spread along it, each light hypothesis its own way; bench_designs seeds 13, 38, 80),
+// beyond the climb's reach. Centres every 3 um along the axis (+-48 um) and 3 um either
+// side are scored quickly (every fourth pixel, both phases) for the climb to start from.
+BandPose best_start_along_light(const DesignRelief& relief, const GearPose& located) {
+    const cv::Point2d along(std::cos(relief.light_axis_rad), std::sin(relief.light_axis_rad));
+    const cv::Point2d across(-along.y, along.x);
+    BandPose best{located, 0};
+    double best_evidence = -1;
+    for (double offset = -48; offset <= 48; offset += 3)
+        for (const double aside : {-3.0, 0.0, 3.0}) {
+            const cv::Point2d shift = (along * offset + across * aside) * located.px_per_um;
+            const GearPose centre{located.column + shift.x, located.row + shift.y, located.px_per_um};
+            const double phase = -std::arg(slot_repetition(relief, centre, 8, 3).component) / gear_slots;
+            for (const double half : {0.0, 0.5}) {
+                const BandPose trial{centre, phase + half * slot_angle};
+                if (const double evidence = pose_evidence(relief, trial, 4); evidence > best_evidence) {
+                    best_evidence = evidence;
+                    best = trial;
+                }
+            }
+        }
+    return best;
+}
+
+// Centre, scale and slot phase refined on the walls' evidence: bars located to a
+// micrometre or two, which the once-per-slot repetition of the relief does not give.
+// Where the bars explain little of the band's shading at the end (under half of what a
+// first shot's 28 bars give), the start is searched along the light's axis too.
+BandPose refine_on_walls(const DesignRelief& relief, const BandPose& start, double& evidence) {
+    constexpr double weak_evidence = 10;
+    const BandPose climbed = climb_both_phases(relief, start, evidence);
+    if (evidence >= weak_evidence) return climbed;
+    double searched_evidence = 0;
+    const BandPose searched = climb_both_phases(relief, best_start_along_light(relief, start.centre), searched_evidence);
+    if (searched_evidence <= evidence) return climbed;
+    evidence = searched_evidence;
+    return searched;
+}
+
+// Soft slot values from the walls (photographs): a bar explains a good share of its
+// slot's shading (0.4-0.85 of it on first shots wherever it points, 0.15 and more where
+// the crater's shadow or rim dims it), a gap a few hundredths. Between the two a slot
+// is unsure; so is a gap whose leftover shading is far above the other gaps' (the rim
+// crossing it), and a gap in the crater's full shadow (nothing left there but the
+// sensor's noise) with no clear bar within a few slots: deep in the shadow a bar
+// pointing at the light shows by its lit end alone, and some show nothing (bench_designs
+// seeds 114 and 179), while bars beside them still stand out. A weaker bar (from 0.12)
+// counts where no slot within three on either side is itself between gap and weak bar:
+// the neighbourhood's gaps are clean there (a ring light, which shades no wall by its
+// facing, leaves most bars at 0.2-0.25 beside gaps at 0.00), while near the rim and in
+// the shadow on the light's side gaps reach 0.26 among many in-between slots. Unsure
+// slots are 0, and a key with any of them is not decoded: no error correction to guess with.
+std::vector<float> soft_slots_from_walls(const std::vector<SlotHeight>& heights) {
+    constexpr double gap_evidence = 0.05, weak_bar_evidence = 0.12, bar_evidence = 0.25, clear_bar_evidence = 0.4;
+    constexpr int clean_reach = 3;
+    constexpr double rim_texture = 2.0;     // times the gaps' median leftover shading
+    constexpr double shadow_texture = 1.3;  // times the sensor's noise
+    constexpr int shadow_reach = 4;         // slots either side to a clear bar
+    const int slots = static_cast<int>(heights.size());
+    std::vector<float> gap_textures;
+    for (const SlotHeight& height : heights)
+        if (height.evidence <= gap_evidence) gap_textures.push_back(static_cast<float>(height.texture));
+    if (gap_textures.empty()) return std::vector<float>(heights.size(), 0.0f);
+    std::nth_element(gap_textures.begin(), gap_textures.begin() + static_cast<std::ptrdiff_t>(gap_textures.size() / 2),
+                     gap_textures.end());
+    const double typical_texture = gap_textures[gap_textures.size() / 2];
+    const auto clear_bar_near = [&](int slot) {
+        for (int offset = -shadow_reach; offset <= shadow_reach; ++offset)
+            if (heights[static_cast<std::size_t>((slot + offset + slots) % slots)].evidence >= clear_bar_evidence) return true;
+        return false;
+    };
+    const auto clean_around = [&](int slot) {
+        for (int offset = -clean_reach; offset <= clean_reach; ++offset) {
+            const double evidence = heights[static_cast<std::size_t>((slot + offset + slots) % slots)].evidence;
+            if (offset != 0 && evidence > gap_evidence && evidence < weak_bar_evidence) return false;
+        }
+        return true;
+    };
+    std::vector<float> soft(heights.size(), 0.0f);
+    for (int slot = 0; slot < slots; ++slot) {
+        const SlotHeight& height = heights[static_cast<std::size_t>(slot)];
+        const bool in_shadow = height.texture <= shadow_texture * height.noise;
+        if (height.evidence >= bar_evidence || (height.evidence >= weak_bar_evidence && clean_around(slot)))
+            soft[static_cast<std::size_t>(slot)] = static_cast<float>(std::min(1.0, height.evidence / clear_bar_evidence));
+        else if (height.evidence <= gap_evidence && height.texture <= rim_texture * typical_texture &&
+                 (!in_shadow || clear_bar_near(slot)))
+            soft[static_cast<std::size_t>(slot)] = static_cast<float>(-std::min(1.0, 1 - height.evidence / bar_evidence));
+    }
+    return soft;
+}
+
 // One relief hypothesis: the located ring of bars and its decoded slots.
 DesignReading read_gear_on(const DesignRelief& relief, const Impression& impression, const DesignSearch& search) {
     DesignReading reading;
@@ -169,17 +418,37 @@ DesignReading read_gear_on(const DesignRelief& relief, const Impression& impress
     }
     // Bars are where the repetition peaks.
     const Repetition repetition = slot_repetition(relief, pose, 8, 3);
-    const double first_slot_angle = -std::arg(repetition.component) / gear_slots;
-    const std::vector<float> soft = soft_slots(slot_values(relief, pose, first_slot_angle));
+    double first_slot_angle = -std::arg(repetition.component) / gear_slots;
+    std::vector<float> soft;
+    if (relief.photograph.empty()) {
+        soft = soft_slots(slot_values(relief, pose, first_slot_angle));
+    } else {
+        // A photograph's relief shows a bar along the light as little but its ends: the
+        // slots are read from the walls' shading instead, at a pose refined on them.
+        double evidence = 0;
+        const BandPose band = refine_on_walls(relief, {pose, first_slot_angle}, evidence);
+        first_slot_angle = band.first_slot_angle;
+        reading.centre_column = band.centre.column;
+        reading.centre_row = band.centre.row;
+        reading.px_per_um = band.centre.px_per_um;
+        reading.pin_diameter_um = reference_geometry.pin_diameter_um * band.centre.px_per_um * relief.um_per_px;
+        soft = soft_slots_from_walls(
+            slot_heights(relief, band.centre, first_slot_angle - slot_angle / 2, relief.light_axis_rad));
+    }
     const GearReading decoded = decode_gear(soft);
     const double rotation = first_slot_angle - (decoded.rotation_slots + 0.5) * slot_angle;
     reading.rotation_deg = std::fmod(std::fmod(rotation * 180 / std::numbers::pi, 360.0) + 360.0, 360.0);
     // The marker and separators are 15 fixed slots: more than two of them wrong means the
     // slots were not found where the format puts them.
     constexpr int max_marker_mismatches = 2;
-    if (!decoded.key || decoded.marker_mismatches > max_marker_mismatches) {
+    if (decoded.marker_mismatches > max_marker_mismatches) {
         reading.status = DesignStatus::partial;
         reading.failure = "bars found, but not the start marker and its gaps";
+        return reading;
+    }
+    if (!decoded.key) {
+        reading.status = DesignStatus::partial;
+        reading.failure = "the start marker found, but some slots unsure";
         return reading;
     }
     double weakest = 1;
@@ -196,6 +465,9 @@ DesignReading read_gear(const DesignRelief& relief, const Impression& impression
     if (!impression.found) return unread(Design::gear, "no firing-pin impression found");
     std::optional<DesignReading> best;
     for (const DesignRelief& hypothesis : relief_hypotheses(relief)) {
+        // A photograph's slots come from the walls, whichever side the light came from:
+        // the second hypothesis only locates again.
+        if (best && best->status == DesignStatus::decoded && !relief.photograph.empty()) break;
         DesignReading reading = read_gear_on(hypothesis, impression, search);
         // The wrong light hypothesis puts the slots on the gaps: the marker then fails, or a
         // key comes out with less certain slots.

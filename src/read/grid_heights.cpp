@@ -84,4 +84,14 @@ std::optional<std::vector<float>> grid_heights_from_walls(const cv::Mat& detail,
     return std::vector<float>(heights.begin(), heights.end());
 }
 
+WallStep wall_step(double inside_um, double edge_um) {
+    const double t = std::tanh(inside_um / edge_um);
+    return {0.5 + 0.5 * t, 0.5 * (1 - t * t) / edge_um};
+}
+
+std::array<double, 3> wall_shading_terms(const cv::Point2d& slope, const cv::Point2d& light) {
+    const double towards = light.dot(slope);
+    return {towards, cv::norm(slope), std::fabs(towards)};
+}
+
 } // namespace microstamp

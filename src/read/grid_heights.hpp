@@ -11,6 +11,7 @@
 //   GridFrame frame{corner, along_side, down_side};             // image pixels
 //   auto heights = grid_heights_from_walls(detail, known, frame, rows, columns, light_axis);
 
+#include <array>
 #include <opencv2/core.hpp>
 #include <optional>
 #include <vector>
@@ -29,5 +30,22 @@ struct GridFrame {
 // degenerate.
 std::optional<std::vector<float>> grid_heights_from_walls(const cv::Mat& detail, const cv::Mat& known, const GridFrame& frame,
                                                           int rows, int columns, double light_axis_rad);
+
+// Templates of printed shapes whose outline is known (a gear's bar, a glyph), fitted to
+// the grey levels themselves. A wall's smoothed step: the raised side's share at
+// `inside_um` into the shape (0 outside, 1 inside) and its slope per micrometre, over a
+// wall `edge_um` wide.
+struct WallStep {
+    double value = 0, slope = 0;
+};
+WallStep wall_step(double inside_um, double edge_um);
+
+// The shading of an outline's walls under one low light, as three templates of its
+// slope (per image pixel; `light`: the light's axis, either sign): the slope towards
+// the light (a wall facing it is bright), the slope's size (a steep wall darkens
+// whichever way it faces, as the light's height share shrinks on it: a wall along the
+// light shows as a dark line) and the slope towards the light unsigned (in the crater's
+// shadow only walls facing the light are lit).
+std::array<double, 3> wall_shading_terms(const cv::Point2d& slope, const cv::Point2d& light);
 
 } // namespace microstamp
