@@ -106,9 +106,13 @@ inline void require_session_token(const httplib::Request& request) {
         throw HttpError(401, "log on first (POST /api/login) and send the token as Authorization: Bearer TOKEN");
 }
 
-inline void send_json(httplib::Response& response, const nlohmann::json& body, int status = 200) {
+inline void send_json_text(httplib::Response& response, const std::string& json_text, int status = 200) {
     response.status = status;
-    response.set_content(body.dump(), "application/json");
+    response.set_content(json_text, "application/json");
+}
+
+inline void send_json(httplib::Response& response, const nlohmann::json& body, int status = 200) {
+    send_json_text(response, body.dump(), status);
 }
 
 // Base64 with padding (RFC 4648, section 4). Not libsodium's, whose encoder runs in
@@ -128,6 +132,22 @@ inline std::string base64(const std::vector<std::uint8_t>& bytes) {
         for (std::size_t digit = 0; digit <= left; ++digit) *next++ = digits[(group >> (18 - 6 * digit)) & 63];
     }
     return out;
+}
+
+// `object` as JSON text with one more member, `key`, holding `bytes` in base64. The
+// digits need no escaping, so they are appended as they are rather than through the
+// serializer, which escapes character by character (0.45 ms for an overlay's 170 KB).
+inline std::string json_with_base64_member(const nlohmann::json& object, const std::string& key,
+                                           const std::vector<std::uint8_t>& bytes) {
+    if (!object.is_object() || object.contains(key)) throw std::logic_error("json_with_base64_member: not a new member");
+    std::string text = object.dump();
+    text.pop_back();  // the closing brace
+    if (!object.empty()) text += ',';
+    text += nlohmann::json(key).dump();
+    text += ":\"";
+    text += base64(bytes);
+    text += "\"}";
+    return text;
 }
 
 // The store says "unknown case ..." / "... has no item ..." / "no scan ..." for things

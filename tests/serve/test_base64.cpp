@@ -33,5 +33,16 @@ TEST(Base64, DecodesBackToEveryByte) {
     }
 }
 
+TEST(Base64, MemberAppendedToJsonTextParsesAsIfSetThroughTheSerializer) {
+    const std::vector<std::uint8_t> bytes = {0x89, 'P', 'N', 'G', 0, 255, 7};
+    for (nlohmann::json object : {nlohmann::json::object(), nlohmann::json{{"reading", {{"serial", "58A-\"1\""}}}, {"a", 1}}}) {
+        const nlohmann::json parsed = nlohmann::json::parse(json_with_base64_member(object, "overlay_png_base64", bytes));
+        object["overlay_png_base64"] = base64(bytes);
+        EXPECT_EQ(parsed, object);
+    }
+    EXPECT_THROW(json_with_base64_member(nlohmann::json{{"a", 1}}, "a", bytes), std::logic_error) << "a member twice";
+    EXPECT_THROW(json_with_base64_member(nlohmann::json::array(), "a", bytes), std::logic_error);
+}
+
 } // namespace
 } // namespace microstamp::serve
