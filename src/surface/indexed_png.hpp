@@ -1,8 +1,8 @@
 #pragma once
 // PNG of a picture drawn in at most 256 colours (colour type 3: a palette and one index
 // a pixel). An overlay is a grey scan with a few coloured marks: as an indexed PNG it
-// is a third of the bytes of a colour one to filter, compress, send and base64-encode.
-// OpenCV writes no indexed PNGs, so the few chunks are written here (zlib compresses).
+// is a third of the bytes of a colour one to write, send and base64-encode. OpenCV
+// writes no indexed PNGs, so the few chunks are written here (zlib frames the data).
 
 #include <cstdint>
 #include <opencv2/core.hpp>
