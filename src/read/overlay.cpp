@@ -36,18 +36,25 @@ const std::vector<PaletteColour>& palette() {
     return colours;
 }
 
+// A placement the reader could not have made (no scale, not a number) is not drawn.
+bool drawable(const std::optional<RingPlacement>& placement) {
+    return placement && placement->px_per_um > 0 &&
+           std::isfinite(placement->px_per_um + placement->centre_column + placement->centre_row);
+}
+
 // The part of the picture an examiner needs: a square around the located impression
 // (the pin and a margin for its crater's rim), or all of it where none was located.
 cv::Rect impression_window(const Image& base, const Reading& reading) {
     const cv::Rect whole(0, 0, base.width, base.height);
-    if (!reading.placement) return whole;
+    if (!drawable(reading.placement)) return whole;
     const RingPlacement& placement = *reading.placement;
     const double half = 1.1 * FaceGeometry{}.pin_diameter_um / 2 * placement.px_per_um;
-    const cv::Rect square(cv::Point(static_cast<int>(std::floor(placement.centre_column - half)),
-                                    static_cast<int>(std::floor(placement.centre_row - half))),
-                          cv::Point(static_cast<int>(std::ceil(placement.centre_column + half)),
-                                    static_cast<int>(std::ceil(placement.centre_row + half))));
-    const cv::Rect inside = square & whole;
+    // Clamped to the picture before becoming integers, so no placement overflows them.
+    const auto within = [](double value, int size) { return static_cast<int>(std::clamp(value, 0.0, static_cast<double>(size))); };
+    const cv::Rect inside(cv::Point(within(std::floor(placement.centre_column - half), base.width),
+                                    within(std::floor(placement.centre_row - half), base.height)),
+                          cv::Point(within(std::ceil(placement.centre_column + half), base.width),
+                                    within(std::ceil(placement.centre_row + half), base.height)));
     return inside.area() > 0 ? inside : whole;
 }
 
@@ -83,7 +90,7 @@ struct PictureFrame {
 };
 
 void draw_ring(cv::Mat& picture, const PictureFrame& frame, const Reading& reading) {
-    if (!reading.placement) return;
+    if (!drawable(reading.placement)) return;
     const RingPlacement& placement = *reading.placement;
     const FaceGeometry geometry;
     const double px_per_um = placement.px_per_um * frame.scale;

@@ -4,6 +4,7 @@
 #include "physics/fire.hpp"
 #include "read/overlay.hpp"
 
+#include <cmath>
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -98,6 +99,18 @@ TEST(Overlay, WithNothingLocatedShowsTheWholePictureAndWhy) {
     EXPECT_GT(cv::countNonZero(pixels_of(overlay.rowRange(0, 40), white)), 100) << "the status and why";
     EXPECT_EQ(marks_of(overlay, green) + marks_of(overlay, blue), 0);
     EXPECT_THROW(overlay_png(Image{}, reading), FileError);
+
+    // A placement far off the picture, without a scale, or not a number, still draws the
+    // picture and why.
+    const double nan = std::nan("");
+    for (const RingPlacement& placement : {RingPlacement{-1e12, 3e11, 0.5, 0, 0, 0}, RingPlacement{600, 450, -1, 0, 0, 0},
+                                           RingPlacement{nan, nan, nan, 0, 0, 0}}) {
+        Reading placed = reading;
+        placed.placement = placement;
+        const cv::Mat drawn = cv::imdecode(overlay_png(blank, placed), cv::IMREAD_COLOR);
+        ASSERT_FALSE(drawn.empty()) << placement.centre_column;
+        EXPECT_EQ(drawn.cols, overlay_width_px) << placement.centre_column;
+    }
 }
 
 } // namespace
