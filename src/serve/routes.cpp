@@ -208,7 +208,9 @@ void Service::State::register_routes() {
             });
         }
         if (scanned.overlay_png.empty()) send_json(response, answer, 201);
-        else serve::send_json_text(response, serve::json_with_base64_member(answer, "overlay_png_base64", scanned.overlay_png), 201);
+        else
+            serve::send_json_text(response, serve::json_with_base64_member(answer, "overlay_png_base64", scanned.overlay_png),
+                                  201);
     });
     add("GET", "/api/cases/{agency}/{case}/exhibits/{item}", [this](const httplib::Request& request, httplib::Response& response) {
         const ExhibitKey key = serve::exhibit_key(parameter(request, 1), parameter(request, 2), parameter(request, 3));

@@ -309,14 +309,16 @@ private:
     // pieces as the streamed path.
     template <class Consume>
     std::uint64_t inflate_whole(zip_uint64_t index, const std::string& entry, const zip_stat_t& stat, Consume& consume) {
-        const auto compressed = read_stored(index, entry, stat.comp_size);
+        const auto compressed_size = static_cast<std::size_t>(stat.comp_size);
+        const std::unique_ptr<std::uint8_t[]> compressed = read_stored(index, entry, compressed_size);
         const auto size = static_cast<std::size_t>(stat.size);
-        const std::unique_ptr<std::uint8_t[]> content = std::make_unique_for_overwrite<std::uint8_t[]>(std::max<std::size_t>(size, 1));
+        const std::unique_ptr<std::uint8_t[]> content =
+            std::make_unique_for_overwrite<std::uint8_t[]>(std::max<std::size_t>(size, 1));
         const std::unique_ptr<libdeflate_decompressor, void (*)(libdeflate_decompressor*)> inflater(
             libdeflate_alloc_decompressor(), libdeflate_free_decompressor);
         if (!inflater) throw std::bad_alloc();
         std::size_t inflated = 0;
-        const libdeflate_result result = libdeflate_deflate_decompress(inflater.get(), compressed.data(), compressed.size(),
+        const libdeflate_result result = libdeflate_deflate_decompress(inflater.get(), compressed.get(), compressed_size,
                                                                         content.get(), size, &inflated);
         if (result != LIBDEFLATE_SUCCESS || inflated != size)
             fail(name_, entry + " is truncated or corrupt in the archive (its deflate stream does not give the " +
@@ -329,14 +331,15 @@ private:
     }
 
     // An entry's bytes as the archive stores them (compressed), checked to be all there.
-    std::vector<std::uint8_t> read_stored(zip_uint64_t index, const std::string& entry, zip_uint64_t stored_size) {
+    std::unique_ptr<std::uint8_t[]> read_stored(zip_uint64_t index, const std::string& entry, std::size_t stored_size) {
         zip_file_t* file = zip_fopen_index(archive_, index, ZIP_FL_COMPRESSED);
         if (file == nullptr)
             fail(name_, "cannot read " + entry + " from the archive: " + zip_error_text(zip_get_error(archive_)));
-        std::vector<std::uint8_t> stored(static_cast<std::size_t>(stored_size));
-        const zip_int64_t got = zip_fread(file, stored.data(), stored.size());
+        std::unique_ptr<std::uint8_t[]> stored =
+            std::make_unique_for_overwrite<std::uint8_t[]>(std::max<std::size_t>(stored_size, 1));
+        const zip_int64_t got = zip_fread(file, stored.get(), stored_size);
         zip_fclose(file);
-        if (got < 0 || static_cast<zip_uint64_t>(got) != stored_size)
+        if (got < 0 || static_cast<std::size_t>(got) != stored_size)
             fail(name_, entry + " is truncated or corrupt in the archive");
         return stored;
     }
