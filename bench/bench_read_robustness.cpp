@@ -6,9 +6,12 @@
 //   build/bench/bench_read_robustness                    # 200 casings (MICROSTAMP_BENCH_CASINGS to change)
 //   MICROSTAMP_BENCH_CONDITIONS=gamma_2,x3p ...            # only those columns; MICROSTAMP_BENCH_VERBOSE=1 logs
 //   failures, MICROSTAMP_BENCH_SAVE_FAILED=DIR writes their photographs (PNG) there
+// Per condition also: the share decoded by the quick look alone (`_quick`) and the
+// median wall time of a read (`_median_ms`, the sum of its stages; wall, not CPU, time).
 #include "physics/fire.hpp"
 #include "read/read.hpp"
 
+#include <algorithm>
 #include <benchmark/benchmark.h>
 #include <fmt/core.h>
 #include <cmath>
@@ -128,7 +131,8 @@ void first_shot_photographs(benchmark::State& state) {
     const int casings = casing_count();
     const Firearm firearm = load_firearm("service-9mm-striker");
     const Ammunition ammunition = load_ammunition("standard-small-pistol");
-    std::vector<double> right(conditions().size()), wrong(conditions().size());
+    std::vector<double> right(conditions().size()), wrong(conditions().size()), quick(conditions().size());
+    std::vector<std::vector<double>> milliseconds(conditions().size());  // wall time of each read's stages
     double reads = 0, x3p_right = 0, x3p_wrong = 0;
     const bool verbose = std::getenv("MICROSTAMP_BENCH_VERBOSE") != nullptr;  // each failed read on stderr
     // MICROSTAMP_BENCH_CONDITIONS=gamma_2,blot_40_percent reads only those (every degradation
@@ -158,6 +162,12 @@ void first_shot_photographs(benchmark::State& state) {
                 read_options.um_per_px = shot.photograph.um_per_px * condition.hint_factor;
                 const Reading reading = read(degraded, read_options);
                 if (reading.identity) (*reading.identity == ring_die().identity ? right[index] : wrong[index]) += 1;
+                // Decoded by the quick look alone: the thorough read's shading was never made.
+                quick[index] += std::none_of(reading.stage_ms.begin(), reading.stage_ms.end(),
+                                             [](const auto& stage) { return stage.first == "shading"; });
+                double total = 0;
+                for (const auto& stage : reading.stage_ms) total += stage.second;
+                milliseconds[index].push_back(total);
                 const bool failed = !(reading.identity && *reading.identity == ring_die().identity);
                 if (verbose && failed)
                     std::fprintf(stderr, "casing %d %s: %s\n", casing, condition.name.c_str(), to_json(reading).dump().c_str());
@@ -172,6 +182,11 @@ void first_shot_photographs(benchmark::State& state) {
     for (std::size_t index = 0; index < conditions().size(); ++index) {
         state.counters[conditions()[index].name] = right[index] / reads;
         state.counters[conditions()[index].name + "_wrong"] = wrong[index];
+        if (milliseconds[index].empty()) continue;
+        state.counters[conditions()[index].name + "_quick"] = quick[index] / reads;
+        std::vector<double>& times = milliseconds[index];
+        std::nth_element(times.begin(), times.begin() + static_cast<std::ptrdiff_t>(times.size() / 2), times.end());
+        state.counters[conditions()[index].name + "_median_ms"] = times[times.size() / 2];
     }
     state.counters["x3p"] = x3p_right / reads;
     state.counters["x3p_wrong"] = x3p_wrong;

@@ -1,7 +1,8 @@
 // Reader speed on one core (issue 4): the ring read from a 1000 x 1000 first-shot
 // photograph, from the decoded image and from the PNG bytes, in the same run as
 // zxing-cpp reading a Data Matrix from an image of the same size (the industrial
-// direct-part-mark baseline). Use the medians:
+// direct-part-mark baseline); and from the topography of the same casing, at the default
+// grid and at the coarse grid the service's load benchmark uploads. Use the medians:
 //
 //   build/bench/bench_read_speed --benchmark_repetitions=9 --benchmark_report_aggregates_only=true
 #include "code/datamatrix.hpp"
@@ -24,18 +25,28 @@ const Identity& pistol() {
     return identity;
 }
 
+Shot fire_first_shot(const CasingGrid& grid) {
+    DieDesign design;
+    design.designs = {Design::ring};
+    const Die die = encode(pistol(), design);
+    FireOptions options;
+    options.seed = 20261125;
+    options.grid = grid;
+    Shot fired;
+    fire(die, load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"), options,
+         [&](Shot&& saved) { fired = std::move(saved); });
+    return fired;
+}
+
+// The default grid: 1000 x 1000 points 2 um apart.
 const Shot& first_shot() {
-    static const Shot shot = [] {
-        DieDesign design;
-        design.designs = {Design::ring};
-        const Die die = encode(pistol(), design);
-        FireOptions options;
-        options.seed = 20261125;
-        Shot fired;
-        fire(die, load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"), options,
-             [&](Shot&& saved) { fired = std::move(saved); });
-        return fired;
-    }();
+    static const Shot shot = fire_first_shot(CasingGrid{});
+    return shot;
+}
+
+// The coarse scan a service upload benchmark sends (bench/serve_load.sh, SCAN_SIZE=300 SCAN_SPACING=6).
+const Shot& coarse_first_shot() {
+    static const Shot shot = fire_first_shot(CasingGrid{300, 300, 6.0});
     return shot;
 }
 
@@ -83,6 +94,20 @@ void ring_from_image(benchmark::State& state) {
     stages.report(state);
 }
 
+void ring_from_topography(benchmark::State& state, const Shot& (*shot)()) {
+    cv::setNumThreads(1);
+    const Surface& topography = shot().topography;
+    bool right = true;
+    StageTimes stages;
+    for (auto _ : state) {
+        const Reading reading = read(topography, ReadOptions{});
+        right = right && reading.identity && *reading.identity == pistol();
+        stages.add(reading);
+    }
+    state.counters["right"] = right;
+    stages.report(state);
+}
+
 void ring_from_png_bytes(benchmark::State& state) {
     cv::setNumThreads(1);
     ReadOptions options;
@@ -113,6 +138,8 @@ void zxing_datamatrix_from_image(benchmark::State& state) {
 }
 
 BENCHMARK(ring_from_image)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK_CAPTURE(ring_from_topography, 1000x1000_2um, first_shot)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK_CAPTURE(ring_from_topography, 300x300_6um, coarse_first_shot)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(ring_from_png_bytes)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(png_decode_only)->Unit(benchmark::kMillisecond)->MinTime(1.0);
 BENCHMARK(zxing_datamatrix_from_image)->Unit(benchmark::kMillisecond)->MinTime(2.0);

@@ -64,9 +64,10 @@ cv::Mat wide_masked_blur(const cv::Mat& values, const cv::Mat& known, double sig
     return grid.up(coarse_result);
 }
 
-// A plain blur on pixels twice as wide, for a sigma of 5 pixels or more.
-cv::Mat wide_blur(const cv::Mat& values, double sigma_px) {
-    const CoarseGrid grid{sigma_px >= 5 ? 2 : 1, values.size()};
+// A plain blur on pixels twice as wide, for a sigma of 5 pixels or more (or at `ratio`
+// coarse pixels per side, when given).
+cv::Mat wide_blur(const cv::Mat& values, double sigma_px, int ratio = 0) {
+    const CoarseGrid grid{ratio > 0 ? ratio : sigma_px >= 5 ? 2 : 1, values.size()};
     cv::Mat result = grid.ratio == 1 ? values.clone() : grid.down(values, cv::BORDER_REPLICATE);
     box_gaussian_blur(result, sigma_px / grid.ratio);
     return grid.ratio == 1 ? result : grid.up(result);
@@ -161,23 +162,25 @@ FeatureMap feature_map(const Surface& topography, double background_um) {
     return map;
 }
 
-FeatureMap shading_detail(const Image& photograph, double um_per_px, double background_um, double working_um_per_px) {
+namespace {
+
+// The photograph as grey levels in [0, 1] on pixels of about `working_um_per_px` (when
+// the photograph's are finer), saturated black or white unknown: it has no shading to
+// read. Cells span many pixels: averaging pixels first costs nothing in what can be read.
+FeatureMap grey_levels(const Image& photograph, double um_per_px, double working_um_per_px) {
     if (photograph.width <= 0 || photograph.height <= 0) throw InputError("the image is empty");
     if (!(um_per_px > 0)) throw InputError("the image scale (um per pixel) must be positive");
-    cv::Mat grey(photograph.height, photograph.width, CV_32F);
-    const float top = photograph.bits == 16 ? 65535.0f : 255.0f;
-    const std::uint16_t* pixels = photograph.pixels.data();
-    for (int row = 0; row < photograph.height; ++row) {
-        float* line = grey.ptr<float>(row);
-        for (int column = 0; column < photograph.width; ++column) line[column] = *pixels++ / top;
-    }
     FeatureMap map;
     map.um_per_px = um_per_px;
     map.kind = FeatureKind::shading;
-    // Saturated black or white has no shading to read: treat it as unknown.
-    map.known = (grey > 0.004f) & (grey < 0.996f);
+    const double top = photograph.bits == 16 ? 65535.0 : 255.0;
+    // The pixels as they are (the image is not written to).
+    const cv::Mat pixels(photograph.height, photograph.width, CV_16U, const_cast<std::uint16_t*>(photograph.pixels.data()));
+    cv::Mat grey;
+    pixels.convertTo(grey, CV_32F, 1.0 / top);
+    // Above 0.004 and below 0.996 of full scale, in whole levels (2..253 of 8 bits).
+    cv::inRange(pixels, std::floor(0.004 * top) + 1, std::ceil(0.996 * top) - 1, map.known);
     if (working_um_per_px > um_per_px * 1.25) {
-        // Cells span many pixels: averaging pixels first costs nothing in what can be read.
         const double factor = um_per_px / working_um_per_px;
         const cv::Size size(std::max(16, static_cast<int>(std::lround(grey.cols * factor))),
                             std::max(16, static_cast<int>(std::lround(grey.rows * factor))));
@@ -185,6 +188,15 @@ FeatureMap shading_detail(const Image& photograph, double um_per_px, double back
         map.known = shrink(map.known, size) > 128;
         map.um_per_px = um_per_px * photograph.width / size.width;
     }
+    map.values = grey;
+    return map;
+}
+
+} // namespace
+
+FeatureMap shading_detail(const Image& photograph, double um_per_px, double background_um, double working_um_per_px) {
+    FeatureMap map = grey_levels(photograph, um_per_px, working_um_per_px);
+    const cv::Mat grey = map.values;
     // No texture at all (an opaque blot, a paint fill) carries no shading: unknown, so
     // that what is under it is erased rather than misread.
     const double texture_sigma = 12.0 / map.um_per_px;  // wider than a cell: a flat cell top is not a blot
@@ -192,6 +204,12 @@ FeatureMap shading_detail(const Image& photograph, double um_per_px, double back
     const cv::Mat variance = square - mean.mul(mean);
     map.known &= variance > 2e-8f;  // flat to within a twentieth of a grey level in 256: nothing there
     map.values = grey - wide_blur(grey, background_um / map.um_per_px / 2);
+    return map;
+}
+
+FeatureMap quick_shading_detail(const Image& photograph, double um_per_px, double background_um, double working_um_per_px) {
+    FeatureMap map = grey_levels(photograph, um_per_px, working_um_per_px);
+    map.values = map.values - wide_blur(map.values, background_um / map.um_per_px / 2, 2);
     return map;
 }
 

@@ -217,6 +217,22 @@ void decode_at(const FeatureMap& map, const RingPlacement& placement, const Read
     decode_phase(map, choose_phase(map, placement), options, catalog, reading);
 }
 
+// Where a pin of any catalogued size can be on a photograph, the scale hint up to
+// `scale_tolerance` off.
+LocateOptions photograph_locate_options(double hint_um_per_px, const ReadOptions& options) {
+    LocateOptions locate;
+    locate.min_px_per_um = options.min_pin_scale / (hint_um_per_px * (1 + options.scale_tolerance));
+    locate.max_px_per_um = options.max_pin_scale / (hint_um_per_px * (1 - options.scale_tolerance));
+    return locate;
+}
+
+// Attempts made before a reading's own count towards its bound on a false identity.
+void count_earlier_attempts(Reading& reading, int attempts) {
+    reading.attempts += attempts;
+    reading.false_identity_bound = reading.attempts * std::ldexp(1.0, -32);
+    if (reading.confidence > 0) reading.confidence = 1.0 - reading.false_identity_bound;
+}
+
 // The other designs, read when the ring did not decode (or always, if asked). The
 // overall answer comes from the best of them that decoded: an identity first
 // (a Data Matrix, or a key the directory resolves), else a key nobody resolved.
@@ -280,8 +296,20 @@ Reading read(const Surface& topography, const ReadOptions& options, const Catalo
     LocateOptions locate;
     locate.min_px_per_um = options.min_pin_scale / map.um_per_px;
     locate.max_px_per_um = options.max_pin_scale / map.um_per_px;
-    Reading reading = read(map, locate, options, catalog);
-    clock.lap("ring");
+    Reading reading;
+    if (options.quick_look) {
+        LocateOptions quick_locate = locate;
+        quick_locate.quick = true;
+        reading = ::microstamp::locate(map, quick_locate, options);
+        if (reading.placement) decode_at(map, *reading.placement, options, catalog, reading);
+        clock.lap("quick_ring");
+    }
+    if (reading.status != ReadStatus::decoded) {
+        const int quick_attempts = reading.attempts;
+        reading = read(map, locate, options, catalog);
+        count_earlier_attempts(reading, quick_attempts);
+        clock.lap("ring");
+    }
     if (!options.designs.empty() && (reading.status != ReadStatus::decoded || options.designs_alongside_ring)) {
         read_other_designs(reading, design_relief(map), locate, options, catalog);
         clock.lap("other_designs");
@@ -292,15 +320,22 @@ Reading read(const Surface& topography, const ReadOptions& options, const Catalo
 
 namespace {
 
+// How hard a read of a photograph's shading tries: a quick look searches one centre per
+// kind of vote peak, climbs no further than the search's grid and decodes where it
+// located (each attempt counted like any other); a thorough read does all of it.
+enum class Effort { quick, thorough };
+
 Reading read_shading(const FeatureMap& shading, double hint, const ReadOptions& options, const Catalog& catalog,
-                     StageClock& clock) {
+                     StageClock& clock, Effort effort = Effort::thorough) {
+    const bool quick = effort == Effort::quick;
+    const std::string_view prefix = quick ? "quick_" : "";
+    const auto lap = [&](std::string_view stage) { clock.lap(fmt::format("{}{}", prefix, stage)); };
     const FeatureMap energy = edge_energy(shading);
-    clock.lap("edge_energy");
-    LocateOptions locate_options;
-    locate_options.min_px_per_um = options.min_pin_scale / (shading.um_per_px * (1 + options.scale_tolerance));
-    locate_options.max_px_per_um = options.max_pin_scale / (shading.um_per_px * (1 - options.scale_tolerance));
+    lap("edge_energy");
+    LocateOptions locate_options = photograph_locate_options(shading.um_per_px, options);
+    locate_options.quick = quick;
     Reading reading = locate(energy, locate_options, options);
-    clock.lap("locate");
+    lap("locate");
     if (reading.placement) reading.um_per_px = FaceGeometry{}.pin_diameter_um / reading.pin_diameter_um * hint;
     if (!reading.placement || reading.status != ReadStatus::unreadable || !reading.failure.empty()) return reading;
     // Under a low side light the shading gives back the relief with its sign, which
@@ -311,7 +346,7 @@ Reading read_shading(const FeatureMap& shading, double hint, const ReadOptions& 
     reading.light_directionality = light.directionality;
     if (light.directionality < options.min_light_directionality) {
         decode_at(energy, located, options, catalog, reading);
-        clock.lap("decode_edge_energy");
+        lap("decode_edge_energy");
         return reading;
     }
     // The shading gives the light's axis, not its side: the finder circles, which must
@@ -320,7 +355,12 @@ Reading read_shading(const FeatureMap& shading, double hint, const ReadOptions& 
     const double code_radius_px = (FaceGeometry{}.ring_outer_finder_um[1] + 40) * located.px_per_um;
     FeatureMap relief = relief_from_shading(shading, light.azimuth, {located.centre_column, located.centre_row}, code_radius_px);
     if (finder_polarity(relief, located) < 0) relief.values = -relief.values;
-    clock.lap("relief");
+    lap("relief");
+    if (quick) {
+        decode_at(relief, located, options, catalog, reading);
+        lap("decode_relief");
+        return reading;
+    }
     const RingPlacement placement = refine_placement(relief, located);
     clock.lap("refine");
     decode_at(relief, placement, options, catalog, reading);
@@ -390,9 +430,36 @@ Reading read(const Image& photograph, const ReadOptions& options, const Catalog&
     if (hint > 50 || hint < 0.05)
         throw InputError(fmt::format("a scale of {} um per pixel is not a microscope's (0.05..50)", hint));
     StageClock clock;
+    // Geometry in the photograph's own pixels, whatever pixels the reading worked on.
+    const auto in_photograph_pixels = [&](Reading& reading, double working_um_per_px) {
+        if (!reading.placement) return;
+        const double to_photograph = working_um_per_px / hint;
+        reading.placement->centre_column = (reading.placement->centre_column + 0.5) * to_photograph - 0.5;
+        reading.placement->centre_row = (reading.placement->centre_row + 0.5) * to_photograph - 0.5;
+        reading.placement->px_per_um *= to_photograph;
+    };
+    // Most casings read at a coarse pixel with one centre searched: a quick look first,
+    // the thorough read only if it did not decode (its attempts still counted).
+    int quick_attempts = 0;
+    if (options.quick_look) {
+        const FeatureMap coarse = quick_shading_detail(photograph, hint, 25, options.quick_look_um_per_px);
+        clock.lap("quick_shading");
+        Reading quick = read_shading(coarse, hint, options, catalog, clock, Effort::quick);
+        if (quick.status == ReadStatus::decoded) {
+            in_photograph_pixels(quick, coarse.um_per_px);
+            if (options.designs_alongside_ring) {
+                read_other_designs(quick, design_relief(photograph, hint), photograph_locate_options(hint, options), options, catalog);
+                clock.lap("other_designs");
+            }
+            quick.stage_ms = clock.laps();
+            return quick;
+        }
+        quick_attempts = quick.attempts;
+    }
     FeatureMap shading = shading_detail(photograph, hint, 25, options.working_um_per_px);
     clock.lap("shading");
     Reading reading = read_shading(shading, hint, options, catalog, clock);
+    count_earlier_attempts(reading, quick_attempts);
     // A hint far off made the working pixels coarser than meant: with the scale the
     // finder circles measured, average the photograph down again and read once more.
     if (reading.status != ReadStatus::decoded && reading.placement && reading.placement->finder_score >= options.min_finder_score &&
@@ -401,9 +468,7 @@ Reading read(const Image& photograph, const ReadOptions& options, const Catalog&
         shading = shading_detail(photograph, reading.um_per_px, 25, options.working_um_per_px);
         clock.lap("shading_at_measured_scale");
         Reading again = read_shading(shading, reading.um_per_px, options, catalog, clock);
-        again.attempts += attempts;
-        again.false_identity_bound = again.attempts * std::ldexp(1.0, -32);
-        if (again.confidence > 0) again.confidence = 1.0 - again.false_identity_bound;
+        count_earlier_attempts(again, attempts);
         if (again.status == ReadStatus::decoded || again.erasures < reading.erasures) {
             reading = std::move(again);
             hint = reading.um_per_px;
@@ -416,20 +481,12 @@ Reading read(const Image& photograph, const ReadOptions& options, const Catalog&
         if (!relief) relief = design_relief(photograph, hint);
         return *relief;
     };
-    LocateOptions locate;
-    locate.min_px_per_um = options.min_pin_scale / (hint * (1 + options.scale_tolerance));
-    locate.max_px_per_um = options.max_pin_scale / (hint * (1 - options.scale_tolerance));
+    const LocateOptions locate = photograph_locate_options(hint, options);
     if (reading.status == ReadStatus::unreadable && reading.placement && reading.placement->finder_score < options.min_finder_score) {
         classify_blank_photograph(photograph_relief(), hint, shading, locate, options, reading);
         clock.lap("blank_impression");
     }
-    // Geometry in the photograph's own pixels, whatever pixels the reading worked on.
-    const double to_photograph = shading.um_per_px / hint;
-    if (reading.placement) {
-        reading.placement->centre_column = (reading.placement->centre_column + 0.5) * to_photograph - 0.5;
-        reading.placement->centre_row = (reading.placement->centre_row + 0.5) * to_photograph - 0.5;
-        reading.placement->px_per_um *= to_photograph;
-    }
+    in_photograph_pixels(reading, shading.um_per_px);
     if (!options.designs.empty() && (reading.status != ReadStatus::decoded || options.designs_alongside_ring)) {
         read_other_designs(reading, photograph_relief(), locate, options, catalog);
         clock.lap("other_designs");

@@ -66,6 +66,11 @@ struct ReadOptions {
     // Photographs finer than this (um per pixel) are averaged down to it first: a cell
     // (~27 um) still spans ten pixels, and every later step costs less.
     double working_um_per_px = 2.5;
+    // A quick look first: one centre searched, no climb past the search's grid, and
+    // photographs at `quick_look_um_per_px`; the thorough read runs only when it does
+    // not decode (and counts its attempts). Most casings decode at the first look.
+    bool quick_look = true;
+    double quick_look_um_per_px = 4;
     RingReadOptions ring;
     // The other designs to look for (text, gear, Data Matrix: design_reading.hpp), read when
     // the ring did not decode; each costs tens of milliseconds. With `designs_alongside_ring`

@@ -62,12 +62,13 @@ Candidate best_scale(const FeatureMap& map, double column, double row, double lo
     return best;
 }
 
-// Robust spread of the map (median absolute deviation), the unit of every score.
-double noise_level(const FeatureMap& map) {
+// Robust spread of the map (median absolute deviation), the unit of every score, from
+// every `stride`th pixel each way (thousands of pixels settle a median).
+double noise_level(const FeatureMap& map, int stride = 4) {
     std::vector<float> values;
-    values.reserve(map.values.total() / 16 + 1);
-    for (int row = 0; row < map.values.rows; row += 4)
-        for (int column = 0; column < map.values.cols; column += 4)
+    values.reserve(map.values.total() / static_cast<std::size_t>(stride * stride) + 1);
+    for (int row = 0; row < map.values.rows; row += stride)
+        for (int column = 0; column < map.values.cols; column += stride)
             if (map.known.at<std::uint8_t>(row, column)) values.push_back(map.values.at<float>(row, column));
     if (values.empty()) return 1;
     auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
@@ -165,12 +166,12 @@ std::vector<cv::Point> vote_peaks(cv::Mat votes, int count, int separation, cons
 // Six centre candidates: three peaks of the votes lightly smoothed (a sharp pin's votes
 // meet in one point) and three more of the votes smoothed over twice that (a worn pin's
 // scatter over some 30 um around the centre, with no one peak near it).
-std::vector<cv::Point> centre_candidates(const cv::Mat& votes, int separation) {
+std::vector<cv::Point> centre_candidates(const cv::Mat& votes, int separation, int count) {
     cv::Mat sharp, broad;
     cv::GaussianBlur(votes, sharp, cv::Size(), 1.0);
     cv::GaussianBlur(votes, broad, cv::Size(), 2.0);
-    std::vector<cv::Point> candidates = vote_peaks(sharp, 3, separation);
-    const std::vector<cv::Point> more = vote_peaks(broad, 3, separation, candidates);
+    std::vector<cv::Point> candidates = vote_peaks(sharp, count, separation);
+    const std::vector<cv::Point> more = vote_peaks(broad, count, separation, candidates);
     candidates.insert(candidates.end(), more.begin(), more.end());
     return candidates;
 }
@@ -182,7 +183,8 @@ struct CellSampler {
     };
     std::vector<std::vector<Point>> cells;  // [cell 0..8 of a sector of track t] per track, flattened per track*9+cell
 
-    CellSampler() {
+    // `across` x `across` points over the middle of each cell.
+    explicit CellSampler(int across) {
         const double sector = full_turn / ring_sectors_per_track;
         const double* tracks[ring_tracks] = {reference_geometry.ring_inner_track_um, reference_geometry.ring_outer_track_um};
         cells.resize(ring_tracks * ring_cells_per_symbol);
@@ -191,10 +193,11 @@ struct CellSampler {
             for (int cell = 0; cell < ring_cells_per_symbol; ++cell) {
                 const int row = cell / ring_columns, column = cell % ring_columns;
                 auto& points = cells[static_cast<std::size_t>(track * ring_cells_per_symbol + cell)];
-                for (int i = 0; i < 3; ++i)
-                    for (int j = 0; j < 3; ++j) {
-                        const double radius = tracks[track][0] + (row + 0.3 + 0.2 * i) * row_height;
-                        const double angle = sector * (column + 0.3 + 0.2 * j) / ring_columns;
+                const double step = across > 1 ? 0.4 / (across - 1) : 0;
+                for (int i = 0; i < across; ++i)
+                    for (int j = 0; j < across; ++j) {
+                        const double radius = tracks[track][0] + (row + 0.3 + step * i) * row_height;
+                        const double angle = sector * (column + 0.3 + step * j) / ring_columns;
                         points.push_back({radius, std::cos(angle), std::sin(angle)});
                     }
             }
@@ -202,13 +205,16 @@ struct CellSampler {
     }
 };
 
-const CellSampler& cell_sampler() {
-    static const CellSampler sampler;
-    return sampler;
+// Nine points a cell to read it; four to line up the grid at a quick look.
+const CellSampler& cell_sampler(bool quick = false) {
+    static const CellSampler reading(3), aligning(2);
+    return quick ? aligning : reading;
 }
 
-// Mean map value in every cell of every sector, for a grid angle; NaN where unknown.
-std::vector<float> cell_values(const FeatureMap& map, const RingPlacement& placement) {
+// Mean map value in every cell of every sector, for a grid angle; NaN where fewer than
+// half the cell's points are known.
+std::vector<float> cell_values(const FeatureMap& map, const RingPlacement& placement,
+                               const CellSampler& sampler = cell_sampler()) {
     const double sector = full_turn / ring_sectors_per_track;
     std::vector<float> values(static_cast<std::size_t>(ring_symbols * ring_cells_per_symbol));
     for (int symbol = 0; symbol < ring_symbols; ++symbol) {
@@ -218,7 +224,8 @@ std::vector<float> cell_values(const FeatureMap& map, const RingPlacement& place
         for (int cell = 0; cell < ring_cells_per_symbol; ++cell) {
             double sum = 0;
             int count = 0;
-            for (const auto& point : cell_sampler().cells[static_cast<std::size_t>(track * ring_cells_per_symbol + cell)]) {
+            const auto& points = sampler.cells[static_cast<std::size_t>(track * ring_cells_per_symbol + cell)];
+            for (const auto& point : points) {
                 // The point's own angle added to the sector's start by the angle-sum rule.
                 const double x = point.radius_um * (start_cos * point.cos - start_sin * point.sin);
                 const double y = point.radius_um * (start_sin * point.cos + start_cos * point.sin);
@@ -229,7 +236,7 @@ std::vector<float> cell_values(const FeatureMap& map, const RingPlacement& place
                 ++count;
             }
             values[static_cast<std::size_t>(symbol * ring_cells_per_symbol + cell)] =
-                count >= 5 ? static_cast<float>(sum / count) : std::nanf("");
+                2 * static_cast<std::size_t>(count) > points.size() ? static_cast<float>(sum / count) : std::nanf("");
         }
     }
     return values;
@@ -291,13 +298,13 @@ Candidate climb(const FeatureMap& map, Candidate best, double typical_px_per_um)
 }
 
 std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOptions& options) {
-    const double noise = noise_level(map);
+    const double noise = noise_level(map, options.quick ? 8 : 4);
     const double typical_px_per_um = std::sqrt(options.min_px_per_um * options.max_px_per_um);
     const double inner = finder_middle(reference_geometry.ring_inner_finder_um);
     // Centre candidates from votes on an ~8 um grid; centre and scale from the finder
     // contrast on an ~4 um grid around each; then the sharp map decides.
     const auto layout_grid = [&](double layout_um) { return coarse(map, layout_um * typical_px_per_um * map.um_per_px); };
-    const CoarseMap voting = layout_grid(8);
+    const CoarseMap voting = layout_grid(options.quick ? 12 : 8);
     const cv::Mat votes = centre_votes(voting.map, inner * options.min_px_per_um * voting.factor,
                                        inner * options.max_px_per_um * voting.factor);
     const CoarseMap searching = layout_grid(4);
@@ -319,17 +326,19 @@ std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOpti
     const double scale_step = std::pow(options.max_px_per_um / options.min_px_per_um, 1.0 / scale_steps);
     constexpr int rescored = 8;
     std::vector<Candidate> at_peaks;
-    for (const cv::Point& peak : centre_candidates(votes, static_cast<int>(40 * typical_px_per_um * voting.factor))) {
+    for (const cv::Point& peak : centre_candidates(votes, static_cast<int>(40 * typical_px_per_um * voting.factor), options.quick ? 1 : 3)) {
         const double step = 4 * search_px_per_layout_um;
         const double column = searching.to_coarse(voting.from_coarse(peak.x));
         const double row = searching.to_coarse(voting.from_coarse(peak.y));
         std::vector<Candidate> here;
-        for (int dy = -2; dy <= 2; ++dy)
-            for (int dx = -2; dx <= 2; ++dx) here.push_back(every_scale(column + dx * step, row + dy * step));
+        const int reach = options.quick ? 1 : 2;
+        for (int dy = -reach; dy <= reach; ++dy)
+            for (int dx = -reach; dx <= reach; ++dx) here.push_back(every_scale(column + dx * step, row + dy * step));
         const auto by_score = [](const Candidate& a, const Candidate& b) { return a.score > b.score; };
-        std::partial_sort(here.begin(), here.begin() + rescored, here.end(), by_score);
+        const auto kept = here.begin() + std::min<std::ptrdiff_t>(rescored, std::ssize(here));
+        std::partial_sort(here.begin(), kept, here.end(), by_score);
         Candidate best_here{column, row, typical_px_per_um * searching.factor, -1e30};
-        for (auto candidate = here.begin(); candidate != here.begin() + rescored; ++candidate) {
+        for (auto candidate = here.begin(); candidate != kept; ++candidate) {
             const Candidate again = best_scale(searching.map, candidate->column, candidate->row, candidate->px_per_um / scale_step,
                                                candidate->px_per_um * scale_step, 2, 32);
             if (again.score > best_here.score) best_here = again;
@@ -337,42 +346,50 @@ std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOpti
         at_peaks.push_back(best_here);
     }
     std::sort(at_peaks.begin(), at_peaks.end(), [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
-    if (at_peaks.size() > 2) at_peaks.resize(2);
+    at_peaks.resize(std::min<std::size_t>(at_peaks.size(), options.quick ? 1 : 2));
     Candidate best{map.values.cols / 2.0, map.values.rows / 2.0, typical_px_per_um, -1e30};
     for (const Candidate& start : at_peaks) {
-        const double reach = 4 * search_px_per_layout_um, step = 2 * search_px_per_layout_um;
+        const double reach = (options.quick ? 2 : 4) * search_px_per_layout_um, step = 2 * search_px_per_layout_um;
         for (double y = start.row - reach; y <= start.row + reach + 1e-9; y += step)
             for (double x = start.column - reach; x <= start.column + reach + 1e-9; x += step) {
-                const Candidate candidate = best_scale(searching.map, x, y, start.px_per_um * 0.97, start.px_per_um * 1.03, 12, 64);
+                const Candidate candidate =
+                    best_scale(searching.map, x, y, start.px_per_um * 0.97, start.px_per_um * 1.03, 12, options.quick ? 32 : 64);
                 if (candidate.score <= best.score) continue;
                 best = {searching.from_coarse(x), searching.from_coarse(y), candidate.px_per_um / searching.factor, candidate.score};
             }
     }
-    best = refine(map, best, typical_px_per_um);
-    best = climb(map, best, typical_px_per_um);
-    return align_grid(map, RingPlacement{best.column, best.row, best.px_per_um, 0, best.score / noise, 0}, noise);
+    if (!options.quick) {
+        best = refine(map, best, typical_px_per_um);
+        best = climb(map, best, typical_px_per_um);
+    }
+    return align_grid(map, RingPlacement{best.column, best.row, best.px_per_um, 0, best.score / noise, 0}, noise,
+                      options.quick);
 }
 
-RingPlacement align_grid(const FeatureMap& map, RingPlacement placement, double noise) {
+RingPlacement align_grid(const FeatureMap& map, RingPlacement placement, double noise, bool quick) {
     // The angle within one column at which the cell grid lines up: the cells of a track
     // are the same set whichever column a sector is taken to start at, so the alignment
     // repeats every column (the sync cells settle the phase later).
     const double column = full_turn / ring_sectors_per_track / ring_columns;
+    // A quick look tries half the angles, on four points a cell, and stops a step sooner.
+    const int coarse_steps = quick ? 10 : 20;
+    const CellSampler& sampler = cell_sampler(quick);
     double best_alignment = -1;
-    for (int step_index = 0; step_index < 20; ++step_index) {
+    for (int step_index = 0; step_index < coarse_steps; ++step_index) {
         RingPlacement trial = placement;
-        trial.grid_angle = column * step_index / 20;
-        const double alignment = grid_alignment(cell_values(map, trial));
+        trial.grid_angle = column * step_index / coarse_steps;
+        const double alignment = grid_alignment(cell_values(map, trial, sampler));
         if (alignment > best_alignment) {
             best_alignment = alignment;
             placement.grid_angle = trial.grid_angle;
         }
     }
-    for (double fine = column / 40; fine > column / 700; fine /= 2)
+    // Halving steps from half a coarse step, to a 700th of a column (a quick look: a 300th).
+    for (double fine = column / (2 * coarse_steps); fine > column / (quick ? 300 : 700); fine /= 2)
         for (const double direction : {-1.0, 1.0}) {
             RingPlacement trial = placement;
             trial.grid_angle += direction * fine;
-            const double alignment = grid_alignment(cell_values(map, trial));
+            const double alignment = grid_alignment(cell_values(map, trial, sampler));
             if (alignment > best_alignment) {
                 best_alignment = alignment;
                 placement = trial;

@@ -24,13 +24,18 @@ struct LocateOptions {
     // spacing, the pin diameters in the catalog and, for photographs, the hint's error.
     double min_px_per_um = 0.3;
     double max_px_per_um = 1.2;
+    // A quick look (read.hpp, ReadOptions::quick_look_um_per_px) for a clean impression:
+    // votes on a coarser grid, one peak of each kind, fewer centres around it, no climb
+    // past the search's own grid and a coarser grid angle; the decode that follows
+    // checks the placement as it checks any other.
+    bool quick = false;
 };
 
 std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOptions& options);
 // The angle within one column at which the cell grid lines up on this map (the grid
 // repeats every column: the sync cells settle the phase later); `noise` is the map's
-// robust spread, the unit of grid_score.
-RingPlacement align_grid(const FeatureMap& map, RingPlacement placement, double noise);
+// robust spread, the unit of grid_score. `quick`: a coarser search (a quick look).
+RingPlacement align_grid(const FeatureMap& map, RingPlacement placement, double noise, bool quick = false);
 
 struct RingSample {
     RingObservation observation;

@@ -21,6 +21,7 @@ void box_gaussian_blur(cv::Mat& values, double sigma_px, int border) {
         0, passes);
     for (int pass = 0; pass < passes; ++pass) {
         const int width = pass < lower_passes ? lower : upper;
+        if (width == 1) continue;  // a box one pixel wide leaves every value as it is
         cv::blur(values, values, cv::Size(width, width), cv::Point(-1, -1), border);
     }
 }

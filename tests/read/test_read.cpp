@@ -6,6 +6,7 @@
 #include "read/read.hpp"
 #include "surface/x3p.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <gtest/gtest.h>
 
@@ -136,6 +137,61 @@ TEST(Read, DarkenedDraggedPhotographDecodesFromReliefAndEdgeContrastTogether) {
         ASSERT_TRUE(reading.identity.has_value());
         EXPECT_EQ(*reading.identity, die.identity);
         EXPECT_EQ(reading.feature, "relief+edge_energy");
+    });
+}
+
+bool went_through(const Reading& reading, std::string_view stage) {
+    return std::any_of(reading.stage_ms.begin(), reading.stage_ms.end(), [&](const auto& lap) { return lap.first == stage; });
+}
+
+// A clean casing decodes at the quick look (coarse pixels, one centre searched), where
+// the geometry is still right; a photograph the quick look cannot read (a scale hint 30%
+// low) goes on to the thorough read, which decodes it and counts the quick look's
+// attempts in its bound on a false identity.
+TEST(Read, QuickLookDecodesACleanCasingAndLeavesTheRestToTheThoroughRead) {
+    const Die die = ring_only_die("Glock", "19", "BXRT-481");
+    FireOptions options;
+    options.seed = 20261125;
+    options.grid = CasingGrid{300, 300, 6.0};
+    Shot coarse_scan;
+    fire(die, load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"), options,
+         [&](Shot&& shot) { coarse_scan = std::move(shot); });
+    const Reading topography = read(coarse_scan.topography);
+    ASSERT_TRUE(topography.identity.has_value());
+    EXPECT_EQ(*topography.identity, die.identity);
+    EXPECT_TRUE(went_through(topography, "quick_ring"));
+    EXPECT_FALSE(went_through(topography, "ring"));
+
+    options.grid = CasingGrid{};
+    options.topography = false;
+    fire(die, load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"), options, [&](Shot&& shot) {
+        const Reading quick = read(shot.photograph, at_scale(2.0));
+        ASSERT_TRUE(quick.identity.has_value());
+        EXPECT_EQ(*quick.identity, die.identity);
+        EXPECT_TRUE(went_through(quick, "quick_decode_relief"));
+        EXPECT_FALSE(went_through(quick, "shading"));
+        const auto offset = shot.truth["pose"]["offset_um"];
+        ASSERT_TRUE(quick.placement.has_value());
+        EXPECT_NEAR(quick.placement->centre_column, 500 + offset[0].get<double>() / 2 - 0.5, 3.0);
+        EXPECT_NEAR(quick.placement->centre_row, 500 - offset[1].get<double>() / 2 - 0.5, 3.0);
+        ReadOptions thorough = at_scale(2.0);
+        thorough.quick_look = false;
+        const Reading thorough_reading = read(shot.photograph, thorough);
+        ASSERT_TRUE(thorough_reading.identity.has_value());
+        EXPECT_NEAR(quick.um_per_px, thorough_reading.um_per_px, 0.01 * thorough_reading.um_per_px);
+        EXPECT_NEAR(quick.rotation_deg, thorough_reading.rotation_deg, 0.5);
+
+        ReadOptions low_hint = at_scale(1.4);
+        const Reading fell_back = read(shot.photograph, low_hint);
+        low_hint.quick_look = false;
+        const Reading thorough_only = read(shot.photograph, low_hint);
+        ASSERT_TRUE(fell_back.identity.has_value());
+        EXPECT_EQ(*fell_back.identity, die.identity);
+        EXPECT_TRUE(went_through(fell_back, "quick_locate"));
+        EXPECT_TRUE(went_through(fell_back, "shading"));
+        EXPECT_FALSE(went_through(thorough_only, "quick_locate"));
+        EXPECT_GT(fell_back.attempts, thorough_only.attempts);
+        EXPECT_DOUBLE_EQ(fell_back.false_identity_bound, fell_back.attempts * std::ldexp(1.0, -32));
     });
 }
 
