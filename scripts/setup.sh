@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   libopencv-dev libzxing-dev
-  libzip-dev libpugixml-dev libssl-dev
+  libzip-dev libdeflate-dev zlib1g-dev libpugixml-dev libssl-dev
   libsqlite3-dev sqlite3 libpqxx-dev postgresql-15
   libsodium-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libtbb-dev
   libcpp-httplib-dev

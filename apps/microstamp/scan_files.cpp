@@ -12,9 +12,10 @@ Reading read_scan_file(const std::string& name, const ReadOptions& options, Imag
     std::error_code error;
     if (!std::filesystem::is_regular_file(name, error)) throw FileError(fmt::format("{}: no such file", name));
     if (looks_like_x3p(name)) {
-        const Surface topography = read_x3p(name).surface;
-        if (picture) *picture = topography_picture(topography);
-        return read(topography, options);
+        FeatureMap map;
+        const Reading reading = read(read_x3p(name).surface, options, default_catalog(), picture ? &map : nullptr);
+        if (picture) *picture = topography_picture(map);
+        return reading;
     }
     Image image = read_image(name);
     if (image.width < 64 || image.height < 64)

@@ -288,9 +288,10 @@ Reading read(const FeatureMap& map, const LocateOptions& locate_options, const R
 }
 
 
-Reading read(const Surface& topography, const ReadOptions& options, const Catalog& catalog) {
+Reading read(const Surface& topography, const ReadOptions& options, const Catalog& catalog, FeatureMap* map_out) {
     StageClock clock;
     const FeatureMap map = feature_map(topography);
+    if (map_out) *map_out = map;
     clock.lap("feature_map");
     LocateOptions locate;
     locate.min_px_per_um = options.min_pin_scale / map.um_per_px;

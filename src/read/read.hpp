@@ -119,7 +119,10 @@ struct Reading {
     std::vector<std::pair<std::string, double>> stage_ms;
 };
 
-Reading read(const Surface& topography, const ReadOptions& options = {}, const Catalog& catalog = default_catalog());
+// `map`, when given, receives the feature map the topography was read on (the overlay
+// draws it, so it is not made twice).
+Reading read(const Surface& topography, const ReadOptions& options = {}, const Catalog& catalog = default_catalog(),
+             FeatureMap* map = nullptr);
 Reading read(const Image& photograph, const ReadOptions& options, const Catalog& catalog = default_catalog());
 Reading read(const FeatureMap& map, const LocateOptions& locate, const ReadOptions& options, const Catalog& catalog);
 

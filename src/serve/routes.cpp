@@ -197,7 +197,6 @@ void Service::State::register_routes() {
         });
         answer["stored_status"] = reading.status;
         answer["reading"] = nlohmann::json::parse(reading.json);
-        if (!scanned.overlay_png.empty()) answer["overlay_png_base64"] = serve::base64(scanned.overlay_png);
         answer["candidates"] = nlohmann::json::array();
         if (reading.status == "partial" && reading.serial) {
             PartialQuery query;
@@ -208,7 +207,10 @@ void Service::State::register_routes() {
                 return nlohmann::json(store.search_partial(session, query));
             });
         }
-        send_json(response, answer, 201);
+        if (scanned.overlay_png.empty()) send_json(response, answer, 201);
+        else
+            serve::send_json_text(response, serve::json_with_base64_member(answer, "overlay_png_base64", scanned.overlay_png),
+                                  201);
     });
     add("GET", "/api/cases/{agency}/{case}/exhibits/{item}", [this](const httplib::Request& request, httplib::Response& response) {
         const ExhibitKey key = serve::exhibit_key(parameter(request, 1), parameter(request, 2), parameter(request, 3));

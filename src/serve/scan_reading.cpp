@@ -40,8 +40,9 @@ ScanReading read_uploaded_scan(std::vector<std::uint8_t> bytes, const std::strin
             const Surface topography = read_x3p(bytes, file_name).surface;
             format = "x3p";
             summary = fmt::format("x3p {}x{} at {} um", topography.width, topography.height, topography.spacing_x_um);
-            result.reading = read(topography, options);
-            if (overlay == Overlay::draw) picture = topography_picture(topography);
+            FeatureMap map;
+            result.reading = read(topography, options, default_catalog(), overlay == Overlay::draw ? &map : nullptr);
+            if (overlay == Overlay::draw) picture = topography_picture(map);
         } else {
             format = image_format(bytes);
             if (format.empty()) throw HttpError(400, file_name + ": not an x3p scan nor a PNG, TIFF or JPEG photograph");

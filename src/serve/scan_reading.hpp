@@ -19,8 +19,9 @@ struct ScanReading {
     std::vector<std::uint8_t> overlay_png;  // what the reader saw, drawn over the scan; empty if not drawn
 };
 
-// Drawing costs as much as reading a topography (its picture and a PNG of the whole
-// scan); a client that does not show it can skip it and fetch it later if needed.
+// Drawing (the impression at 512 px, a 256-colour PNG, its base64) costs about 3 ms of
+// CPU an upload whatever the scan's size; a client that does not show it can skip it
+// and fetch it later if needed.
 enum class Overlay { draw, skip };
 
 // Throws HttpError 400 when the bytes are not a casing scan, or a photograph comes

@@ -106,16 +106,48 @@ inline void require_session_token(const httplib::Request& request) {
         throw HttpError(401, "log on first (POST /api/login) and send the token as Authorization: Bearer TOKEN");
 }
 
-inline void send_json(httplib::Response& response, const nlohmann::json& body, int status = 200) {
+inline void send_json_text(httplib::Response& response, const std::string& json_text, int status = 200) {
     response.status = status;
-    response.set_content(body.dump(), "application/json");
+    response.set_content(json_text, "application/json");
 }
 
+inline void send_json(httplib::Response& response, const nlohmann::json& body, int status = 200) {
+    send_json_text(response, body.dump(), status);
+}
+
+// Base64 with padding (RFC 4648, section 4). Not libsodium's, whose encoder runs in
+// constant time for secrets and took 0.44 ms of an overlay's 130 KB, which are none.
 inline std::string base64(const std::vector<std::uint8_t>& bytes) {
-    std::string out(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-    sodium_bin2base64(out.data(), out.size(), bytes.data(), bytes.size(), sodium_base64_VARIANT_ORIGINAL);
-    out.resize(out.size() - 1);  // the terminating NUL
+    static constexpr char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out((bytes.size() + 2) / 3 * 4, '=');
+    char* next = out.data();
+    std::size_t at = 0;
+    for (; at + 3 <= bytes.size(); at += 3) {
+        const std::uint32_t group = std::uint32_t{bytes[at]} << 16 | std::uint32_t{bytes[at + 1]} << 8 | bytes[at + 2];
+        for (const int shift : {18, 12, 6, 0}) *next++ = digits[(group >> shift) & 63];
+    }
+    // One or two bytes left: two or three digits, the rest of the four padding.
+    if (const std::size_t left = bytes.size() - at; left > 0) {
+        const std::uint32_t group = std::uint32_t{bytes[at]} << 16 | (left == 2 ? std::uint32_t{bytes[at + 1]} << 8 : 0);
+        for (std::size_t digit = 0; digit <= left; ++digit) *next++ = digits[(group >> (18 - 6 * digit)) & 63];
+    }
     return out;
+}
+
+// `object` as JSON text with one more member, `key`, holding `bytes` in base64. The
+// digits need no escaping, so they are appended as they are rather than through the
+// serializer, which escapes character by character (0.45 ms for an overlay's 170 KB).
+inline std::string json_with_base64_member(const nlohmann::json& object, const std::string& key,
+                                           const std::vector<std::uint8_t>& bytes) {
+    if (!object.is_object() || object.contains(key)) throw std::logic_error("json_with_base64_member: not a new member");
+    std::string text = object.dump();
+    text.pop_back();  // the closing brace
+    if (!object.empty()) text += ',';
+    text += nlohmann::json(key).dump();
+    text += ":\"";
+    text += base64(bytes);
+    text += "\"}";
+    return text;
 }
 
 // The store says "unknown case ..." / "... has no item ..." / "no scan ..." for things

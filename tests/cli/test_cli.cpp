@@ -226,7 +226,7 @@ TEST(Cli, ReadAndFuseNameThePistol) {
     ASSERT_EQ(drawn.exit_code, 0) << drawn.err;
     const CommandResult overlay_info = run(fmt::format("info {}", overlay.string()));
     ASSERT_EQ(overlay_info.exit_code, 0) << overlay_info.err;
-    EXPECT_EQ(nlohmann::json::parse(overlay_info.out)["width"], 1000);
+    EXPECT_EQ(nlohmann::json::parse(overlay_info.out)["width"], 512) << "the impression at the width the page shows it";
     expect_one_line_error(run(fmt::format("read {} {} --overlay {}", (out / "shot-000001.x3p").string(),
                                           (out / "shot-000002.x3p").string(), overlay.string())),
                           "exactly one FILE");

@@ -8,6 +8,8 @@
 #include "code/identity.hpp"
 #include "surface/surface.hpp"
 
+#include <sodium.h>
+
 namespace microstamp::testing {
 namespace {
 
@@ -246,6 +248,13 @@ TEST(ServeApi, UploadedScanIsStoredReadAndRecordedWithItsOverlay) {
                               "/overlay.png");
     ASSERT_EQ(status_of(overlay), 200);
     EXPECT_EQ(overlay->body.substr(1, 3), "PNG");
+    const std::string sent = answer["overlay_png_base64"];
+    std::string decoded(sent.size(), '\0');
+    std::size_t decoded_size = 0;
+    ASSERT_EQ(sodium_base642bin(reinterpret_cast<unsigned char*>(decoded.data()), decoded.size(), sent.data(), sent.size(),
+                                nullptr, &decoded_size, nullptr, sodium_base64_VARIANT_ORIGINAL),
+              0);
+    EXPECT_EQ(decoded.substr(0, decoded_size), overlay->body) << "the reader is deterministic: the same overlay drawn again";
     EXPECT_EQ(status_of(served.get(avery, case_path + "/exhibits/3/readings/999/overlay.png")), 404);
     EXPECT_EQ(status_of(served.get(avery, "/api/scans/" + std::string(64, '0'))), 404);
 

@@ -764,6 +764,29 @@ TEST(X3pReader, RefusesCorruptCompressedData) {
     expect_file_error([&] { read_x3p(damaged, "damaged.x3p"); }, "damaged.x3p: ");
 }
 
+// An archive whose entry inflates cleanly but not to the CRC-32 its headers give: the
+// zip's own check still holds, whichever inflater reads the entry.
+TEST(X3pReader, RefusesEntriesThatFailTheirZipCrc) {
+    Bytes damaged = file_bytes(sample_folder + "testing.x3p");
+    const std::string name = "bindata/data.bin";
+    int headers = 0;
+    const auto crc_field = [&](std::size_t header, std::uint32_t signature, std::size_t name_at, std::size_t crc_at) {
+        const auto read32 = [&](std::size_t at) {
+            return static_cast<std::uint32_t>(damaged[at] | damaged[at + 1] << 8 | damaged[at + 2] << 16 | damaged[at + 3] << 24);
+        };
+        if (read32(header) != signature || header + name_at + name.size() > damaged.size()) return;
+        if (!std::equal(name.begin(), name.end(), damaged.begin() + static_cast<std::ptrdiff_t>(header + name_at))) return;
+        damaged[header + crc_at] ^= 0x01;  // the local header's and the central directory's, alike
+        ++headers;
+    };
+    for (std::size_t at = 0; at + 4 <= damaged.size(); ++at) {
+        crc_field(at, 0x04034b50, 30, 14);
+        crc_field(at, 0x02014b50, 46, 16);
+    }
+    ASSERT_EQ(headers, 2);
+    expect_file_error([&] { read_x3p(damaged, "crc.x3p"); }, "crc.x3p: bindata/data.bin is corrupt in the archive");
+}
+
 TEST(X3pReader, RefusesHeightsThatFailTheirMd5) {
     Entries entries = zip_entries(file_bytes(sample_folder + "testing.x3p"));
     Bytes data = entry(entries, "bindata/data.bin");
