@@ -151,65 +151,23 @@ std::vector<float> soft_slots(const std::vector<float>& values) {
     return soft;
 }
 
-// A bar's height from the photograph's shading around it. Between two bars there is
-// always flat ground (bars fill half a slot), so each bar stands alone: the shading
-// across its slot is the local crater shading (a plane: the band lies on the
-// crater's slope, steep near its rim) plus the bar's height times the shading its
-// four walls cast under the light (the template: the light's share across each
-// wall). A least-squares fit of both gives the height; `reach` is how strongly the
-// light shows this bar at all (the template's spread: small for a bar whose long
-// walls lie along the light).
+// How a bar's walls show in the photograph's shading across its slot. Between two bars
+// there is always flat ground (bars fill half a slot), so each bar stands alone: its
+// slot's grey levels are a plane (the band lies on the crater's slope, steep near its
+// rim) plus the bar's wall shading (`WallFit`, grid_heights.hpp).
 struct SlotHeight {
-    double height = 0;   // the walls' signed shading (towards the light)
-    double walls = 0;    // the walls' darkening whatever their facing (steep walls along the light)
-    double evidence = 0; // the share of the slot's shading variance the bar explains
-    double reach = 0;
-    double texture = 0;  // the shading's spread left over: the primer's grain where light reaches, sensor noise in shadow
-    double ground = 0;   // the ground's grey level at the slot's middle
-    double noise = 0;    // the sensor's own noise (neighbouring pixels' differences): all the texture in full shadow
+    double evidence = 0;  // the share of the slot's shading variance the bar's walls explain
+    double texture = 0;   // the shading's spread left over: the primer's grain where light reaches, sensor noise in shadow
+    double noise = 0;     // the sensor's own noise (neighbouring pixels' differences): all the texture in full shadow
 };
 
-// The least-squares fit of one slot's shading: a plane (3 terms) and the bar's
-// wall terms, accumulated pixel by pixel.
-constexpr int plane_terms = 3, slot_terms = 6;
-using SlotTerms = cv::Vec<double, slot_terms>;
+SlotHeight slot_height(const WallFit::LeftOver& left_over, double noise) {
+    return {(left_over.plane - left_over.whole) / std::max(left_over.variance, 1e-12),
+            std::sqrt(std::max(left_over.whole, 0.0) / left_over.count), noise};
+}
 
-struct SlotFit {
-    cv::Matx<double, slot_terms, slot_terms> normal = cv::Matx<double, slot_terms, slot_terms>::zeros();
-    SlotTerms right = SlotTerms::all(0);
-    double sum = 0, sum_squares = 0, differences = 0;
-    int count = 0;
-
-    void add(const SlotTerms& terms, double value, double next_value) {
-        differences += (value - next_value) * (value - next_value);
-        normal += terms * terms.t();
-        right += terms * value;
-        sum += value;
-        sum_squares += value * value;
-        ++count;
-    }
-
-    // Nothing when too few pixels or the terms are degenerate.
-    std::optional<SlotHeight> solve() const {
-        SlotTerms solution;
-        if (count < 20 || !cv::solve(normal, right, solution, cv::DECOMP_CHOLESKY)) return std::nullopt;
-        cv::Matx<double, plane_terms, plane_terms> plane_normal;
-        cv::Vec<double, plane_terms> plane_right, plane_solution;
-        for (int i = 0; i < plane_terms; ++i) {
-            plane_right[i] = right[i];
-            for (int j = 0; j < plane_terms; ++j) plane_normal(i, j) = normal(i, j);
-        }
-        if (!cv::solve(plane_normal, plane_right, plane_solution, cv::DECOMP_CHOLESKY)) return std::nullopt;
-        // The variance the wall terms explain beyond the plane alone, as a share of all of it.
-        const double full_fit = solution.dot(right), plane_fit = plane_solution.dot(plane_right);
-        const double variance = sum_squares - sum * sum / count;
-        return SlotHeight{solution[3], solution[4], (full_fit - plane_fit) / std::max(variance, 1e-12), 0,
-                          std::sqrt(std::max(sum_squares - full_fit, 0.0) / count), solution[0],
-                          std::sqrt(differences / (2.0 * count))};
-    }
-};
-
-// `stride`: every stride-th pixel each way (2 while climbing, 1 for the slot values).
+// Every slot's bar fitted at a pose (`rotation`: where slot 0 starts); `stride`: every
+// stride-th pixel each way (2 or 4 while searching the pose, 1 for the slot values).
 std::vector<SlotHeight> slot_heights(const DesignRelief& relief, const GearPose& pose, double rotation,
                                      double light_axis_rad, int stride = 1) {
     std::vector<SlotHeight> heights(gear_slots);
@@ -227,7 +185,8 @@ std::vector<SlotHeight> slot_heights(const DesignRelief& relief, const GearPose&
         const double centre = rotation + (slot + 0.5) * slot_angle;
         const cv::Point2d middle = polar_point(pose, band_middle_um, centre);
         const double reach_px = (band_half_um + margin_um) * pose.px_per_um + 2;
-        SlotFit whole, trimmed;
+        WallFit whole, trimmed;
+        double whole_differences = 0, trimmed_differences = 0;  // of neighbouring pixels, squared: the noise
         for (int y = static_cast<int>(middle.y - reach_px); y <= static_cast<int>(middle.y + reach_px); y += stride)
             for (int x = static_cast<int>(middle.x - reach_px); x <= static_cast<int>(middle.x + reach_px); x += stride) {
                 if (x < 0 || y < 0 || x + 1 >= grey.cols || y >= grey.rows || !relief.known.at<std::uint8_t>(y, x)) continue;
@@ -245,17 +204,26 @@ std::vector<SlotHeight> slot_heights(const DesignRelief& relief, const GearPose&
                 const double cosine = east / radius, sine = north / radius;
                 const double slope_x = (radial * cosine - tangential * sine) / pose.px_per_um;
                 const double slope_y = (-radial * sine - tangential * cosine) / pose.px_per_um;
-                const auto walls = wall_shading_terms({slope_x, slope_y}, light);
-                const SlotTerms terms(1.0, (x - middle.x) / reach_px, (y - middle.y) / reach_px, walls[0], walls[1], walls[2]);
+                const WallFit::Terms terms = WallFit::terms((x - middle.x) / reach_px, (y - middle.y) / reach_px,
+                                                            wall_shading_terms({slope_x, slope_y}, light));
                 const double value = grey.at<float>(y, x), next_value = grey.at<float>(y, x + 1);
-                whole.add(terms, value, next_value);
-                if (radius <= outer_um + rim_margin_um) trimmed.add(terms, value, next_value);
+                const double difference = (value - next_value) * (value - next_value);
+                whole.add(terms, value);
+                whole_differences += difference;
+                if (radius <= outer_um + rim_margin_um) {
+                    trimmed.add(terms, value);
+                    trimmed_differences += difference;
+                }
             }
-        const std::optional<SlotHeight> from_whole = whole.solve(), from_trimmed = trimmed.solve();
-        if (from_whole && from_trimmed && from_whole->texture > rim_excess * from_trimmed->texture)
-            heights[static_cast<std::size_t>(slot)] = *from_trimmed;
-        else if (from_whole)
-            heights[static_cast<std::size_t>(slot)] = *from_whole;
+        constexpr int min_pixels = 20;
+        const auto from_whole = whole.solve(min_pixels), from_trimmed = trimmed.solve(min_pixels);
+        if (!from_whole) continue;
+        const SlotHeight whole_height = slot_height(*from_whole, std::sqrt(whole_differences / (2.0 * whole.count)));
+        const auto trimmed_height =
+            from_trimmed ? std::optional(slot_height(*from_trimmed, std::sqrt(trimmed_differences / (2.0 * trimmed.count))))
+                         : std::nullopt;
+        heights[static_cast<std::size_t>(slot)] =
+            trimmed_height && whole_height.texture > rim_excess * trimmed_height->texture ? *trimmed_height : whole_height;
     }
     return heights;
 }
@@ -336,9 +304,12 @@ BandPose best_start_along_light(const DesignRelief& relief, const GearPose& loca
 // Where the bars explain little of the band's shading at the end (under half of what a
 // first shot's 28 bars give), the start is searched along the light's axis too.
 BandPose refine_on_walls(const DesignRelief& relief, const BandPose& start, double& evidence) {
-    constexpr double weak_evidence = 10;
+    // A first shot's bars sum to ~19; located 30-40 um off, 4-7; a photograph with no
+    // bars (another design, a worn pin) sums to little, and is not searched (it costs a
+    // second and more).
+    constexpr double weak_evidence = 10, some_bars_evidence = 3;
     const BandPose climbed = climb_both_phases(relief, start, evidence);
-    if (evidence >= weak_evidence) return climbed;
+    if (evidence >= weak_evidence || evidence < some_bars_evidence) return climbed;
     double searched_evidence = 0;
     const BandPose searched = climb_both_phases(relief, best_start_along_light(relief, start.centre), searched_evidence);
     if (searched_evidence <= evidence) return climbed;

@@ -48,4 +48,27 @@ WallStep wall_step(double inside_um, double edge_um);
 // shadow only walls facing the light are lit).
 std::array<double, 3> wall_shading_terms(const cv::Point2d& slope, const cv::Point2d& light);
 
+// A least-squares fit of grey levels as a plane (1, x, y: the crater's own shading) plus
+// an outline's three wall terms, accumulated pixel by pixel.
+struct WallFit {
+    using Terms = cv::Vec<double, 6>;
+    static Terms terms(double x, double y, const std::array<double, 3>& walls) {
+        return {1.0, x, y, walls[0], walls[1], walls[2]};
+    }
+    void add(const Terms& terms, double value);
+
+    // Sums of squares: about the mean (`variance`), and what the plane alone and the
+    // whole fit leave unexplained. Nothing when too few pixels or degenerate terms.
+    struct LeftOver {
+        double variance = 0, plane = 0, whole = 0;
+        int count = 0;
+    };
+    std::optional<LeftOver> solve(int min_pixels) const;
+
+    cv::Matx<double, 6, 6> normal = cv::Matx<double, 6, 6>::zeros();
+    Terms right = Terms::all(0);
+    double sum = 0, sum_squares = 0;
+    int count = 0;
+};
+
 } // namespace microstamp

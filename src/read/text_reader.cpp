@@ -350,8 +350,6 @@ struct GlyphFit {
 };
 
 std::array<GlyphFit, characters> glyphs_from_shading(const DesignRelief& relief, const TextPose& pose) {
-    constexpr int fit_terms = 6;
-    using Terms = cv::Vec<double, fit_terms>;
     const int glyph_count = static_cast<int>(key_alphabet.size());
     const double width = reference_geometry.character_width_um, height = reference_geometry.character_height_um;
     const double dot_width = width / glyph_columns, dot_height = height / glyph_rows;
@@ -371,11 +369,7 @@ std::array<GlyphFit, characters> glyphs_from_shading(const DesignRelief& relief,
     std::array<GlyphFit, characters> fits{};
     for (int character = 0; character < characters; ++character) {
         const double left = (character - (characters - 1) / 2.0) * reference_geometry.character_pitch_um - width / 2;
-        std::vector<cv::Matx<double, fit_terms, fit_terms>> normals(static_cast<std::size_t>(glyph_count),
-                                                                    cv::Matx<double, fit_terms, fit_terms>::zeros());
-        std::vector<Terms> rights(static_cast<std::size_t>(glyph_count), Terms::all(0));
-        double sum = 0, sum_squares = 0;
-        int count = 0;
+        std::vector<WallFit> glyph_fits(static_cast<std::size_t>(glyph_count));
         const cv::Point2d middle = to_image(pose, left + width / 2, 0);
         const double reach_px = (std::hypot(width, height) / 2 + margin_um) * pose.px_per_um + 2;
         for (int y = static_cast<int>(middle.y - reach_px); y <= static_cast<int>(middle.y + reach_px); ++y)
@@ -406,49 +400,34 @@ std::array<GlyphFit, characters> glyphs_from_shading(const DesignRelief& relief,
                                         (-s * slope_along - c * slope_across) / pose.px_per_um)};
                     }
                 const double value = grey.at<float>(y, x);
-                sum += value;
-                sum_squares += value * value;
-                ++count;
                 for (int glyph = 0; glyph < glyph_count; ++glyph) {
                     cv::Point2d slope(0, 0);
                     for (int i = 0; i < near_count; ++i)
                         if (engraved[static_cast<std::size_t>(glyph)][static_cast<std::size_t>(near[static_cast<std::size_t>(i)].first)])
                             slope += near[static_cast<std::size_t>(i)].second;
-                    const auto walls = wall_shading_terms(slope, light);
-                    const Terms terms(1.0, (x - middle.x) / reach_px, (y - middle.y) / reach_px, walls[0], walls[1], walls[2]);
-                    normals[static_cast<std::size_t>(glyph)] += terms * terms.t();
-                    rights[static_cast<std::size_t>(glyph)] += terms * value;
+                    glyph_fits[static_cast<std::size_t>(glyph)].add(
+                        WallFit::terms((x - middle.x) / reach_px, (y - middle.y) / reach_px, wall_shading_terms(slope, light)),
+                        value);
                 }
             }
-        if (count < 50) continue;
-        const double variance = sum_squares - sum * sum / count;
-        // The plane alone: its normal equations are the first three terms' (the same for
-        // every glyph).
-        cv::Matx<double, 3, 3> plane_normal;
-        cv::Vec<double, 3> plane_right, plane_solution;
-        for (int i = 0; i < 3; ++i) {
-            plane_right[i] = rights.front()[i];
-            for (int j = 0; j < 3; ++j) plane_normal(i, j) = normals.front()(i, j);
-        }
-        if (!cv::solve(plane_normal, plane_right, plane_solution, cv::DECOMP_CHOLESKY)) continue;
-        const double plane_left_over = sum_squares - plane_solution.dot(plane_right);
-        double best = std::numeric_limits<double>::infinity(), second = best;
+        constexpr int min_pixels = 50;
+        double best = std::numeric_limits<double>::infinity(), second = best, variance = 0, plane = 0;
         for (int glyph = 0; glyph < glyph_count; ++glyph) {
-            Terms solution;
-            if (!cv::solve(normals[static_cast<std::size_t>(glyph)], rights[static_cast<std::size_t>(glyph)], solution,
-                           cv::DECOMP_CHOLESKY))
-                continue;
-            const double left_over = sum_squares - solution.dot(rights[static_cast<std::size_t>(glyph)]);
-            if (left_over < best) {
+            const auto left_over = glyph_fits[static_cast<std::size_t>(glyph)].solve(min_pixels);
+            if (!left_over) continue;
+            variance = left_over->variance;
+            plane = left_over->plane;
+            if (left_over->whole < best) {
                 second = best;
-                best = left_over;
+                best = left_over->whole;
                 fits[static_cast<std::size_t>(character)].character = key_alphabet[static_cast<std::size_t>(glyph)];
-            } else if (left_over < second) {
-                second = left_over;
+            } else if (left_over->whole < second) {
+                second = left_over->whole;
             }
         }
+        if (!std::isfinite(best)) continue;
         fits[static_cast<std::size_t>(character)].margin = std::isfinite(second) ? (second - best) / std::max(variance, 1e-12) : 0;
-        fits[static_cast<std::size_t>(character)].explained = (plane_left_over - best) / std::max(variance, 1e-12);
+        fits[static_cast<std::size_t>(character)].explained = (plane - best) / std::max(variance, 1e-12);
     }
     return fits;
 }
