@@ -139,6 +139,14 @@ TEST(DesignReaders, KeysNameNoPistolWithoutTheDirectoryOrWhenItHoldsAnother) {
     }
 }
 
+// A design reading that decoded the die's key and, through the directory, this pistol.
+void expect_key_names_pistol(const DesignReading& reading, Design design) {
+    EXPECT_EQ(reading.status, DesignStatus::decoded);
+    EXPECT_EQ(reading.code, die_with(design).text_key);
+    ASSERT_TRUE(reading.identity.has_value());
+    EXPECT_EQ(*reading.identity, pistol());
+}
+
 // Under the oblique light a gear's bars pointing along the light show only their ends
 // on the relief: the slots are fitted to the walls' shading instead (bench_designs seed
 // 1, read before from no photograph). Where the crater's rim crosses the band (seed 4)
@@ -147,10 +155,7 @@ TEST(DesignReaders, KeysNameNoPistolWithoutTheDirectoryOrWhenItHoldsAnother) {
 TEST(DesignReaders, GearPhotographsAreReadFromTheWallsAndUnsureSlotsGivePartial) {
     const Shot clear = first_shots(Design::gear, 1, 1).front();
     const DesignReading read_clear = read_photograph(clear, {Design::gear}, &directory_with_pistol()).front();
-    EXPECT_EQ(read_clear.status, DesignStatus::decoded);
-    EXPECT_EQ(read_clear.code, die_with(Design::gear).text_key);
-    ASSERT_TRUE(read_clear.identity.has_value());
-    EXPECT_EQ(*read_clear.identity, pistol());
+    expect_key_names_pistol(read_clear, Design::gear);
     EXPECT_NEAR(read_clear.pin_diameter_um, 1600, 20);
     const double rotation = clear.truth["pose"]["rotation_deg"].get<double>();
     EXPECT_NEAR(std::remainder(read_clear.rotation_deg - rotation, 360.0), 0, 3);
@@ -170,10 +175,7 @@ TEST(DesignReaders, GearPhotographsAreReadFromTheWallsAndUnsureSlotsGivePartial)
 TEST(DesignReaders, TextPhotographRowFoundByItsLengthAndReadByGlyphFits) {
     const Shot shot = first_shots(Design::text, 1, 6).front();
     const DesignReading reading = read_photograph(shot, {Design::text}, &directory_with_pistol()).front();
-    EXPECT_EQ(reading.status, DesignStatus::decoded);
-    EXPECT_EQ(reading.code, die_with(Design::text).text_key);
-    ASSERT_TRUE(reading.identity.has_value());
-    EXPECT_EQ(*reading.identity, pistol());
+    expect_key_names_pistol(reading, Design::text);
     ASSERT_EQ(reading.character_confidence.size(), key_length);
     for (const double confidence : reading.character_confidence) EXPECT_GT(confidence, 0.0);
 }
