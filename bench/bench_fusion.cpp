@@ -5,12 +5,14 @@
 // each with up to 30% removed, which must never be fused into one identity.
 //
 //   build/bench/bench_fusion                 # 200 scenes (MICROSTAMP_BENCH_SCENES to change)
+//   MICROSTAMP_BENCH_VERBOSE=1 build/bench/bench_fusion   # each scene not fused right, on stderr
 #include "code/ring_fusion.hpp"
 #include "physics/fire.hpp"
 #include "read/read.hpp"
 
 #include <benchmark/benchmark.h>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <numeric>
 #include <numbers>
@@ -69,6 +71,38 @@ Surface without_sectors(const Surface& topography, const RingPlacement& placemen
     return result;
 }
 
+bool verbose() { return std::getenv("MICROSTAMP_BENCH_VERBOSE") != nullptr; }
+
+void log_scene(int scene, std::size_t observations, const Fusion& fusion) {
+    std::fprintf(stderr, "scene %d: %zu observations, %zu groups:", scene, observations, fusion.groups.size());
+    for (const FusedGroup& group : fusion.groups)
+        std::fprintf(stderr, " [%zu members, %s, %d erasures, %d errors, capacity %d%s%s]", group.members.size(),
+                     group.decoding.status == RingStatus::decoded ? "decoded" : "failed", group.decoding.erasures,
+                     group.decoding.errors, group.decoding.unused_capacity, group.decoding.failure.empty() ? "" : ": ",
+                     group.decoding.failure.c_str());
+    std::fprintf(stderr, "\n");
+}
+
+// Where the damaged read placed the ring, against the clean read of the same casing,
+// and how many of its cells it was sure of (|soft value| >= 0.35, as fusion counts them).
+void log_casing(int scene, const RingPlacement& clean, const Reading& damaged) {
+    if (!damaged.placement || !damaged.observation) {
+        std::fprintf(stderr, "scene %d casing: no placement or observation\n", scene);
+        return;
+    }
+    const RingPlacement& placed = *damaged.placement;
+    const double sector_degrees = 360.0 / ring_sectors_per_track;
+    double turn = std::fmod((placed.grid_angle - clean.grid_angle) * 180 / std::numbers::pi, sector_degrees);
+    if (turn < -sector_degrees / 2) turn += sector_degrees;
+    if (turn > sector_degrees / 2) turn -= sector_degrees;
+    int sure = 0;
+    for (const auto& symbol : damaged.observation->cells)
+        for (const float value : symbol) sure += std::fabs(value) >= 0.35f;
+    std::fprintf(stderr, "scene %d casing: centre off %.1f px, scale %.4f, angle off %.2f deg, %d sure cells\n", scene,
+                 std::hypot(placed.centre_column - clean.centre_column, placed.centre_row - clean.centre_row),
+                 placed.px_per_um / clean.px_per_um, turn, sure);
+}
+
 bool names(const RingDecoding& decoding, const Identity& identity) {
     return decoding.status == RingStatus::decoded && decoding.fields->serial == identity.serial &&
            decoding.fields->manufacturer_code == identity.manufacturer_code &&
@@ -91,15 +125,18 @@ void three_casings_seventy_percent_unreadable(benchmark::State& state) {
                     continue;
                 }
                 const Reading damaged = read(without_sectors(shot.topography, *clean.placement, 17, random));
+                if (verbose()) log_casing(scene, *clean.placement, damaged);
                 if (damaged.identity) (*damaged.identity == identity ? decoded_alone : wrong) += 1;
                 if (damaged.observation) observations.push_back(*damaged.observation);
             }
             const Fusion fusion = fuse_rings(observations);
+            const double right_before = fused_right;
             for (const FusedGroup& group : fusion.groups) {
                 if (group.decoding.status != RingStatus::decoded) continue;
                 if (!names(group.decoding, identity)) ++wrong;
                 else if (group.members.size() == 3) ++fused_right;
             }
+            if (verbose() && fused_right == right_before) log_scene(scene, observations.size(), fusion);
             ++scenes;
         }
     }

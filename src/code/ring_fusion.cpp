@@ -138,6 +138,21 @@ RingDecoding decode_together(const std::vector<RingObservation>& observations, c
 
 } // namespace
 
+RingObservation shifted_by_columns(const RingObservation& observation, int shift) {
+    constexpr int columns_per_track = ring_sectors_per_track * ring_columns;
+    RingObservation result;
+    for (int track = 0; track < ring_tracks; ++track)
+        for (int column = 0; column < columns_per_track; ++column) {
+            const int source = ((column + shift) % columns_per_track + columns_per_track) % columns_per_track;
+            const auto& from = observation.cells[static_cast<std::size_t>(track * ring_sectors_per_track + source / ring_columns)];
+            auto& to = result.cells[static_cast<std::size_t>(track * ring_sectors_per_track + column / ring_columns)];
+            for (int row = 0; row < ring_rows; ++row)
+                to[static_cast<std::size_t>(row * ring_columns + column % ring_columns)] =
+                    from[static_cast<std::size_t>(row * ring_columns + source % ring_columns)];
+        }
+    return result;
+}
+
 Fusion fuse_rings(const std::vector<RingObservation>& observations, const FusionOptions& options) {
     Fusion fusion;
     std::vector<int> remaining(observations.size());
@@ -149,14 +164,18 @@ Fusion fuse_rings(const std::vector<RingObservation>& observations, const Fusion
             // The identity's whole pattern, in the engraved frame.
             const Identity identity{"", "", trial.fields->serial, trial.fields->manufacturer_code, trial.fields->model_code};
             const RingObservation pattern = ideal_ring_observation(ring_cells(ring_codeword(identity), FaceGeometry{}));
-            for (const int index : remaining) {
-                const Agreement found = agreement(pattern, observations[static_cast<std::size_t>(index)]);
-                if (found.shared >= options.min_shared_cells && found.best >= options.min_agreement) {
+            for (const int index : remaining)
+                for (const int shift : {0, -1, 1}) {
+                    if (shift != 0 && !options.try_column_shifts) break;
+                    const RingObservation seen = shifted_by_columns(observations[static_cast<std::size_t>(index)], shift);
+                    const Agreement found = agreement(pattern, seen);
+                    if (found.shared < options.min_shared_cells || found.best < options.min_agreement) continue;
                     group.members.push_back(index);
                     group.rotations.push_back(found.rotation);
-                    accumulate(group.fused, rotated(observations[static_cast<std::size_t>(index)], found.rotation));
+                    group.column_shifts.push_back(shift);
+                    accumulate(group.fused, rotated(seen, found.rotation));
+                    break;
                 }
-            }
         }
         if (group.members.empty()) {
             // Nothing decodes together: every casing stands alone.
@@ -164,6 +183,7 @@ Fusion fuse_rings(const std::vector<RingObservation>& observations, const Fusion
                 FusedGroup alone;
                 alone.members = {index};
                 alone.rotations = {0};
+                alone.column_shifts = {0};
                 accumulate(alone.fused, observations[static_cast<std::size_t>(index)]);
                 alone.decoding = decode_sum(alone.fused, options.read);
                 fusion.groups.push_back(std::move(alone));

@@ -184,7 +184,7 @@ void Service::State::register_routes() {
         if (const std::string scale = form.text("um_per_px"); !scale.empty())
             read_options.um_per_px = serve::parse_number(scale, "um_per_px", 0.01, 100);
         serve::ScanReading scanned = serve::read_uploaded_scan(
-            std::move(form.scan), form.scan_file_name, read_options,
+            std::move(form.scan), form.scan_file_name, read_options, options.max_scan_points,
             query_flag(request, "overlay", true) ? serve::Overlay::draw : serve::Overlay::skip);
         const NewReading reading = serve::stored_reading(scanned.reading, scanned.scan.sha256);
         nlohmann::json answer;
@@ -252,7 +252,7 @@ void Service::State::register_routes() {
             const nlohmann::json::json_pointer scale("/geometry/um_per_px");
             if (!recorded.is_discarded() && recorded.contains(scale) && recorded[scale].is_number())
                 read_options.um_per_px = recorded[scale].get<double>();
-            const serve::ScanReading scanned = serve::read_uploaded_scan(std::move(bytes), file_name, read_options);
+            const serve::ScanReading scanned = serve::read_uploaded_scan(std::move(bytes), file_name, read_options, options.max_scan_points);
             response.set_content(std::string(scanned.overlay_png.begin(), scanned.overlay_png.end()), "image/png");
         });
     add("GET", "/api/scans/{sha256}", [this](const httplib::Request& request, httplib::Response& response) {

@@ -31,13 +31,17 @@ constexpr int minimum_side_px = 64;
 } // namespace
 
 ScanReading read_uploaded_scan(std::vector<std::uint8_t> bytes, const std::string& file_name,
-                               const ReadOptions& options, Overlay overlay) {
+                               const ReadOptions& options, std::uint64_t max_points, Overlay overlay) {
     ScanReading result;
     Image picture;
     std::string format, summary;
     try {
         if (starts_with_bytes(bytes, {'P', 'K', 3, 4})) {
-            const Surface topography = read_x3p(bytes, file_name).surface;
+            X3pReadLimits limits;
+            limits.max_points = max_points;
+            // An inline DataList spends about 30 bytes of XML a point.
+            limits.max_xml_bytes = std::min<std::uint64_t>(limits.max_xml_bytes, 64 * 1024 + 32 * max_points);
+            const Surface topography = read_x3p(bytes, file_name, limits).surface;
             format = "x3p";
             summary = fmt::format("x3p {}x{} at {} um", topography.width, topography.height, topography.spacing_x_um);
             FeatureMap map;
@@ -48,7 +52,7 @@ ScanReading read_uploaded_scan(std::vector<std::uint8_t> bytes, const std::strin
             if (format.empty()) throw HttpError(400, file_name + ": not an x3p scan nor a PNG, TIFF or JPEG photograph");
             if (options.um_per_px <= 0)
                 throw HttpError(400, file_name + ": a photograph needs its scale (um_per_px) to be read");
-            picture = decode_image(bytes, file_name);
+            picture = decode_image(bytes, file_name, max_points);
             if (picture.width < minimum_side_px || picture.height < minimum_side_px)
                 throw HttpError(400, fmt::format("{}: {}x{} pixels is too small to hold a casing impression", file_name,
                                                  picture.width, picture.height));

@@ -25,9 +25,10 @@ struct ScanReading {
 enum class Overlay { draw, skip };
 
 // Throws HttpError 400 when the bytes are not a casing scan, or a photograph comes
-// without its scale (options.um_per_px).
+// without its scale (options.um_per_px), or declares more than `max_points` heights or
+// pixels (checked before anything that size is allocated).
 ScanReading read_uploaded_scan(std::vector<std::uint8_t> bytes, const std::string& file_name,
-                               const ReadOptions& options, Overlay overlay = Overlay::draw);
+                               const ReadOptions& options, std::uint64_t max_points, Overlay overlay = Overlay::draw);
 
 // The reading as the store records it. A partial reading keeps the serial pattern its
 // reader reported ('?' for unread characters) so partial search can rank candidates.

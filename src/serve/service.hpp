@@ -34,6 +34,10 @@ struct ServeOptions {
     std::filesystem::path certificate_file, private_key_file;
     // Request bodies: a scan upload may be this large (x3p scans run to tens of MB)...
     std::size_t max_scan_bytes = 64u << 20;
+    // ...and may declare this many heights or pixels: 4096 x 4096 holds a 1.8 mm
+    // firing-pin impression at 0.5 um, the finest spacing labs scan at. Deflate packs a
+    // gigabyte of zeros into a megabyte, so the byte limit alone bounds nothing.
+    std::uint64_t max_scan_points = 4096u * 4096u;
     // ...every other body this large, nested at most this deep.
     std::size_t max_json_bytes = 64u << 10;
     int max_json_depth = 32;

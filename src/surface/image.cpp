@@ -24,7 +24,87 @@ cv::Mat to_mat(const Image& image) {
     return mat;
 }
 
+std::uint64_t big_endian(std::span<const std::uint8_t> bytes, std::size_t at, int count) {
+    std::uint64_t value = 0;
+    for (int i = 0; i < count; ++i) value = value << 8 | bytes[at + static_cast<std::size_t>(i)];
+    return value;
+}
+
+std::uint64_t little_endian(std::span<const std::uint8_t> bytes, std::size_t at, int count) {
+    std::uint64_t value = 0;
+    for (int i = count - 1; i >= 0; --i) value = value << 8 | bytes[at + static_cast<std::size_t>(i)];
+    return value;
+}
+
+// PNG: the IHDR chunk comes first, right after the 8-byte signature.
+std::optional<ImageSize> png_size(std::span<const std::uint8_t> bytes) {
+    if (bytes.size() < 24 || big_endian(bytes, 12, 4) != 0x49484452) return std::nullopt;  // "IHDR"
+    return ImageSize{big_endian(bytes, 16, 4), big_endian(bytes, 20, 4)};
+}
+
+// JPEG: segments until a start-of-frame marker (any coding but the DHT, JPG and DAC
+// markers that share its range), which holds precision, height, width.
+std::optional<ImageSize> jpeg_size(std::span<const std::uint8_t> bytes) {
+    std::size_t at = 2;
+    while (at + 4 <= bytes.size()) {
+        if (bytes[at] != 0xFF) return std::nullopt;
+        const std::uint8_t marker = bytes[at + 1];
+        if (marker == 0xFF) {  // fill byte
+            ++at;
+            continue;
+        }
+        if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {  // no length follows
+            at += 2;
+            continue;
+        }
+        const std::uint64_t length = big_endian(bytes, at + 2, 2);
+        const bool frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+        if (frame) {
+            if (at + 9 > bytes.size()) return std::nullopt;
+            return ImageSize{big_endian(bytes, at + 7, 2), big_endian(bytes, at + 5, 2)};
+        }
+        if (marker == 0xDA || length < 2) return std::nullopt;  // image data before any frame
+        at += 2 + static_cast<std::size_t>(length);
+    }
+    return std::nullopt;
+}
+
+// TIFF: ImageWidth (256) and ImageLength (257) in the first image file directory.
+std::optional<ImageSize> tiff_size(std::span<const std::uint8_t> bytes) {
+    if (bytes.size() < 8) return std::nullopt;
+    const bool little = bytes[0] == 'I';
+    const auto number = [&](std::size_t at, int count) {
+        return little ? little_endian(bytes, at, count) : big_endian(bytes, at, count);
+    };
+    if (number(2, 2) != 42) return std::nullopt;  // BigTIFF (43) is not taken
+    const std::uint64_t directory = number(4, 4);
+    if (directory + 2 > bytes.size()) return std::nullopt;
+    const std::uint64_t entries = number(directory, 2);
+    std::optional<std::uint64_t> width, height;
+    for (std::uint64_t entry = 0; entry < entries; ++entry) {
+        const std::uint64_t at = directory + 2 + 12 * entry;
+        if (at + 12 > bytes.size()) return std::nullopt;
+        const std::uint64_t tag = number(at, 2), type = number(at + 2, 2);
+        if (tag != 256 && tag != 257) continue;
+        if (type != 3 && type != 4) return std::nullopt;  // SHORT or LONG
+        const std::uint64_t value = number(at + 8, type == 3 ? 2 : 4);
+        (tag == 256 ? width : height) = value;
+    }
+    if (!width || !height) return std::nullopt;
+    return ImageSize{*width, *height};
+}
+
 } // namespace
+
+std::optional<ImageSize> declared_image_size(std::span<const std::uint8_t> bytes) {
+    static constexpr std::uint8_t png_signature[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    if (bytes.size() >= 8 && std::equal(std::begin(png_signature), std::end(png_signature), bytes.begin()))
+        return png_size(bytes);
+    if (bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF) return jpeg_size(bytes);
+    if (bytes.size() >= 4 && ((bytes[0] == 'I' && bytes[1] == 'I') || (bytes[0] == 'M' && bytes[1] == 'M')))
+        return tiff_size(bytes);
+    return std::nullopt;
+}
 
 Image height_image(const Surface& surface, double low_um, double high_um, int bits) {
     Image image{static_cast<int>(surface.width), static_cast<int>(surface.height), bits, {}, surface.spacing_x_um};
@@ -91,8 +171,14 @@ Image read_image(const std::filesystem::path& path) {
     return from_mat(cv::imread(path.string(), cv::IMREAD_ANYDEPTH | cv::IMREAD_GRAYSCALE), path.string());
 }
 
-Image decode_image(const std::vector<std::uint8_t>& bytes, const std::string& name) {
+Image decode_image(const std::vector<std::uint8_t>& bytes, const std::string& name, std::uint64_t max_pixels) {
     if (bytes.empty()) throw FileError(fmt::format("{}: empty file", name));
+    const std::optional<ImageSize> size = declared_image_size(bytes);
+    if (!size) throw FileError(fmt::format("{}: not a PNG, TIFF or JPEG image whose size can be read", name));
+    if (size->width == 0 || size->height == 0) throw FileError(fmt::format("{}: empty image", name));
+    if (size->width > max_pixels / size->height)
+        throw FileError(fmt::format("{}: a {}x{} image is over the {} pixels allowed", name, size->width, size->height,
+                                    max_pixels));
     return from_mat(cv::imdecode(bytes, cv::IMREAD_ANYDEPTH | cv::IMREAD_GRAYSCALE), name);
 }
 

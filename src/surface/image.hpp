@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
+#include <span>
 #include <vector>
 
 namespace microstamp {
@@ -28,7 +30,18 @@ void write_png(const std::filesystem::path& path, const Image& image);
 // PNG, TIFF, JPEG, 8 or 16 bit, colour converted to grey. Throws FileError.
 Image read_image(const std::filesystem::path& path);
 // The same from the file's bytes already in memory; `name` appears in errors.
-Image decode_image(const std::vector<std::uint8_t>& bytes, const std::string& name);
+// `max_pixels` is checked against the file's header before anything is decoded: a
+// few kilobytes of PNG can honestly hold a gigapixel of zeros.
+Image decode_image(const std::vector<std::uint8_t>& bytes, const std::string& name,
+                   std::uint64_t max_pixels = std::uint64_t{1} << 30);
+
+struct ImageSize {
+    std::uint64_t width = 0;
+    std::uint64_t height = 0;
+};
+// Width and height as a PNG, JPEG or TIFF header declares them, without decoding;
+// nullopt when the bytes are none of these or the header is cut short.
+std::optional<ImageSize> declared_image_size(std::span<const std::uint8_t> bytes);
 
 // Writes bytes to `path` through a temporary file in the same folder and a rename,
 // so a reader never sees half a file. Throws FileError.

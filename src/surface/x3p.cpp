@@ -416,10 +416,8 @@ bool is_archive_noise(std::string_view entry) {
     return base.starts_with("._");
 }
 
-// Limits that keep a hostile or broken file from exhausting memory before its
-// data have been checked. 2^30 points is 32768 x 32768, above any scan we know.
-constexpr std::uint64_t maximum_points = std::uint64_t{1} << 30;
-constexpr std::uint64_t maximum_xml_bytes = std::uint64_t{256} << 20;
+// A limit that keeps a hostile or broken file from exhausting memory before its
+// data have been checked (the points and main.xml's size are in X3pReadLimits).
 constexpr std::uint64_t maximum_checksum_file_bytes = 64 * 1024;
 
 const char* const x3p_namespace = "http://www.opengps.eu/2008/ISO5436_2";
@@ -479,7 +477,7 @@ double incremental_axis_spacing(pugi::xml_node axes, const char* axis_name, cons
     return *spacing;
 }
 
-ParsedMain parse_main(const pugi::xml_document& document, const std::string& name) {
+ParsedMain parse_main(const pugi::xml_document& document, const std::string& name, std::uint64_t max_points) {
     ParsedMain parsed;
     const pugi::xml_node root = document.document_element();
     if (!root || !local_name(root.name()).starts_with("ISO5436"))
@@ -563,9 +561,9 @@ ParsedMain parse_main(const pugi::xml_document& document, const std::string& nam
         fail(name, "zero dimensions (SizeX " + std::to_string(size_x) + ", SizeY " + std::to_string(size_y) +
                        ", SizeZ " + std::to_string(size_z) + ")");
     if (size_z != 1) fail(name, "multi-layer x3p (SizeZ " + std::to_string(size_z) + ", must be 1) is not supported");
-    if (size_x > maximum_points / size_y)
+    if (size_x > max_points / size_y)
         fail(name, "matrix of " + std::to_string(size_x) + " x " + std::to_string(size_y) +
-                       " points is larger than the " + std::to_string(maximum_points) + " points supported");
+                       " points is larger than the " + std::to_string(max_points) + " points allowed");
     parsed.size_x = static_cast<std::size_t>(size_x);
     parsed.size_y = static_cast<std::size_t>(size_y);
     parsed.record4 = child(root, "Record4");
@@ -800,7 +798,7 @@ void check_main_checksum(ZipReader& zip, const std::string& folder, pugi::xml_no
     if (lowercase(hash) != md5_hex(main_bytes)) result.warnings.push_back(stale_checksum_warning);
 }
 
-X3pFile read_from_zip(ZipReader& zip, const std::string& name) {
+X3pFile read_from_zip(ZipReader& zip, const std::string& name, const X3pReadLimits& limits) {
     const std::vector<std::string> names = zip.names();
     std::vector<std::string> candidates;
     for (const std::string& entry : names) {
@@ -818,7 +816,7 @@ X3pFile read_from_zip(ZipReader& zip, const std::string& name) {
     const std::string& main_entry = candidates.front();
     const std::string folder = main_entry.substr(0, main_entry.rfind('/') + 1);
 
-    const std::vector<std::uint8_t> main_bytes = zip.read(*zip.locate(main_entry), main_entry, maximum_xml_bytes);
+    const std::vector<std::uint8_t> main_bytes = zip.read(*zip.locate(main_entry), main_entry, limits.max_xml_bytes);
     pugi::xml_document document;
     const pugi::xml_parse_result parsed_xml = document.load_buffer(
         main_bytes.data(), main_bytes.size(), pugi::parse_default | pugi::parse_ws_pcdata_single);
@@ -826,7 +824,7 @@ X3pFile read_from_zip(ZipReader& zip, const std::string& name) {
         fail(name, "main.xml is not well-formed XML (" + std::string(parsed_xml.description()) + " at byte " +
                        std::to_string(parsed_xml.offset) + ")");
 
-    const ParsedMain main = parse_main(document, name);
+    const ParsedMain main = parse_main(document, name, limits.max_points);
     X3pFile result;
     result.metadata = main.metadata;
     result.z_data_type = main.z.data_type;
@@ -1067,10 +1065,11 @@ void write_file_atomically(const std::filesystem::path& path, std::span<const st
 
 } // namespace
 
-X3pFile read_x3p(std::span<const std::uint8_t> zip_bytes, const std::string& name_for_messages) {
+X3pFile read_x3p(std::span<const std::uint8_t> zip_bytes, const std::string& name_for_messages,
+                 const X3pReadLimits& limits) {
     if (zip_bytes.empty()) fail(name_for_messages, "empty file, not a zip archive");
     ZipReader zip(zip_bytes, name_for_messages);
-    return read_from_zip(zip, name_for_messages);
+    return read_from_zip(zip, name_for_messages, limits);
 }
 
 X3pFile read_x3p(const std::filesystem::path& path) {
@@ -1081,7 +1080,7 @@ X3pFile read_x3p(const std::filesystem::path& path) {
     if (std::filesystem::is_directory(status)) fail(name, "is a folder, not an x3p file");
     if (std::filesystem::file_size(path, error) == 0 && !error) fail(name, "empty file, not a zip archive");
     ZipReader zip(path, name);
-    return read_from_zip(zip, name);
+    return read_from_zip(zip, name, X3pReadLimits{});
 }
 
 std::vector<std::uint8_t> x3p_bytes(const Surface& surface, const SurfaceMetadata& metadata,

@@ -36,11 +36,21 @@ struct X3pFile {
     std::vector<std::string> warnings;  // problems that do not make the heights doubtful, one line each
 };
 
+// What a file may make the reader allocate before its data have been checked. The
+// defaults take any scan we know of (2^30 points is 32768 x 32768); a service taking
+// uploads from the network sets its own, since a few kilobytes of deflated zeros can
+// honestly hold gigabytes of points.
+struct X3pReadLimits {
+    std::uint64_t max_points = std::uint64_t{1} << 30;
+    std::uint64_t max_xml_bytes = std::uint64_t{256} << 20;  // main.xml, inline DataList included
+};
+
 X3pFile read_x3p(const std::filesystem::path& path);
 // Whether a file starts like a zip archive (as every x3p does); false if unreadable.
 bool looks_like_x3p(const std::filesystem::path& path);
 // `name_for_messages` prefixes every error message (usually the file name).
-X3pFile read_x3p(std::span<const std::uint8_t> zip_bytes, const std::string& name_for_messages);
+X3pFile read_x3p(std::span<const std::uint8_t> zip_bytes, const std::string& name_for_messages,
+                 const X3pReadLimits& limits = {});
 
 struct X3pWriteOptions {
     // 'D' (float64, exact to the conversion guarantee below) or 'F' (float32,

@@ -90,6 +90,47 @@ TEST(RingFusion, CasingsOfTwoGunsAreNeverFusedIntoOneIdentity) {
     }
 }
 
+TEST(RingFusion, ThreeColumnsAreOneSectorAndShiftsUndoEachOther) {
+    std::mt19937_64 random(44);
+    const std::vector<Cell> cells = ring_cells(ring_codeword(testing::random_identity(random)), FaceGeometry{});
+    const RingObservation upright = ideal_ring_observation(cells, 0);
+    const RingObservation turned = ideal_ring_observation(cells, 1);
+    const bool forward = shifted_by_columns(upright, 3).cells == turned.cells;
+    const bool backward = shifted_by_columns(upright, -3).cells == turned.cells;
+    EXPECT_TRUE(forward != backward) << "three columns one way are the next sector";
+    EXPECT_EQ(shifted_by_columns(shifted_by_columns(upright, 1), -1).cells, upright.cells);
+    EXPECT_NE(shifted_by_columns(upright, 1).cells, upright.cells);
+}
+
+TEST(RingFusion, ACasingReadAColumnOffJoinsItsGroup) {
+    std::mt19937_64 random(45);
+    int joined = 0, joined_without_shifts = 0;
+    for (int trial = 0; trial < 50; ++trial) {
+        const Identity identity = testing::random_identity(random);
+        std::vector<RingObservation> observations;
+        for (int i = 0; i < 3; ++i) observations.push_back(casing(identity, 34, random));
+        observations[2] = shifted_by_columns(observations[2], trial % 2 ? 1 : -1);
+        FusionOptions without;
+        without.try_column_shifts = false;
+        for (const bool shifts : {true, false}) {
+            const Fusion fusion = fuse_rings(observations, shifts ? FusionOptions{} : without);
+            for (const FusedGroup& group : fusion.groups) {
+                if (group.decoding.status == RingStatus::decoded) {
+                    ASSERT_TRUE(names(group.decoding, identity));
+                }
+                if (group.members.size() != 3) continue;
+                (shifts ? joined : joined_without_shifts) += 1;
+                const auto shifted = std::find(group.members.begin(), group.members.end(), 2) - group.members.begin();
+                if (shifts) {
+                    EXPECT_NE(group.column_shifts[static_cast<std::size_t>(shifted)], 0);
+                }
+            }
+        }
+    }
+    EXPECT_GE(joined, 49);
+    EXPECT_LE(joined_without_shifts, 5) << "a column off, a casing agrees with its own pattern about as a stranger's";
+}
+
 TEST(RingFusion, OneCasingIsItsOwnGroup) {
     std::mt19937_64 random(43);
     const Identity identity = testing::random_identity(random);

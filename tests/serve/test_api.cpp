@@ -428,6 +428,27 @@ TEST(ServeApi, BodiesOverTheirLimitsAndWrongContentTypesAreRefused) {
     EXPECT_EQ(status_of(served.get(avery, case_path)), 200) << "and the server still answers";
 }
 
+TEST(ServeApi, ScansDeclaringMorePointsThanAllowedAreRefusedBeforeBeingDecoded) {
+    // The test scan and its photograph are 300 x 300.
+    ServedStore served([](ServeOptions& options) { options.max_scan_points = 300 * 300 - 1; });
+    const std::string avery = served.login("avery", examiner_password);
+    open_case(served, avery, lab, "24-118");
+    const auto scan = upload(served, avery, case_path, "3", file_text(casing_scan()), "casing3.x3p");
+    ASSERT_EQ(status_of(scan), 400);
+    EXPECT_NE(body_of(scan)["error"].get<std::string>().find("89999 points allowed"), std::string::npos) << scan->body;
+    const httplib::MultipartFormDataItems photograph = {
+        {"item_number", "4", "", ""},
+        {"collected_at", "2024-05-01T22:10Z", "", ""},
+        {"collected_place", "5th & Pine", "", ""},
+        {"um_per_px", "6", "", ""},
+        {"scan", file_text(casing_scan().parent_path() / "shot-000001.png"), "photo.png", "application/octet-stream"}};
+    const auto refused = served.client().Post(case_path + "/exhibits", ServedStore::bearer(avery), photograph);
+    ASSERT_EQ(status_of(refused), 400);
+    EXPECT_NE(body_of(refused)["error"].get<std::string>().find("89999 pixels allowed"), std::string::npos)
+        << refused->body;
+    EXPECT_EQ(status_of(served.get(avery, case_path)), 200) << "and the server still answers";
+}
+
 TEST(ServeApi, TheSameServiceOnPostgreSQL) {
     ServedStore served({}, "postgresql");
     if (!served.available()) {

@@ -911,6 +911,24 @@ TEST(X3pReader, TinyFileClaimingAHugeMatrixIsRefusedBeforeAllocating) {
                       "claims.x3p: DataList holds 1 Datum elements");
 }
 
+TEST(X3pReader, ACallersPointLimitRefusesALargerScanBeforeAllocating) {
+    // A service taking uploads sets its own limit: deflated zeros can honestly back any
+    // matrix the XML declares, so the archive's sizes are no defence there.
+    MainXml xml;
+    xml.size_x = std::string("300");
+    xml.size_y = std::string("200");
+    const Bytes data(300 * 200 * 8, 0);
+    xml.data = data_link(data);
+    const Bytes file = make_x3p(xml.text(), data);
+    EXPECT_EQ(read_x3p(file, "scan.x3p").surface.size(), 300u * 200u);
+    X3pReadLimits limits;
+    limits.max_points = 300 * 200 - 1;
+    expect_file_error([&] { read_x3p(file, "scan.x3p", limits); },
+                      "scan.x3p: matrix of 300 x 200 points is larger than the 59999 points allowed");
+    limits.max_points = 300 * 200;
+    EXPECT_EQ(read_x3p(file, "scan.x3p", limits).surface.size(), 300u * 200u);
+}
+
 // Damage anywhere must end in a result or a FileError: no crash, no other
 // exception, no read out of bounds (run under the sanitizers).
 template <class Read>
