@@ -126,6 +126,13 @@ void png_decode_only(benchmark::State& state) {
     for (auto _ : state) benchmark::DoNotOptimize(decode_image(png_bytes(), "casing.png"));
 }
 
+// The same PNG through OpenCV (libpng and zlib), which decode_image used before its
+// grey fast path (surface/grey_png.hpp): the baseline for that path's gain.
+void png_decode_opencv(benchmark::State& state) {
+    cv::setNumThreads(1);
+    for (auto _ : state) benchmark::DoNotOptimize(cv::imdecode(png_bytes(), cv::IMREAD_ANYDEPTH | cv::IMREAD_GRAYSCALE));
+}
+
 void zxing_datamatrix_from_image(benchmark::State& state) {
     cv::setNumThreads(1);
     const cv::Mat& picture = datamatrix_picture();
@@ -142,6 +149,7 @@ BENCHMARK_CAPTURE(ring_from_topography, 1000x1000_2um, first_shot)->Unit(benchma
 BENCHMARK_CAPTURE(ring_from_topography, 300x300_6um, coarse_first_shot)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(ring_from_png_bytes)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(png_decode_only)->Unit(benchmark::kMillisecond)->MinTime(1.0);
+BENCHMARK(png_decode_opencv)->Unit(benchmark::kMillisecond)->MinTime(1.0);
 BENCHMARK(zxing_datamatrix_from_image)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
 } // namespace

@@ -38,7 +38,10 @@ Command add_fuse(CLI::App& app) {
         for (const FusedGroup& group : fusion.groups) {
             nlohmann::json members = nlohmann::json::array();
             for (const int member : group.members) members.push_back(sources[static_cast<std::size_t>(member)]);
+            // Parallel to "casings": a member whose grid its own read had aligned a cell
+            // column off and fusion turned back (-1 or 1); 0 for the rest.
             nlohmann::json entry = {{"casings", members},
+                                    {"column_shifts", group.column_shifts},
                                     {"status", group.decoding.status == RingStatus::decoded ? "decoded" : "partial"},
                                     {"erasures", group.decoding.erasures},
                                     {"errors", group.decoding.errors},

@@ -1,5 +1,7 @@
 #include "surface/image.hpp"
 
+#include "surface/grey_png.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -97,9 +99,7 @@ std::optional<ImageSize> tiff_size(std::span<const std::uint8_t> bytes) {
 } // namespace
 
 std::optional<ImageSize> declared_image_size(std::span<const std::uint8_t> bytes) {
-    static constexpr std::uint8_t png_signature[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-    if (bytes.size() >= 8 && std::equal(std::begin(png_signature), std::end(png_signature), bytes.begin()))
-        return png_size(bytes);
+    if (is_png(bytes)) return png_size(bytes);
     if (bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF) return jpeg_size(bytes);
     if (bytes.size() >= 4 && ((bytes[0] == 'I' && bytes[1] == 'I') || (bytes[0] == 'M' && bytes[1] == 'M')))
         return tiff_size(bytes);
@@ -168,6 +168,12 @@ Image read_image(const std::filesystem::path& path) {
     std::error_code error;
     if (!std::filesystem::is_regular_file(path, error))
         throw FileError(fmt::format("{}: no such file", path.string()));
+    std::ifstream file(path, std::ios::binary);
+    const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    if (!file.eof() && file.fail()) throw FileError(fmt::format("{}: cannot be read", path.string()));
+    // PNGs through decode_image, for its grey fast path; other formats as OpenCV reads
+    // files (a TIFF or JPEG header this library cannot parse is still OpenCV's to judge).
+    if (is_png(bytes)) return decode_image(bytes, path.string());
     return from_mat(cv::imread(path.string(), cv::IMREAD_ANYDEPTH | cv::IMREAD_GRAYSCALE), path.string());
 }
 
@@ -179,6 +185,7 @@ Image decode_image(const std::vector<std::uint8_t>& bytes, const std::string& na
     if (size->width > max_pixels / size->height)
         throw FileError(fmt::format("{}: a {}x{} image is over the {} pixels allowed", name, size->width, size->height,
                                     max_pixels));
+    if (std::optional<Image> grey = decode_grey_png(bytes, name)) return std::move(*grey);
     return from_mat(cv::imdecode(bytes, cv::IMREAD_ANYDEPTH | cv::IMREAD_GRAYSCALE), name);
 }
 

@@ -858,7 +858,7 @@ TEST(X3pReader, RefusesZeroAndLayeredDimensions) {
     huge.size_x = std::string("4000000000");
     huge.size_y = std::string("4000000000");
     huge.data = data_link(data);
-    expect_file_error([&] { read_x3p(make_x3p(huge.text(), data), "huge.x3p"); }, "points supported");
+    expect_file_error([&] { read_x3p(make_x3p(huge.text(), data), "huge.x3p"); }, "points allowed");
 }
 
 TEST(X3pReader, RefusesMissingMembers) {
