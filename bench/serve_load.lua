@@ -2,7 +2,8 @@
 -- MODE=lookup: the URL given to wrk, as is (exact identity lookups).
 -- MODE=upload: each request uploads the same casing scan (SCAN) as a new item of the
 -- case at CASE_PATH (/api/cases/ORI/NUMBER), so every request is stored, read and recorded;
--- UPLOAD_QUERY (e.g. ?overlay=false) is appended to the upload's path.
+-- UPLOAD_QUERY (e.g. ?overlay=false) is appended to the upload's path; SCAN_NAME is the
+-- file name sent, and UM_PER_PX, when set, the photograph's scale field.
 -- Either way, a count of every non-2xx answer and socket error at the end.
 
 local mode = os.getenv("MODE")
@@ -31,9 +32,11 @@ local function upload_request()
    counter = counter + 1
    -- thread_id is set per thread by setup(); items must be unique within the case.
    local item = "w" .. tostring(thread_id) .. "-" .. counter
+   local scale = os.getenv("UM_PER_PX") or ""
    local body = field("item_number", item) .. field("collected_at", "2024-05-01T22:10Z") ..
-      field("collected_place", "bench") ..
-      "--" .. boundary .. "\r\nContent-Disposition: form-data; name=\"scan\"; filename=\"casing.x3p\"\r\n" ..
+      field("collected_place", "bench") .. (scale ~= "" and field("um_per_px", scale) or "") ..
+      "--" .. boundary .. "\r\nContent-Disposition: form-data; name=\"scan\"; filename=\"" ..
+      (os.getenv("SCAN_NAME") or "casing.x3p") .. "\"\r\n" ..
       "Content-Type: application/octet-stream\r\n\r\n" .. scan .. "\r\n--" .. boundary .. "--\r\n"
    -- wrk.format takes these headers instead of wrk.headers, not beside them.
    return wrk.format("POST", path, {

@@ -8,7 +8,10 @@
 # Environment: SECONDS_EACH (default 15), CONNECTIONS (16), SCAN_SIZE / SCAN_SPACING
 # (the casing scan's points per side and um per point; default the fire defaults),
 # UPLOAD_CONNECTIONS (4), OVERLAY (true; false: uploads decline the overlay, as an
-# instrument that shows none would). Every upload sends the same scan, so the store
+# instrument that shows none would), SCAN_FORMAT (x3p, or png: the shot's photograph,
+# uploaded with its scale as a microscope camera's would be), SCAN_SEED (7; the
+# photograph of seed 7 is one the ring reader misplaces, so a PNG run that measures
+# reads rather than failures takes another, e.g. 1). Every upload sends the same scan, so the store
 # writes its bytes once; docs/serve.md gives what a distinct scan adds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,9 +38,17 @@ store="sqlite:$work/lab.db"
 fire_size=()
 [ -n "${SCAN_SIZE:-}" ] && fire_size+=(--size "$SCAN_SIZE")
 [ -n "${SCAN_SPACING:-}" ] && fire_size+=(--spacing "$SCAN_SPACING")
-"$binary" fire --die "$work/die" --firearm service-9mm-striker --ammo standard-small-pistol --rounds 1 --seed 7 \
-  "${fire_size[@]}" --out "$work/shots" >/dev/null 2>&1
-scan="$work/shots/shot-000001.x3p"
+"$binary" fire --die "$work/die" --firearm service-9mm-striker --ammo standard-small-pistol --rounds 1 \
+  --seed "${SCAN_SEED:-7}" "${fire_size[@]}" --out "$work/shots" >/dev/null 2>&1
+scan_format="${SCAN_FORMAT:-x3p}"
+case "$scan_format" in
+  x3p) scan="$work/shots/shot-000001.x3p"; scan_scale="" ;;
+  png) scan="$work/shots/shot-000001.png"
+       scan_scale="$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['um_per_px'])" "$work/shots/shot-000001.truth.json")" ;;
+  *) echo "serve_load: SCAN_FORMAT is x3p or png, not $scan_format" >&2; exit 1 ;;
+esac
+scale_field=()
+[ -n "$scan_scale" ] && scale_field=(-F "um_per_px=$scan_scale")
 
 "$binary" serve --db "$store" --listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
 server_pid=$!
@@ -50,7 +61,7 @@ auth=(-H "Authorization: Bearer $token")
 curl -sf "${auth[@]}" -H 'Content-Type: application/json' \
   -d '{"agency_ori":"WA0010000","case_number":"24-118","offense_code":"5212"}' "$base/api/cases" >/dev/null
 status="$(curl -sf "${auth[@]}" -F item_number=1 -F collected_at=2024-05-01 -F collected_place=bench \
-  -F "scan=@$scan;filename=casing.x3p" "$base/api/cases/WA0010000/24-118/exhibits" |
+  "${scale_field[@]}" -F "scan=@$scan;filename=casing.$scan_format" "$base/api/cases/WA0010000/24-118/exhibits" |
   python3 -c "import json,sys; d=json.load(sys.stdin); print(d['stored_status'], d['reading']['identity']['serial'] if 'identity' in d['reading'] else '-', d['scan']['summary'])")"
 
 # The server must answer during the load: one probe a second while wrk runs.
@@ -71,7 +82,7 @@ run_wrk() {  # name (lookup or upload), connections, url
   local cpu_before
   cpu_before="$(server_cpu_ticks)"
   # In a subshell whose `times` then gives wrk's own CPU time (the client shares the cores).
-  (MODE="$1" TOKEN="$token" SCAN="$scan" CASE_PATH="/api/cases/WA0010000/24-118" UPLOAD_QUERY="?overlay=$overlay" \
+  (MODE="$1" TOKEN="$token" SCAN="$scan" SCAN_NAME="casing.$scan_format" UM_PER_PX="$scan_scale" CASE_PATH="/api/cases/WA0010000/24-118" UPLOAD_QUERY="?overlay=$overlay" \
     wrk -t2 -c"$2" -d"${seconds}s" --timeout 60s --latency -s bench/serve_load.lua "$3" >"$out" 2>&1
    times >"$work/$1.times") &
   local wrk_pid=$!
