@@ -211,6 +211,232 @@ cv::Mat walls_detail(const DesignRelief& relief, const cv::Rect& crop, const Des
     return grey - detail;
 }
 
+// The shading on every wall of a rows x columns grid in `frame`, the symbol's outer walls
+// (against the quiet zone) included: `vertical` holds, row by row, the wall before each
+// column and after the last (rows x (columns + 1)); `horizontal`, column by column within
+// each row line, the wall above each row and below the last ((rows + 1) x columns).
+// `along_share`, `down_share`: the light's share across each kind of wall.
+struct ModuleWalls {
+    int rows = 0, columns = 0;
+    std::vector<double> vertical, horizontal;
+    double along_share = 0, down_share = 0;
+};
+
+ModuleWalls module_walls(const cv::Mat& detail, const cv::Mat& known, const GridFrame& frame, int rows, int columns,
+                         double light_axis_rad) {
+    const auto& [origin, along, down] = frame;
+    const cv::Point2d light(std::cos(light_axis_rad), std::sin(light_axis_rad));
+    ModuleWalls walls{rows, columns, {}, {}, light.dot(along / cv::norm(along)), light.dot(down / cv::norm(down))};
+    // Mean shading over the middle of a wall, a little either side of where it should be.
+    const auto wall = [&](double u, double v, bool vertical_wall) {
+        double sum = 0;
+        int samples = 0;
+        for (const double lengthwise : {-0.3, -0.15, 0.0, 0.15, 0.3})
+            for (const double across : {-0.15, 0.0, 0.15}) {
+                const double du = vertical_wall ? across / columns : lengthwise / columns;
+                const double dv = vertical_wall ? lengthwise / rows : across / rows;
+                const cv::Point2d at = origin + along * (u + du) + down * (v + dv);
+                const float value = bilinear_sample(detail, known, at.x, at.y);
+                if (std::isnan(value)) continue;
+                sum += value;
+                ++samples;
+            }
+        return samples > 0 ? sum / samples : 0.0;
+    };
+    for (int row = 0; row < rows; ++row)
+        for (int column = 0; column <= columns; ++column)
+            walls.vertical.push_back(wall(static_cast<double>(column) / columns, (row + 0.5) / rows, true));
+    for (int row = 0; row <= rows; ++row)
+        for (int column = 0; column < columns; ++column)
+            walls.horizontal.push_back(wall((column + 0.5) / columns, static_cast<double>(row) / rows, false));
+    return walls;
+}
+
+// Module heights (0 ground, 1 printed) that best explain the walls' shading, from a
+// first guess. Under one low light a wall's shading is its step's sign times how squarely
+// it faces the light (a raised module's lit wall bright, its far wall dark) plus a
+// darkening of any steep wall whichever way it faces: a wall along the light shows only
+// as a dark line, which the heights integrated from the signed shading ignore (light
+// along a symbol's side leaves each line of modules to integrate alone, and one missed
+// wall flips the rest of it). Both strengths are fitted to the current heights (so the
+// light's sign needs no hypothesis), then each module is flipped where that explains its
+// four walls better, until none moves.
+struct WallExplanation {
+    std::vector<float> soft;   // +-1: printed or ground
+    double explained = 0;      // share of the walls' shading the heights explain
+};
+
+WallExplanation heights_explaining_walls(const ModuleWalls& walls, const std::vector<float>& first_guess) {
+    const int rows = walls.rows, columns = walls.columns;
+    std::vector<std::uint8_t> printed(first_guess.size());
+    for (std::size_t i = 0; i < first_guess.size(); ++i) printed[i] = first_guess[i] > 0 ? 1 : 0;
+    const auto height = [&](int row, int column) {
+        return row < 0 || column < 0 || row >= rows || column >= columns ? 0
+                                                                         : printed[static_cast<std::size_t>(row * columns + column)];
+    };
+    // Each wall: its measured shading, its step (after minus before) and the light's share across it.
+    const auto for_each_wall = [&](auto&& visit) {
+        for (int row = 0; row < rows; ++row)
+            for (int column = 0; column <= columns; ++column)
+                visit(walls.vertical[static_cast<std::size_t>(row * (columns + 1) + column)],
+                      height(row, column) - height(row, column - 1), walls.along_share);
+        for (int row = 0; row <= rows; ++row)
+            for (int column = 0; column < columns; ++column)
+                visit(walls.horizontal[static_cast<std::size_t>(row * columns + column)],
+                      height(row, column) - height(row - 1, column), walls.down_share);
+    };
+    double facing = 0, steep = 0;
+    const auto fit_strengths = [&] {
+        cv::Matx22d normal = cv::Matx22d::zeros();
+        cv::Vec2d right(0, 0);
+        for_each_wall([&](double shading, int step, double share) {
+            const cv::Vec2d terms(step * share, std::abs(step));
+            normal += terms * terms.t();
+            right += terms * shading;
+        });
+        cv::Vec2d solution;
+        if (!cv::solve(normal, right, solution, cv::DECOMP_CHOLESKY)) return false;
+        facing = solution[0];
+        steep = solution[1];
+        return true;
+    };
+    // What a module's four walls leave unexplained.
+    const auto misfit = [&](int row, int column) {
+        const auto wall_misfit = [&](double shading, int step, double share) {
+            const double left = shading - facing * step * share - steep * std::abs(step);
+            return left * left;
+        };
+        return wall_misfit(walls.vertical[static_cast<std::size_t>(row * (columns + 1) + column)],
+                           height(row, column) - height(row, column - 1), walls.along_share) +
+               wall_misfit(walls.vertical[static_cast<std::size_t>(row * (columns + 1) + column + 1)],
+                           height(row, column + 1) - height(row, column), walls.along_share) +
+               wall_misfit(walls.horizontal[static_cast<std::size_t>(row * columns + column)],
+                           height(row, column) - height(row - 1, column), walls.down_share) +
+               wall_misfit(walls.horizontal[static_cast<std::size_t>((row + 1) * columns + column)],
+                           height(row + 1, column) - height(row, column), walls.down_share);
+    };
+    for (int round = 0; round < 8 && fit_strengths(); ++round) {
+        int flips = 0;
+        for (bool flipped = true; flipped;) {
+            flipped = false;
+            for (int row = 0; row < rows; ++row)
+                for (int column = 0; column < columns; ++column) {
+                    const double before = misfit(row, column);
+                    std::uint8_t& module = printed[static_cast<std::size_t>(row * columns + column)];
+                    module ^= 1;
+                    if (misfit(row, column) < before - 1e-12) {
+                        flipped = true;
+                        ++flips;
+                    } else {
+                        module ^= 1;
+                    }
+                }
+        }
+        if (flips == 0) break;
+    }
+    WallExplanation result;
+    double total = 0, left = 0;
+    for_each_wall([&](double shading, int step, double share) {
+        total += shading * shading;
+        const double unexplained = shading - facing * step * share - steep * std::abs(step);
+        left += unexplained * unexplained;
+    });
+    result.explained = total > 0 ? 1 - left / total : 0;
+    for (const std::uint8_t module : printed) result.soft.push_back(module ? 1.0f : -1.0f);
+    return result;
+}
+
+// Whether an outline could hold a rows x columns symbol: square modules, give or take
+// what a worn edge or a smeared photograph adds to one side.
+bool proportion_fits(const GridFrame& outlined, int rows, int columns) {
+    const double proportion = (cv::norm(outlined.along) / columns) / (cv::norm(outlined.down) / rows);
+    return proportion > 0.8 && proportion < 1.25;
+}
+
+// The modules at `frame` that best explain its walls, from each first guess the frame
+// offers: the relief's modules, and the heights integrated from the walls (either sign).
+WallExplanation modules_explaining_walls(const cv::Mat& values, const cv::Mat& known, const cv::Mat& detail,
+                                         const GridFrame& frame, int rows, int columns, double light_axis_rad) {
+    const ModuleWalls walls = module_walls(detail, known, frame, rows, columns, light_axis_rad);
+    std::vector<std::vector<float>> first_guesses{sample_modules(values, known, frame, rows, columns)};
+    const auto heights = grid_heights_from_walls(detail, known, frame, rows, columns, light_axis_rad);
+    if (const auto integrated = heights ? soft_split(*heights, rows * columns) : std::nullopt) {
+        first_guesses.push_back(*integrated);
+        for (float& value : first_guesses.back()) value = -value;
+        first_guesses.push_back(*integrated);
+    }
+    WallExplanation best;
+    best.explained = -1;
+    for (const auto& guess : first_guesses) {
+        WallExplanation explanation = heights_explaining_walls(walls, guess);
+        if (explanation.explained > best.explained) best = std::move(explanation);
+    }
+    return best;
+}
+
+// A frame moved by `step` modules: its centre along or down (parameters 0, 1), its
+// length along or down, symmetrically (2, 3), or turned by the angle that moves its
+// ends by `step` modules (4).
+GridFrame nudged_frame(GridFrame frame, int rows, int columns, int parameter, double step) {
+    const cv::Point2d module_along = frame.along / columns, module_down = frame.down / rows;
+    switch (parameter) {
+    case 0: frame.origin += module_along * step; break;
+    case 1: frame.origin += module_down * step; break;
+    case 2:
+        frame.origin -= module_along * (step / 2);
+        frame.along += module_along * step;
+        break;
+    case 3:
+        frame.origin -= module_down * (step / 2);
+        frame.down += module_down * step;
+        break;
+    default: {
+        const cv::Point2d centre = frame.origin + (frame.along + frame.down) / 2;
+        const double angle = step / std::max(columns, rows);
+        const auto turned = [&](const cv::Point2d& v) {
+            return cv::Point2d(v.x * std::cos(angle) - v.y * std::sin(angle), v.x * std::sin(angle) + v.y * std::cos(angle));
+        };
+        frame.along = turned(frame.along);
+        frame.down = turned(frame.down);
+        frame.origin = centre - (frame.along + frame.down) / 2;
+    }
+    }
+    return frame;
+}
+
+// Where the border-led grids fail (light along the symbol's sides: half its walls show
+// only as dark lines, the relief is smeared along the light and the outline a module
+// off): the frame is climbed on how much of the walls' shading the modules explain, from
+// the outline shrunk by parts of a module, and the modules that explain it best go to
+// zxing.
+std::optional<std::string> decode_explaining_walls(const cv::Mat& values, const cv::Mat& known, const cv::Mat& detail,
+                                                   const GridFrame& outlined, int rows, int columns, double light_axis_rad) {
+    const auto score_of = [&](const GridFrame& frame) {
+        return modules_explaining_walls(values, known, detail, frame, rows, columns, light_axis_rad).explained;
+    };
+    GridFrame best_frame = outlined;
+    double best_score = -1;
+    for (const double shrink_along : {0.0, 0.4, 0.8})
+        for (const double shrink_down : {0.0, 0.4, 0.8}) {
+            const GridFrame frame = nudged_frame(nudged_frame(outlined, rows, columns, 2, -shrink_along), rows, columns, 3,
+                                                 -shrink_down);
+            const double score = score_of(frame);
+            if (score > best_score) {
+                best_score = score;
+                best_frame = frame;
+            }
+        }
+    // Steps from a quarter of a module down to a thirty-second.
+    best_frame = ascend(best_frame, best_score, 5, 4, score_of, [&](const GridFrame& frame, int parameter, double step) {
+        return nudged_frame(frame, rows, columns, parameter, step / 4);
+    });
+    const WallExplanation explanation =
+        modules_explaining_walls(values, known, detail, best_frame, rows, columns, light_axis_rad);
+    const ModuleGrid grid = grid_of(explanation.soft, rows, columns);
+    if (auto content = decode_datamatrix_modules(grid)) return content;
+    return decode_datamatrix_modules(transposed(grid));
+}
+
 std::optional<std::string> decode_sampled(const DesignRelief& relief, const cv::Rect& crop, const DesignSearch& search,
                                           const cv::Mat& detail) {
     cv::Mat values = relief.values(crop).clone();
@@ -223,8 +449,7 @@ std::optional<std::string> decode_sampled(const DesignRelief& relief, const cv::
     for (const auto& [rows, columns] : symbol_sizes)
         for (const bool turned : {false, true}) {
             const int down = turned ? columns : rows, across = turned ? rows : columns;
-            const double proportion = (cv::norm(outlined.along) / across) / (cv::norm(outlined.down) / down);
-            if (!(proportion > 0.8 && proportion < 1.25)) continue;
+            if (!proportion_fits(outlined, down, across)) continue;
             // The outline may be a fraction of a module off (a worn edge module, a photograph's
             // relief spread along the light): frames shrunk and shifted by parts of a module.
             // In each, the relief's modules; a photograph's also integrated from the walls
@@ -272,6 +497,14 @@ std::optional<std::string> decode_sampled(const DesignRelief& relief, const cv::
                 if (auto content = decode_datamatrix_modules(grid)) return content;
                 if (auto content = decode_datamatrix_modules(transposed(grid))) return content;
             }
+        }
+    if (detail.empty()) return std::nullopt;
+    for (const auto& [rows, columns] : symbol_sizes)
+        for (const bool turned : {false, true}) {
+            const int down = turned ? columns : rows, across = turned ? rows : columns;
+            if (!proportion_fits(outlined, down, across)) continue;
+            if (auto content = decode_explaining_walls(values, known, detail, outlined, down, across, relief.light_axis_rad))
+                return content;
         }
     return std::nullopt;
 }
