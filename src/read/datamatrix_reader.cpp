@@ -152,32 +152,42 @@ std::vector<float> sample_modules(const cv::Mat& values, const cv::Mat& known, c
     return soft_split(means, rows * columns).value_or(std::vector<float>(means.size(), 0.0f));
 }
 
-// How well a grid's border shows ECC 200's finder (two solid sides meeting at a corner)
-// and clock (the two other sides alternating, dark at the far end of each solid side),
-// in the best of the four placements a rows x columns grid can have: mean of the border
-// modules' soft values, signed by what the pattern expects there.
+// ECC 200's border in one of the four placements a rows x columns grid can have (turned
+// half a turn, mirrored): the finder (two solid sides meeting at a corner) and the clock
+// (the two other sides alternating, dark at the far end of each solid side). Per module,
+// row-major: 1 dark, 0 light, -1 inside the border.
+std::vector<std::int8_t> border_pattern(int rows, int columns, bool flip_rows, bool flip_columns) {
+    std::vector<std::int8_t> pattern(static_cast<std::size_t>(rows * columns), -1);
+    const auto expect = [&](int row, int column, bool dark) {
+        row = flip_rows ? rows - 1 - row : row;
+        column = flip_columns ? columns - 1 - column : column;
+        pattern[static_cast<std::size_t>(row * columns + column)] = dark ? 1 : 0;
+    };
+    for (int row = 0; row < rows; ++row) {
+        expect(row, 0, true);                    // solid left side
+        expect(row, columns - 1, row % 2 == 1);  // alternating right side
+    }
+    for (int column = 1; column < columns - 1; ++column) {
+        expect(rows - 1, column, true);          // solid bottom
+        expect(0, column, column % 2 == 0);      // alternating top
+    }
+    return pattern;
+}
+
+// How well a grid's border shows the finder and clock, in the best of the four
+// placements: mean of the border modules' soft values, signed by what the pattern
+// expects there.
 double finder_agreement(const std::vector<float>& soft, int rows, int columns) {
     double best = -1;
     for (const bool flip_rows : {false, true})
         for (const bool flip_columns : {false, true}) {
-            const auto at = [&](int row, int column) {
-                row = flip_rows ? rows - 1 - row : row;
-                column = flip_columns ? columns - 1 - column : column;
-                return soft[static_cast<std::size_t>(row * columns + column)];
-            };
+            const std::vector<std::int8_t> pattern = border_pattern(rows, columns, flip_rows, flip_columns);
             double sum = 0;
             int count = 0;
-            const auto expect = [&](int row, int column, bool dark) {
-                sum += std::clamp(dark ? at(row, column) : -at(row, column), -1.0f, 1.0f);
+            for (std::size_t i = 0; i < pattern.size(); ++i) {
+                if (pattern[i] < 0) continue;
+                sum += std::clamp(pattern[i] ? soft[i] : -soft[i], -1.0f, 1.0f);
                 ++count;
-            };
-            for (int row = 0; row < rows; ++row) {
-                expect(row, 0, true);                           // solid left side
-                expect(row, columns - 1, row % 2 == 1);         // alternating right side
-            }
-            for (int column = 1; column < columns - 1; ++column) {
-                expect(rows - 1, column, true);                 // solid bottom
-                expect(0, column, column % 2 == 0);             // alternating top
             }
             best = std::max(best, sum / count);
         }
@@ -266,10 +276,13 @@ struct WallExplanation {
     double explained = 0;      // share of the walls' shading the heights explain
 };
 
-WallExplanation heights_explaining_walls(const ModuleWalls& walls, const std::vector<float>& first_guess) {
+// `border`, when given (border_pattern), holds the modules it knows fixed.
+WallExplanation heights_explaining_walls(const ModuleWalls& walls, const std::vector<float>& first_guess,
+                                         const std::vector<std::int8_t>& border = {}) {
     const int rows = walls.rows, columns = walls.columns;
     std::vector<std::uint8_t> printed(first_guess.size());
-    for (std::size_t i = 0; i < first_guess.size(); ++i) printed[i] = first_guess[i] > 0 ? 1 : 0;
+    for (std::size_t i = 0; i < first_guess.size(); ++i)
+        printed[i] = !border.empty() && border[i] >= 0 ? static_cast<std::uint8_t>(border[i]) : first_guess[i] > 0 ? 1 : 0;
     const auto height = [&](int row, int column) {
         return row < 0 || column < 0 || row >= rows || column >= columns ? 0
                                                                          : printed[static_cast<std::size_t>(row * columns + column)];
@@ -321,6 +334,7 @@ WallExplanation heights_explaining_walls(const ModuleWalls& walls, const std::ve
             flipped = false;
             for (int row = 0; row < rows; ++row)
                 for (int column = 0; column < columns; ++column) {
+                    if (!border.empty() && border[static_cast<std::size_t>(row * columns + column)] >= 0) continue;
                     const double before = misfit(row, column);
                     std::uint8_t& module = printed[static_cast<std::size_t>(row * columns + column)];
                     module ^= 1;
@@ -434,7 +448,19 @@ std::optional<std::string> decode_explaining_walls(const cv::Mat& values, const 
         modules_explaining_walls(values, known, detail, best_frame, rows, columns, light_axis_rad);
     const ModuleGrid grid = grid_of(explanation.soft, rows, columns);
     if (auto content = decode_datamatrix_modules(grid)) return content;
-    return decode_datamatrix_modules(transposed(grid));
+    if (auto content = decode_datamatrix_modules(transposed(grid))) return content;
+    // The border is known but for its placement: held at each, the walls between it and
+    // the modules inside say more.
+    const ModuleWalls walls = module_walls(detail, known, best_frame, rows, columns, light_axis_rad);
+    for (const bool flip_rows : {false, true})
+        for (const bool flip_columns : {false, true}) {
+            const ModuleGrid held = grid_of(
+                heights_explaining_walls(walls, explanation.soft, border_pattern(rows, columns, flip_rows, flip_columns)).soft, rows,
+                columns);
+            if (auto content = decode_datamatrix_modules(held)) return content;
+            if (auto content = decode_datamatrix_modules(transposed(held))) return content;
+        }
+    return std::nullopt;
 }
 
 std::optional<std::string> decode_sampled(const DesignRelief& relief, const cv::Rect& crop, const DesignSearch& search,
