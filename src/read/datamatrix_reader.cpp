@@ -423,10 +423,33 @@ GridFrame nudged_frame(GridFrame frame, int rows, int columns, int parameter, do
 // off): the frame is climbed on how much of the walls' shading the modules explain, from
 // the outline shrunk by parts of a module, and the modules that explain it best go to
 // zxing.
+// The modules at `frame` explained with the border held in whichever of its four
+// placements explains the walls best: a frame a module off cannot fit the finder and
+// clock, which a free explanation could (it explains as much shading at a wrong frame).
+WallExplanation border_held_explanation(const cv::Mat& values, const cv::Mat& known, const cv::Mat& detail,
+                                        const GridFrame& frame, int rows, int columns, double light_axis_rad) {
+    const WallExplanation free = modules_explaining_walls(values, known, detail, frame, rows, columns, light_axis_rad);
+    const ModuleWalls walls = module_walls(detail, known, frame, rows, columns, light_axis_rad);
+    WallExplanation best;
+    best.explained = -1;
+    for (const bool flip_rows : {false, true})
+        for (const bool flip_columns : {false, true}) {
+            WallExplanation held =
+                heights_explaining_walls(walls, free.soft, border_pattern(rows, columns, flip_rows, flip_columns));
+            if (held.explained > best.explained) best = std::move(held);
+        }
+    return best;
+}
+
+// Where the border-led grids fail (light along the symbol's sides: half its walls show
+// only as dark lines, the relief is smeared along the light and the outline a module
+// off): the frame is climbed on how much of the walls' shading the modules explain with
+// the border held, from the outline shrunk by parts of a module, and the modules that
+// explain it best go to zxing.
 std::optional<std::string> decode_explaining_walls(const cv::Mat& values, const cv::Mat& known, const cv::Mat& detail,
                                                    const GridFrame& outlined, int rows, int columns, double light_axis_rad) {
     const auto score_of = [&](const GridFrame& frame) {
-        return modules_explaining_walls(values, known, detail, frame, rows, columns, light_axis_rad).explained;
+        return border_held_explanation(values, known, detail, frame, rows, columns, light_axis_rad).explained;
     };
     GridFrame best_frame = outlined;
     double best_score = -1;
@@ -444,23 +467,10 @@ std::optional<std::string> decode_explaining_walls(const cv::Mat& values, const 
     best_frame = ascend(best_frame, best_score, 5, 4, score_of, [&](const GridFrame& frame, int parameter, double step) {
         return nudged_frame(frame, rows, columns, parameter, step / 4);
     });
-    const WallExplanation explanation =
-        modules_explaining_walls(values, known, detail, best_frame, rows, columns, light_axis_rad);
-    const ModuleGrid grid = grid_of(explanation.soft, rows, columns);
+    const ModuleGrid grid =
+        grid_of(border_held_explanation(values, known, detail, best_frame, rows, columns, light_axis_rad).soft, rows, columns);
     if (auto content = decode_datamatrix_modules(grid)) return content;
-    if (auto content = decode_datamatrix_modules(transposed(grid))) return content;
-    // The border is known but for its placement: held at each, the walls between it and
-    // the modules inside say more.
-    const ModuleWalls walls = module_walls(detail, known, best_frame, rows, columns, light_axis_rad);
-    for (const bool flip_rows : {false, true})
-        for (const bool flip_columns : {false, true}) {
-            const ModuleGrid held = grid_of(
-                heights_explaining_walls(walls, explanation.soft, border_pattern(rows, columns, flip_rows, flip_columns)).soft, rows,
-                columns);
-            if (auto content = decode_datamatrix_modules(held)) return content;
-            if (auto content = decode_datamatrix_modules(transposed(held))) return content;
-        }
-    return std::nullopt;
+    return decode_datamatrix_modules(transposed(grid));
 }
 
 std::optional<std::string> decode_sampled(const DesignRelief& relief, const cv::Rect& crop, const DesignSearch& search,
