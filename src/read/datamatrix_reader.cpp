@@ -234,24 +234,11 @@ struct ModuleWalls {
 
 ModuleWalls module_walls(const cv::Mat& detail, const cv::Mat& known, const GridFrame& frame, int rows, int columns,
                          double light_axis_rad) {
-    const auto& [origin, along, down] = frame;
     const cv::Point2d light(std::cos(light_axis_rad), std::sin(light_axis_rad));
-    ModuleWalls walls{rows, columns, {}, {}, light.dot(along / cv::norm(along)), light.dot(down / cv::norm(down))};
-    // Mean shading over the middle of a wall, a little either side of where it should be.
+    ModuleWalls walls{rows, columns, {}, {}, light.dot(frame.along / cv::norm(frame.along)),
+                      light.dot(frame.down / cv::norm(frame.down))};
     const auto wall = [&](double u, double v, bool vertical_wall) {
-        double sum = 0;
-        int samples = 0;
-        for (const double lengthwise : {-0.3, -0.15, 0.0, 0.15, 0.3})
-            for (const double across : {-0.15, 0.0, 0.15}) {
-                const double du = vertical_wall ? across / columns : lengthwise / columns;
-                const double dv = vertical_wall ? lengthwise / rows : across / rows;
-                const cv::Point2d at = origin + along * (u + du) + down * (v + dv);
-                const float value = bilinear_sample(detail, known, at.x, at.y);
-                if (std::isnan(value)) continue;
-                sum += value;
-                ++samples;
-            }
-        return samples > 0 ? sum / samples : 0.0;
+        return wall_shading(detail, known, frame, rows, columns, u, v, vertical_wall);
     };
     for (int row = 0; row < rows; ++row)
         for (int column = 0; column <= columns; ++column)
