@@ -94,7 +94,7 @@ TEST_P(DesignReaders, CleanFirstShotsDecodeFromTopographyAndPhotograph) {
     // it faces across the light): pinned where the readers stand, to be raised. Text read 0
     // of these three before its dots were also integrated from the walls (grid_heights.hpp),
     // 2 before its glyphs were fitted to the grey levels; Data Matrix read 1 photograph in 200 before its module sampler,
-    // 2 of these 3 before its modules were explained from the walls with the border held; gear read none before
+    // pinned at 2 of these 3 before its modules were explained from the walls with the border held; gear read none before
     // its slots were fitted to the walls' shading.
     const std::map<Design, int> photographs_pinned = {{Design::text, 3}, {Design::gear, 3}, {Design::datamatrix, 3}};
     EXPECT_GE(photograph.right, photographs_pinned.at(design)) << design_name(design);
