@@ -249,6 +249,11 @@ ModuleWalls module_walls(const cv::Mat& detail, const cv::Mat& known, const Grid
     return walls;
 }
 
+struct WallExplanation {
+    std::vector<float> soft;   // +-1: printed or ground
+    double explained = 0;      // share of the walls' shading the heights explain
+};
+
 // Module heights (0 ground, 1 printed) that best explain the walls' shading, from a
 // first guess. Under one low light a wall's shading is its step's sign times how squarely
 // it faces the light (a raised module's lit wall bright, its far wall dark) plus a
@@ -258,11 +263,6 @@ ModuleWalls module_walls(const cv::Mat& detail, const cv::Mat& known, const Grid
 // wall flips the rest of it). Both strengths are fitted to the current heights (so the
 // light's sign needs no hypothesis), then each module is flipped where that explains its
 // four walls better, until none moves.
-struct WallExplanation {
-    std::vector<float> soft;   // +-1: printed or ground
-    double explained = 0;      // share of the walls' shading the heights explain
-};
-
 // `border`, when given (border_pattern), holds the modules it knows fixed.
 WallExplanation heights_explaining_walls(const ModuleWalls& walls, const std::vector<float>& first_guess,
                                          const std::vector<std::int8_t>& border = {}) {
@@ -286,6 +286,9 @@ WallExplanation heights_explaining_walls(const ModuleWalls& walls, const std::ve
                       height(row, column) - height(row - 1, column), walls.down_share);
     };
     double facing = 0, steep = 0;
+    const auto unexplained = [&](double shading, int step, double share) {
+        return shading - facing * step * share - steep * std::abs(step);
+    };
     const auto fit_strengths = [&] {
         cv::Matx22d normal = cv::Matx22d::zeros();
         cv::Vec2d right(0, 0);
@@ -303,7 +306,7 @@ WallExplanation heights_explaining_walls(const ModuleWalls& walls, const std::ve
     // What a module's four walls leave unexplained.
     const auto misfit = [&](int row, int column) {
         const auto wall_misfit = [&](double shading, int step, double share) {
-            const double left = shading - facing * step * share - steep * std::abs(step);
+            const double left = unexplained(shading, step, share);
             return left * left;
         };
         return wall_misfit(walls.vertical[static_cast<std::size_t>(row * (columns + 1) + column)],
@@ -339,8 +342,7 @@ WallExplanation heights_explaining_walls(const ModuleWalls& walls, const std::ve
     double total = 0, left = 0;
     for_each_wall([&](double shading, int step, double share) {
         total += shading * shading;
-        const double unexplained = shading - facing * step * share - steep * std::abs(step);
-        left += unexplained * unexplained;
+        left += unexplained(shading, step, share) * unexplained(shading, step, share);
     });
     result.explained = total > 0 ? 1 - left / total : 0;
     for (const std::uint8_t module : printed) result.soft.push_back(module ? 1.0f : -1.0f);
