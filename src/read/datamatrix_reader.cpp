@@ -152,32 +152,42 @@ std::vector<float> sample_modules(const cv::Mat& values, const cv::Mat& known, c
     return soft_split(means, rows * columns).value_or(std::vector<float>(means.size(), 0.0f));
 }
 
-// How well a grid's border shows ECC 200's finder (two solid sides meeting at a corner)
-// and clock (the two other sides alternating, dark at the far end of each solid side),
-// in the best of the four placements a rows x columns grid can have: mean of the border
-// modules' soft values, signed by what the pattern expects there.
+// ECC 200's border in one of the four placements a rows x columns grid can have (turned
+// half a turn, mirrored): the finder (two solid sides meeting at a corner) and the clock
+// (the two other sides alternating, dark at the far end of each solid side). Per module,
+// row-major: 1 dark, 0 light, -1 inside the border.
+std::vector<std::int8_t> border_pattern(int rows, int columns, bool flip_rows, bool flip_columns) {
+    std::vector<std::int8_t> pattern(static_cast<std::size_t>(rows * columns), -1);
+    const auto expect = [&](int row, int column, bool dark) {
+        row = flip_rows ? rows - 1 - row : row;
+        column = flip_columns ? columns - 1 - column : column;
+        pattern[static_cast<std::size_t>(row * columns + column)] = dark ? 1 : 0;
+    };
+    for (int row = 0; row < rows; ++row) {
+        expect(row, 0, true);                    // solid left side
+        expect(row, columns - 1, row % 2 == 1);  // alternating right side
+    }
+    for (int column = 1; column < columns - 1; ++column) {
+        expect(rows - 1, column, true);          // solid bottom
+        expect(0, column, column % 2 == 0);      // alternating top
+    }
+    return pattern;
+}
+
+// How well a grid's border shows the finder and clock, in the best of the four
+// placements: mean of the border modules' soft values, signed by what the pattern
+// expects there.
 double finder_agreement(const std::vector<float>& soft, int rows, int columns) {
     double best = -1;
     for (const bool flip_rows : {false, true})
         for (const bool flip_columns : {false, true}) {
-            const auto at = [&](int row, int column) {
-                row = flip_rows ? rows - 1 - row : row;
-                column = flip_columns ? columns - 1 - column : column;
-                return soft[static_cast<std::size_t>(row * columns + column)];
-            };
+            const std::vector<std::int8_t> pattern = border_pattern(rows, columns, flip_rows, flip_columns);
             double sum = 0;
             int count = 0;
-            const auto expect = [&](int row, int column, bool dark) {
-                sum += std::clamp(dark ? at(row, column) : -at(row, column), -1.0f, 1.0f);
+            for (std::size_t i = 0; i < pattern.size(); ++i) {
+                if (pattern[i] < 0) continue;
+                sum += std::clamp(pattern[i] ? soft[i] : -soft[i], -1.0f, 1.0f);
                 ++count;
-            };
-            for (int row = 0; row < rows; ++row) {
-                expect(row, 0, true);                           // solid left side
-                expect(row, columns - 1, row % 2 == 1);         // alternating right side
-            }
-            for (int column = 1; column < columns - 1; ++column) {
-                expect(rows - 1, column, true);                 // solid bottom
-                expect(0, column, column % 2 == 0);             // alternating top
             }
             best = std::max(best, sum / count);
         }
@@ -211,6 +221,247 @@ cv::Mat walls_detail(const DesignRelief& relief, const cv::Rect& crop, const Des
     return grey - detail;
 }
 
+// The shading on every wall of a rows x columns grid in `frame`, the symbol's outer walls
+// (against the quiet zone) included: `vertical` holds, row by row, the wall before each
+// column and after the last (rows x (columns + 1)); `horizontal`, column by column within
+// each row line, the wall above each row and below the last ((rows + 1) x columns).
+// `along_share`, `down_share`: the light's share across each kind of wall.
+struct ModuleWalls {
+    int rows = 0, columns = 0;
+    std::vector<double> vertical, horizontal;
+    double along_share = 0, down_share = 0;
+};
+
+ModuleWalls module_walls(const cv::Mat& detail, const cv::Mat& known, const GridFrame& frame, int rows, int columns,
+                         double light_axis_rad) {
+    const cv::Point2d light(std::cos(light_axis_rad), std::sin(light_axis_rad));
+    ModuleWalls walls{rows, columns, {}, {}, light.dot(frame.along / cv::norm(frame.along)),
+                      light.dot(frame.down / cv::norm(frame.down))};
+    const auto wall = [&](double u, double v, bool vertical_wall) {
+        return wall_shading(detail, known, frame, rows, columns, u, v, vertical_wall);
+    };
+    for (int row = 0; row < rows; ++row)
+        for (int column = 0; column <= columns; ++column)
+            walls.vertical.push_back(wall(static_cast<double>(column) / columns, (row + 0.5) / rows, true));
+    for (int row = 0; row <= rows; ++row)
+        for (int column = 0; column < columns; ++column)
+            walls.horizontal.push_back(wall((column + 0.5) / columns, static_cast<double>(row) / rows, false));
+    return walls;
+}
+
+struct WallExplanation {
+    std::vector<float> soft;   // +-1: printed or ground
+    double explained = 0;      // share of the walls' shading the heights explain
+};
+
+// Module heights (0 ground, 1 printed) that best explain the walls' shading, from a
+// first guess. Under one low light a wall's shading is its step's sign times how squarely
+// it faces the light (a raised module's lit wall bright, its far wall dark) plus a
+// darkening of any steep wall whichever way it faces: a wall along the light shows only
+// as a dark line, which the heights integrated from the signed shading ignore (light
+// along a symbol's side leaves each line of modules to integrate alone, and one missed
+// wall flips the rest of it). Both strengths are fitted to the current heights (so the
+// light's sign needs no hypothesis), then each module is flipped where that explains its
+// four walls better, until none moves.
+// `border`, when given (border_pattern), holds the modules it knows fixed.
+WallExplanation heights_explaining_walls(const ModuleWalls& walls, const std::vector<float>& first_guess,
+                                         const std::vector<std::int8_t>& border = {}) {
+    const int rows = walls.rows, columns = walls.columns;
+    std::vector<std::uint8_t> printed(first_guess.size());
+    for (std::size_t i = 0; i < first_guess.size(); ++i)
+        printed[i] = !border.empty() && border[i] >= 0 ? static_cast<std::uint8_t>(border[i]) : first_guess[i] > 0 ? 1 : 0;
+    const auto height = [&](int row, int column) {
+        return row < 0 || column < 0 || row >= rows || column >= columns ? 0
+                                                                         : printed[static_cast<std::size_t>(row * columns + column)];
+    };
+    // Each wall: its measured shading, its step (after minus before) and the light's share across it.
+    const auto for_each_wall = [&](auto&& visit) {
+        for (int row = 0; row < rows; ++row)
+            for (int column = 0; column <= columns; ++column)
+                visit(walls.vertical[static_cast<std::size_t>(row * (columns + 1) + column)],
+                      height(row, column) - height(row, column - 1), walls.along_share);
+        for (int row = 0; row <= rows; ++row)
+            for (int column = 0; column < columns; ++column)
+                visit(walls.horizontal[static_cast<std::size_t>(row * columns + column)],
+                      height(row, column) - height(row - 1, column), walls.down_share);
+    };
+    double facing = 0, steep = 0;
+    const auto unexplained = [&](double shading, int step, double share) {
+        return shading - facing * step * share - steep * std::abs(step);
+    };
+    const auto fit_strengths = [&] {
+        cv::Matx22d normal = cv::Matx22d::zeros();
+        cv::Vec2d right(0, 0);
+        for_each_wall([&](double shading, int step, double share) {
+            const cv::Vec2d terms(step * share, std::abs(step));
+            normal += terms * terms.t();
+            right += terms * shading;
+        });
+        cv::Vec2d solution;
+        if (!cv::solve(normal, right, solution, cv::DECOMP_CHOLESKY)) return false;
+        facing = solution[0];
+        steep = solution[1];
+        return true;
+    };
+    // What a module's four walls leave unexplained.
+    const auto misfit = [&](int row, int column) {
+        const auto wall_misfit = [&](double shading, int step, double share) {
+            const double left = unexplained(shading, step, share);
+            return left * left;
+        };
+        return wall_misfit(walls.vertical[static_cast<std::size_t>(row * (columns + 1) + column)],
+                           height(row, column) - height(row, column - 1), walls.along_share) +
+               wall_misfit(walls.vertical[static_cast<std::size_t>(row * (columns + 1) + column + 1)],
+                           height(row, column + 1) - height(row, column), walls.along_share) +
+               wall_misfit(walls.horizontal[static_cast<std::size_t>(row * columns + column)],
+                           height(row, column) - height(row - 1, column), walls.down_share) +
+               wall_misfit(walls.horizontal[static_cast<std::size_t>((row + 1) * columns + column)],
+                           height(row + 1, column) - height(row, column), walls.down_share);
+    };
+    for (int round = 0; round < 8 && fit_strengths(); ++round) {
+        int flips = 0;
+        for (bool flipped = true; flipped;) {
+            flipped = false;
+            for (int row = 0; row < rows; ++row)
+                for (int column = 0; column < columns; ++column) {
+                    if (!border.empty() && border[static_cast<std::size_t>(row * columns + column)] >= 0) continue;
+                    const double before = misfit(row, column);
+                    std::uint8_t& module = printed[static_cast<std::size_t>(row * columns + column)];
+                    module ^= 1;
+                    if (misfit(row, column) < before - 1e-12) {
+                        flipped = true;
+                        ++flips;
+                    } else {
+                        module ^= 1;
+                    }
+                }
+        }
+        if (flips == 0) break;
+    }
+    WallExplanation result;
+    double total = 0, left = 0;
+    for_each_wall([&](double shading, int step, double share) {
+        total += shading * shading;
+        left += unexplained(shading, step, share) * unexplained(shading, step, share);
+    });
+    result.explained = total > 0 ? 1 - left / total : 0;
+    for (const std::uint8_t module : printed) result.soft.push_back(module ? 1.0f : -1.0f);
+    return result;
+}
+
+// Whether an outline could hold a rows x columns symbol: square modules, give or take
+// what a worn edge or a smeared photograph adds to one side.
+bool proportion_fits(const GridFrame& outlined, int rows, int columns) {
+    const double proportion = (cv::norm(outlined.along) / columns) / (cv::norm(outlined.down) / rows);
+    return proportion > 0.8 && proportion < 1.25;
+}
+
+// The modules at `frame` that best explain its walls, from each first guess the frame
+// offers: the relief's modules, and the heights integrated from the walls (either sign).
+WallExplanation modules_explaining_walls(const cv::Mat& values, const cv::Mat& known, const cv::Mat& detail,
+                                         const GridFrame& frame, int rows, int columns, double light_axis_rad) {
+    const ModuleWalls walls = module_walls(detail, known, frame, rows, columns, light_axis_rad);
+    std::vector<std::vector<float>> first_guesses{sample_modules(values, known, frame, rows, columns)};
+    const auto heights = grid_heights_from_walls(detail, known, frame, rows, columns, light_axis_rad);
+    if (const auto integrated = heights ? soft_split(*heights, rows * columns) : std::nullopt) {
+        first_guesses.push_back(*integrated);
+        for (float& value : first_guesses.back()) value = -value;
+        first_guesses.push_back(*integrated);
+    }
+    WallExplanation best;
+    best.explained = -1;
+    for (const auto& guess : first_guesses) {
+        WallExplanation explanation = heights_explaining_walls(walls, guess);
+        if (explanation.explained > best.explained) best = std::move(explanation);
+    }
+    return best;
+}
+
+// A frame moved by `step` modules: its centre along or down (parameters 0, 1), its
+// length along or down, symmetrically (2, 3), or turned by the angle that moves its
+// ends by `step` modules (4).
+GridFrame nudged_frame(GridFrame frame, int rows, int columns, int parameter, double step) {
+    const cv::Point2d module_along = frame.along / columns, module_down = frame.down / rows;
+    switch (parameter) {
+    case 0: frame.origin += module_along * step; break;
+    case 1: frame.origin += module_down * step; break;
+    case 2:
+        frame.origin -= module_along * (step / 2);
+        frame.along += module_along * step;
+        break;
+    case 3:
+        frame.origin -= module_down * (step / 2);
+        frame.down += module_down * step;
+        break;
+    default: {
+        const cv::Point2d centre = frame.origin + (frame.along + frame.down) / 2;
+        const double angle = step / std::max(columns, rows);
+        const auto turned = [&](const cv::Point2d& v) {
+            return cv::Point2d(v.x * std::cos(angle) - v.y * std::sin(angle), v.x * std::sin(angle) + v.y * std::cos(angle));
+        };
+        frame.along = turned(frame.along);
+        frame.down = turned(frame.down);
+        frame.origin = centre - (frame.along + frame.down) / 2;
+    }
+    }
+    return frame;
+}
+
+// Where the border-led grids fail (light along the symbol's sides: half its walls show
+// only as dark lines, the relief is smeared along the light and the outline a module
+// off): the frame is climbed on how much of the walls' shading the modules explain, from
+// the outline shrunk by parts of a module, and the modules that explain it best go to
+// zxing.
+// The modules at `frame` explained with the border held in whichever of its four
+// placements explains the walls best: a frame a module off cannot fit the finder and
+// clock, which a free explanation could (it explains as much shading at a wrong frame).
+WallExplanation border_held_explanation(const cv::Mat& values, const cv::Mat& known, const cv::Mat& detail,
+                                        const GridFrame& frame, int rows, int columns, double light_axis_rad) {
+    const WallExplanation free = modules_explaining_walls(values, known, detail, frame, rows, columns, light_axis_rad);
+    const ModuleWalls walls = module_walls(detail, known, frame, rows, columns, light_axis_rad);
+    WallExplanation best;
+    best.explained = -1;
+    for (const bool flip_rows : {false, true})
+        for (const bool flip_columns : {false, true}) {
+            WallExplanation held =
+                heights_explaining_walls(walls, free.soft, border_pattern(rows, columns, flip_rows, flip_columns));
+            if (held.explained > best.explained) best = std::move(held);
+        }
+    return best;
+}
+
+// Where the border-led grids fail (light along the symbol's sides: half its walls show
+// only as dark lines, the relief is smeared along the light and the outline a module
+// off): the frame is climbed on how much of the walls' shading the modules explain with
+// the border held, from the outline shrunk by parts of a module, and the modules that
+// explain it best go to zxing.
+std::optional<std::string> decode_explaining_walls(const cv::Mat& values, const cv::Mat& known, const cv::Mat& detail,
+                                                   const GridFrame& outlined, int rows, int columns, double light_axis_rad) {
+    const auto score_of = [&](const GridFrame& frame) {
+        return border_held_explanation(values, known, detail, frame, rows, columns, light_axis_rad).explained;
+    };
+    GridFrame best_frame = outlined;
+    double best_score = -1;
+    for (const double shrink_along : {0.0, 0.4, 0.8})
+        for (const double shrink_down : {0.0, 0.4, 0.8}) {
+            const GridFrame frame = nudged_frame(nudged_frame(outlined, rows, columns, 2, -shrink_along), rows, columns, 3,
+                                                 -shrink_down);
+            const double score = score_of(frame);
+            if (score > best_score) {
+                best_score = score;
+                best_frame = frame;
+            }
+        }
+    // Steps from a quarter of a module down to a thirty-second.
+    best_frame = ascend(best_frame, best_score, 5, 4, score_of, [&](const GridFrame& frame, int parameter, double step) {
+        return nudged_frame(frame, rows, columns, parameter, step / 4);
+    });
+    const ModuleGrid grid =
+        grid_of(border_held_explanation(values, known, detail, best_frame, rows, columns, light_axis_rad).soft, rows, columns);
+    if (auto content = decode_datamatrix_modules(grid)) return content;
+    return decode_datamatrix_modules(transposed(grid));
+}
+
 std::optional<std::string> decode_sampled(const DesignRelief& relief, const cv::Rect& crop, const DesignSearch& search,
                                           const cv::Mat& detail) {
     cv::Mat values = relief.values(crop).clone();
@@ -223,8 +474,7 @@ std::optional<std::string> decode_sampled(const DesignRelief& relief, const cv::
     for (const auto& [rows, columns] : symbol_sizes)
         for (const bool turned : {false, true}) {
             const int down = turned ? columns : rows, across = turned ? rows : columns;
-            const double proportion = (cv::norm(outlined.along) / across) / (cv::norm(outlined.down) / down);
-            if (!(proportion > 0.8 && proportion < 1.25)) continue;
+            if (!proportion_fits(outlined, down, across)) continue;
             // The outline may be a fraction of a module off (a worn edge module, a photograph's
             // relief spread along the light): frames shrunk and shifted by parts of a module.
             // In each, the relief's modules; a photograph's also integrated from the walls
@@ -272,6 +522,14 @@ std::optional<std::string> decode_sampled(const DesignRelief& relief, const cv::
                 if (auto content = decode_datamatrix_modules(grid)) return content;
                 if (auto content = decode_datamatrix_modules(transposed(grid))) return content;
             }
+        }
+    if (detail.empty()) return std::nullopt;
+    for (const auto& [rows, columns] : symbol_sizes)
+        for (const bool turned : {false, true}) {
+            const int down = turned ? columns : rows, across = turned ? rows : columns;
+            if (!proportion_fits(outlined, down, across)) continue;
+            if (auto content = decode_explaining_walls(values, known, detail, outlined, down, across, relief.light_axis_rad))
+                return content;
         }
     return std::nullopt;
 }

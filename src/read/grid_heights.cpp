@@ -6,6 +6,24 @@
 
 namespace microstamp {
 
+double wall_shading(const cv::Mat& detail, const cv::Mat& known, const GridFrame& frame, int rows, int columns, double u,
+                    double v, bool vertical_wall) {
+    const auto& [origin, along, down] = frame;
+    double sum = 0;
+    int samples = 0;
+    for (const double lengthwise : {-0.3, -0.15, 0.0, 0.15, 0.3})
+        for (const double across : {-0.15, 0.0, 0.15}) {
+            const double du = (vertical_wall ? across / columns : lengthwise / columns);
+            const double dv = (vertical_wall ? lengthwise / rows : across / rows);
+            const cv::Point2d at = origin + along * (u + du) + down * (v + dv);
+            const float value = bilinear_sample(detail, known, at.x, at.y);
+            if (std::isnan(value)) continue;
+            sum += value;
+            ++samples;
+        }
+    return samples > 0 ? sum / samples : 0.0;
+}
+
 std::optional<std::vector<float>> grid_heights_from_walls(const cv::Mat& detail, const cv::Mat& known, const GridFrame& frame,
                                                           int rows, int columns, double light_axis_rad) {
     const auto& [origin, along, down] = frame;
@@ -13,22 +31,8 @@ std::optional<std::vector<float>> grid_heights_from_walls(const cv::Mat& detail,
     if (!(width > 0 && height > 0) || rows <= 0 || columns <= 0) return std::nullopt;
     const cv::Point2d light(std::cos(light_axis_rad), std::sin(light_axis_rad));
     const double light_along = light.dot(along / width), light_down = light.dot(down / height);
-    // Mean shading on the wall at fraction (u, v) of the outline, over a short stretch of
-    // the wall and a little either side of where it should be.
     const auto wall = [&](double u, double v, bool vertical_wall) {
-        double sum = 0;
-        int samples = 0;
-        for (const double lengthwise : {-0.3, -0.15, 0.0, 0.15, 0.3})
-            for (const double across : {-0.15, 0.0, 0.15}) {
-                const double du = (vertical_wall ? across / columns : lengthwise / columns);
-                const double dv = (vertical_wall ? lengthwise / rows : across / rows);
-                const cv::Point2d at = origin + along * (u + du) + down * (v + dv);
-                const float value = bilinear_sample(detail, known, at.x, at.y);
-                if (std::isnan(value)) continue;
-                sum += value;
-                ++samples;
-            }
-        return samples > 0 ? sum / samples : 0.0;
+        return wall_shading(detail, known, frame, rows, columns, u, v, vertical_wall);
     };
     const int unknowns = rows * columns;
     // Right-hand side of the normal equations: each wall's shading pushes the module after

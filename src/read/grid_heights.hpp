@@ -24,6 +24,12 @@ struct GridFrame {
     cv::Point2d origin, along, down;
 };
 
+// Mean shading on the wall of a rows x columns grid at fraction (u, v) of the frame (a
+// vertical wall lies between two columns, else between two rows), over a short stretch
+// of the wall and a little either side of where it should be; 0 where nothing is known.
+double wall_shading(const cv::Mat& detail, const cv::Mat& known, const GridFrame& frame, int rows, int columns, double u,
+                    double v, bool vertical_wall);
+
 // `detail`: the photograph's grey levels minus their blur over a few cells; `light_axis_rad`:
 // the light's axis in the image frame (y down). Heights row-major, in units of the
 // shading; their sign is the light's, which the axis leaves open. Nothing if the frame is
