@@ -361,10 +361,13 @@ BandPose refine_on_walls(const DesignRelief& relief, const BandPose& start, doub
 // counts where no slot within three on either side is itself between gap and weak bar:
 // the neighbourhood's gaps are clean there (a ring light, which shades no wall by its
 // facing, leaves most bars at 0.2-0.25 beside gaps at 0.00), while near the rim and in
-// the shadow on the light's side gaps reach 0.26 among many in-between slots. Unsure
+// the shadow on the light's side gaps reach 0.26 among many in-between slots. Likewise a
+// gap up to 0.07 counts in such a clean neighbourhood (bench_designs seeds 41 and 44: a
+// single gap at 0.051-0.059 beside clear bars, the whole key unread before). Unsure
 // slots are 0, and a key with any of them is not decoded: no error correction to guess with.
 std::vector<float> soft_slots_from_walls(const std::vector<SlotHeight>& heights) {
     constexpr double gap_evidence = 0.05, weak_bar_evidence = 0.12, bar_evidence = 0.25, clear_bar_evidence = 0.4;
+    constexpr double clean_gap_evidence = 0.07;
     constexpr int clean_reach = 3;
     constexpr double rim_texture = 2.0;     // times the gaps' median leftover shading
     constexpr double shadow_texture = 1.3;  // times the sensor's noise
@@ -395,7 +398,8 @@ std::vector<float> soft_slots_from_walls(const std::vector<SlotHeight>& heights)
         const bool in_shadow = height.texture <= shadow_texture * height.noise;
         if (height.evidence >= bar_evidence || (height.evidence >= weak_bar_evidence && clean_around(slot)))
             soft[static_cast<std::size_t>(slot)] = static_cast<float>(std::min(1.0, height.evidence / clear_bar_evidence));
-        else if (height.evidence <= gap_evidence && height.texture <= rim_texture * typical_texture &&
+        else if ((height.evidence <= gap_evidence || (height.evidence <= clean_gap_evidence && clean_around(slot))) &&
+                 height.texture <= rim_texture * typical_texture &&
                  (!in_shadow || clear_bar_near(slot)))
             soft[static_cast<std::size_t>(slot)] = static_cast<float>(-std::min(1.0, 1 - height.evidence / bar_evidence));
     }
