@@ -125,7 +125,8 @@ bool bars_may_be_there(const DesignRelief& relief, const Impression& impression,
 // Coarse grid over centre and scale, then hill-climbing, on the slot repetition.
 GearPose locate_gear(const DesignRelief& relief, const Impression& impression, const DesignSearch& search, double& strength) {
     const double reach_um = relief.topography ? 48 : 64, grid_um = 8;
-    GearPose best = climb_on_repetition(relief, best_on_grid(relief, impression, search, reach_um, grid_um, 1.025, strength), strength);
+    const GearPose on_grid = best_on_grid(relief, impression, search, reach_um, grid_um, 1.025, strength);
+    GearPose best = climb_on_repetition(relief, on_grid, strength);
     // Radial bars repeat once per slot at every radius of the band, so the repetition
     // hardly fixes the scale: the band's two edges do. The repetition's strength
     // radius by radius; the band is where it stays above half its peak.
