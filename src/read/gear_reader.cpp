@@ -67,13 +67,15 @@ Repetition slot_repetition(const DesignRelief& relief, const GearPose& pose, int
     return repetition;
 }
 
-// Coarse grid over centre and scale, then hill-climbing, on the slot repetition.
-GearPose locate_gear(const DesignRelief& relief, const Impression& impression, const DesignSearch& search, double& strength) {
+// The strongest slot repetition (4 samples a slot on the band's middle) over a grid of
+// centres within `reach_um` of the impression's, every `grid_um`, and of scales from the
+// least allowed in steps of `scale_ratio`.
+GearPose best_on_grid(const DesignRelief& relief, const Impression& impression, const DesignSearch& search, double reach_um,
+                      double grid_um, double scale_ratio, double& strength) {
     const double typical = std::sqrt(search.min_px_per_um * search.max_px_per_um);
-    const double reach_um = relief.topography ? 48 : 64, grid_um = 8;
     GearPose best{impression.centre_column, impression.centre_row, typical};
     strength = -1;
-    for (double scale = search.min_px_per_um; scale <= search.max_px_per_um * 1.0001; scale *= 1.025)
+    for (double scale = search.min_px_per_um; scale <= search.max_px_per_um * 1.0001; scale *= scale_ratio)
         for (double dy = -reach_um; dy <= reach_um; dy += grid_um)
             for (double dx = -reach_um; dx <= reach_um; dx += grid_um) {
                 const GearPose trial{impression.centre_column + dx * typical, impression.centre_row + dy * typical, scale};
@@ -83,16 +85,48 @@ GearPose locate_gear(const DesignRelief& relief, const Impression& impression, c
                     best = trial;
                 }
             }
-    strength = slot_repetition(relief, best, 8, 3).strength;
-    // Steps from 4 um and 1% down to an eighth of them.
-    const double position_step = 4 * best.px_per_um, scale_step = 0.01;
-    best = ascend(best, strength, 3, 4, [&](const GearPose& trial) { return slot_repetition(relief, trial, 8, 3).strength; },
+    return best;
+}
+
+// Hill-climbing on the slot repetition (8 samples a slot on three radii): steps from
+// 4 um and 1% down to an eighth of them.
+GearPose climb_on_repetition(const DesignRelief& relief, const GearPose& start, double& strength) {
+    strength = slot_repetition(relief, start, 8, 3).strength;
+    const double position_step = 4 * start.px_per_um, scale_step = 0.01;
+    return ascend(start, strength, 3, 4, [&](const GearPose& trial) { return slot_repetition(relief, trial, 8, 3).strength; },
                   [&](GearPose trial, int parameter, double step) {
                       if (parameter == 0) trial.column += step * position_step;
                       else if (parameter == 1) trial.row += step * position_step;
                       else trial.px_per_um *= 1 + step * scale_step;
                       return trial;
                   });
+}
+
+// Relief with no bars repeats once per slot at ~0.1 of its spread; the bars at 0.6 and
+// more on a topography, 0.3 on a photograph (a bar along the light shows only its ends).
+constexpr double min_strength = 0.2;
+
+// Whether a ring of bars may be there, in a tenth of the locate's time: the same
+// repetition on a coarser grid (12 um; scales 10% apart: the bars are radial, so a ring
+// sampled at a radius up to 5% off still lies on the band, 7% either side of its middle),
+// its best climbed, against the locate's own level. Photographs with bars climb to
+// 0.28-0.43 there (bench_designs, 109 first shots; 0.19-0.37 after 5,000 rounds), without
+// them to 0.09-0.27 (median 0.17: unstamped, defaced and worn ring dies, text and Data
+// Matrix dies): most photographs without a gear stop here, before the locate (~75 ms a
+// light hypothesis) and the walls' fit (0.2-1 s) run.
+bool bars_may_be_there(const DesignRelief& relief, const Impression& impression, const DesignSearch& search) {
+    constexpr double reach_um = 64, grid_um = 12, scale_ratio = 1.1;
+    double strength = 0;
+    const GearPose coarse = best_on_grid(relief, impression, search, reach_um, grid_um, scale_ratio, strength);
+    climb_on_repetition(relief, coarse, strength);
+    return strength >= min_strength;
+}
+
+// Coarse grid over centre and scale, then hill-climbing, on the slot repetition.
+GearPose locate_gear(const DesignRelief& relief, const Impression& impression, const DesignSearch& search, double& strength) {
+    const double reach_um = relief.topography ? 48 : 64, grid_um = 8;
+    const GearPose on_grid = best_on_grid(relief, impression, search, reach_um, grid_um, 1.025, strength);
+    GearPose best = climb_on_repetition(relief, on_grid, strength);
     // Radial bars repeat once per slot at every radius of the band, so the repetition
     // hardly fixes the scale: the band's two edges do. The repetition's strength
     // radius by radius; the band is where it stays above half its peak.
@@ -328,10 +362,13 @@ BandPose refine_on_walls(const DesignRelief& relief, const BandPose& start, doub
 // counts where no slot within three on either side is itself between gap and weak bar:
 // the neighbourhood's gaps are clean there (a ring light, which shades no wall by its
 // facing, leaves most bars at 0.2-0.25 beside gaps at 0.00), while near the rim and in
-// the shadow on the light's side gaps reach 0.26 among many in-between slots. Unsure
+// the shadow on the light's side gaps reach 0.26 among many in-between slots. Likewise a
+// gap up to 0.07 counts in such a clean neighbourhood (bench_designs seeds 41 and 44: a
+// single gap at 0.051-0.059 beside clear bars, the whole key unread before). Unsure
 // slots are 0, and a key with any of them is not decoded: no error correction to guess with.
 std::vector<float> soft_slots_from_walls(const std::vector<SlotHeight>& heights) {
     constexpr double gap_evidence = 0.05, weak_bar_evidence = 0.12, bar_evidence = 0.25, clear_bar_evidence = 0.4;
+    constexpr double clean_gap_evidence = 0.07;
     constexpr int clean_reach = 3;
     constexpr double rim_texture = 2.0;     // times the gaps' median leftover shading
     constexpr double shadow_texture = 1.3;  // times the sensor's noise
@@ -362,7 +399,8 @@ std::vector<float> soft_slots_from_walls(const std::vector<SlotHeight>& heights)
         const bool in_shadow = height.texture <= shadow_texture * height.noise;
         if (height.evidence >= bar_evidence || (height.evidence >= weak_bar_evidence && clean_around(slot)))
             soft[static_cast<std::size_t>(slot)] = static_cast<float>(std::min(1.0, height.evidence / clear_bar_evidence));
-        else if (height.evidence <= gap_evidence && height.texture <= rim_texture * typical_texture &&
+        else if ((height.evidence <= gap_evidence || (height.evidence <= clean_gap_evidence && clean_around(slot))) &&
+                 height.texture <= rim_texture * typical_texture &&
                  (!in_shadow || clear_bar_near(slot)))
             soft[static_cast<std::size_t>(slot)] = static_cast<float>(-std::min(1.0, 1 - height.evidence / bar_evidence));
     }
@@ -373,6 +411,10 @@ std::vector<float> soft_slots_from_walls(const std::vector<SlotHeight>& heights)
 DesignReading read_gear_on(const DesignRelief& relief, const Impression& impression, const DesignSearch& search) {
     DesignReading reading;
     reading.design = Design::gear;
+    if (!relief.photograph.empty() && !bars_may_be_there(relief, impression, search)) {
+        reading.failure = std::string(no_bars_repeat);
+        return reading;
+    }
     double strength = 0;
     const GearPose pose = locate_gear(relief, impression, search, strength);
     reading.score = strength;
@@ -380,9 +422,6 @@ DesignReading read_gear_on(const DesignRelief& relief, const Impression& impress
     reading.centre_row = pose.row;
     reading.px_per_um = pose.px_per_um;
     reading.pin_diameter_um = reference_geometry.pin_diameter_um * pose.px_per_um * relief.um_per_px;
-    // Relief with no bars repeats once per slot at ~0.1 of its spread; the bars at 0.6 and
-    // more on a topography, 0.3 on a photograph (a bar along the light shows only its ends).
-    constexpr double min_strength = 0.2;
     if (strength < min_strength) {
         reading.failure = "no ring of bars found";
         return reading;

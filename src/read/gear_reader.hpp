@@ -7,7 +7,13 @@
 
 #include "read/impression_locator.hpp"
 
+#include <string_view>
+
 namespace microstamp {
+
+// The failure of a photograph turned away before the locate and the walls' fit: its relief
+// does not repeat once per slot around the impression as a ring of bars would.
+inline constexpr std::string_view no_bars_repeat = "no ring of bars: nothing repeats once per slot around the impression";
 
 DesignReading read_gear(const DesignRelief& relief, const Impression& impression, const DesignSearch& search);
 
