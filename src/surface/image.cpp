@@ -168,12 +168,18 @@ Image read_image(const std::filesystem::path& path) {
     std::error_code error;
     if (!std::filesystem::is_regular_file(path, error))
         throw FileError(fmt::format("{}: no such file", path.string()));
-    std::ifstream file(path, std::ios::binary);
-    const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-    if (!file.eof() && file.fail()) throw FileError(fmt::format("{}: cannot be read", path.string()));
     // PNGs through decode_image, for its grey fast path; other formats as OpenCV reads
-    // files (a TIFF or JPEG header this library cannot parse is still OpenCV's to judge).
-    if (is_png(bytes)) return decode_image(bytes, path.string());
+    // files (a TIFF or JPEG header this library cannot parse is still OpenCV's to judge),
+    // so only a PNG is read into memory here.
+    std::ifstream file(path, std::ios::binary);
+    std::vector<std::uint8_t> bytes(8);
+    file.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    bytes.resize(static_cast<std::size_t>(file.gcount()));
+    if (is_png(bytes)) {
+        bytes.insert(bytes.end(), std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+        if (file.bad()) throw FileError(fmt::format("{}: cannot be read", path.string()));
+        return decode_image(bytes, path.string());
+    }
     return from_mat(cv::imread(path.string(), cv::IMREAD_ANYDEPTH | cv::IMREAD_GRAYSCALE), path.string());
 }
 
