@@ -32,14 +32,21 @@ cv::Mat spread_along_rows(const cv::Mat& values, double leak_px, bool forwards) 
 
 // The axis of the light: shading is the relief's slope along it, so the detail's
 // gradients line up with it (three times the energy along it than across, for relief
-// with no direction of its own).
-double light_axis(const cv::Mat& detail, const cv::Mat& known) {
+// with no direction of its own). Its directionality, 0 (a ring light shades every wall
+// alike) to 1 (all gradients along one axis), says whether there is an axis at all.
+struct LightAxis {
+    double axis_rad = 0;
+    double directionality = 0;
+};
+
+LightAxis light_axis(const cv::Mat& detail, const cv::Mat& known) {
     cv::Mat gx, gy;
     cv::Sobel(detail, gx, CV_32F, 1, 0);
     cv::Sobel(detail, gy, CV_32F, 0, 1);
     const double xx = cv::mean(gx.mul(gx), known)[0], yy = cv::mean(gy.mul(gy), known)[0];
     const double xy = cv::mean(gx.mul(gy), known)[0];
-    return 0.5 * std::atan2(2 * xy, xx - yy);
+    if (xx + yy <= 0) return {};
+    return {0.5 * std::atan2(2 * xy, xx - yy), std::sqrt((xx - yy) * (xx - yy) + 4 * xy * xy) / (xx + yy)};
 }
 
 } // namespace
@@ -79,7 +86,9 @@ DesignRelief design_relief(const Image& photograph, double um_per_px, double spr
     cv::Scalar mean, spread;
     cv::meanStdDev(detail, mean, spread, relief.known);
     detail.setTo(0, relief.known == 0);
-    relief.light_axis_rad = light_axis(detail, relief.known);
+    const LightAxis light = light_axis(detail, relief.known);
+    relief.light_axis_rad = light.axis_rad;
+    relief.light_directionality = light.directionality;
     // A raised edge facing the light is bright, one facing away dark; the primer's grain
     // shades far less than an engraved wall. Bright and dark edges beyond the grain's
     // level, each spread across the feature they bound (bright edges away from the
@@ -105,6 +114,10 @@ DesignRelief design_relief(const Image& photograph, double um_per_px, double spr
     relief.alternative =
         turned(spread_along_rows(bright_turned, leak_px, false) + spread_along_rows(dark_turned, leak_px, true), back);
     return relief;
+}
+
+bool light_has_direction(const DesignRelief& relief) {
+    return !relief.topography && relief.light_directionality >= min_wall_light_directionality;
 }
 
 std::vector<DesignRelief> relief_hypotheses(const DesignRelief& relief) {

@@ -35,6 +35,7 @@ struct DesignRelief {
     cv::Mat background;         // topography: the crater shape (CV_32F); else empty
     cv::Mat alternative;        // photographs: the relief if the light came from the other side
     double light_axis_rad = 0;  // photographs: the light's axis, radians in the image frame
+    double light_directionality = 0;  // photographs: 0 (ring light) .. 1 (one low side light)
     cv::Mat photograph;         // photographs: the grey levels (CV_32F, 0..1), where the crater's rim shows
 };
 
@@ -43,6 +44,12 @@ DesignRelief design_relief(const FeatureMap& topography_map);
 // stroke or module wide); `grain_levels`: shading below this many standard deviations
 // of the image's detail is the primer's grain, not an engraved wall.
 DesignRelief design_relief(const Image& photograph, double um_per_px, double spread_um = 15, double grain_levels = 1.5);
+// Whether one low light shades the photograph from one side, so that a wall's shading says
+// which way it faces: simulated oblique light 0.37-0.47, ring light at most 0.08 (every
+// design, first shots and 5,000 rounds; docs/reader.md, session 7), measured over the
+// whole photograph. The ring reader measures its own on the code's annulus, at this level.
+inline constexpr double min_wall_light_directionality = 0.15;
+bool light_has_direction(const DesignRelief& relief);
 // The relief as each reader should try it: itself, or both light hypotheses.
 std::vector<DesignRelief> relief_hypotheses(const DesignRelief& relief);
 

@@ -244,6 +244,22 @@ TEST(DesignReaders, DataMatrixPhotographLitAlongItsSidesIsReadFromTheWalls) {
     }
 }
 
+// Data Matrix's wall passes run only where one low light shades each wall by its facing:
+// under a ring light they read nothing and cost most of an unreadable upload's time.
+TEST(DesignReaders, ARingLitPhotographHasNoLightDirectionAndAnObliqueOneHas) {
+    for (const Lighting lighting : {Lighting::oblique, Lighting::ring}) {
+        FireOptions options;
+        options.seed = 6;
+        options.microscope.lighting = lighting;
+        fire(die_with(Design::datamatrix), load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"),
+             options, [&](Shot&& shot) {
+                 const DesignRelief relief = design_relief(shot.photograph, 2.0);
+                 EXPECT_EQ(light_has_direction(relief), lighting == Lighting::oblique) << relief.light_directionality;
+                 EXPECT_FALSE(light_has_direction(design_relief(feature_map(shot.topography))));
+             });
+    }
+}
+
 TEST(DesignReaders, UnstampedAndAbradedPinsYieldNoCode) {
     for (const char* defeat : {"swap:blank", "stone:30"})
         for (const Design design : {Design::text, Design::gear, Design::datamatrix}) {
