@@ -358,6 +358,20 @@ bool proportion_fits(const GridFrame& outlined, int rows, int columns) {
     return proportion > 0.8 && proportion < 1.25;
 }
 
+// The symbol sizes (rows down, columns across) an outline could hold, either way up; a
+// square size once (turned, it is itself: trying it twice doubled the cost of every
+// photograph without a symbol).
+std::vector<std::pair<int, int>> sizes_fitting(const GridFrame& outlined) {
+    std::vector<std::pair<int, int>> fitting;
+    for (const auto& [rows, columns] : symbol_sizes)
+        for (const bool turned : {false, true}) {
+            if (turned && rows == columns) continue;
+            const int down = turned ? columns : rows, across = turned ? rows : columns;
+            if (proportion_fits(outlined, down, across)) fitting.emplace_back(down, across);
+        }
+    return fitting;
+}
+
 // The modules at `frame` that best explain its walls, from each first guess the frame
 // offers: the relief's modules, and the heights integrated from the walls (either sign).
 WallExplanation modules_explaining_walls(const cv::Mat& values, const cv::Mat& known, const cv::Mat& detail,
@@ -473,66 +487,60 @@ std::optional<std::string> decode_sampled(const DesignRelief& relief, const cv::
     const auto outline = symbol_outline(values, known, module_px);
     if (!outline) return std::nullopt;
     const GridFrame outlined = frame_of(*outline);
-    for (const auto& [rows, columns] : symbol_sizes)
-        for (const bool turned : {false, true}) {
-            const int down = turned ? columns : rows, across = turned ? rows : columns;
-            if (!proportion_fits(outlined, down, across)) continue;
-            // The outline may be a fraction of a module off (a worn edge module, a photograph's
-            // relief spread along the light): frames shrunk and shifted by parts of a module.
-            // In each, the relief's modules; a photograph's also integrated from the walls
-            // (either sign), and the two added (the walls weighing more: the relief is spread
-            // along the light), since they err in different places. The grids whose border
-            // best shows the finder and clock go to zxing.
-            std::vector<std::pair<double, ModuleGrid>> grids;
-            const cv::Point2d module_along = outlined.along / across, module_down = outlined.down / down;
-            // A frame's placement against the outline, in modules: shrink along, down; shift along, down.
-            using Placement = std::array<double, 4>;
-            const auto evaluate = [&](const Placement& placement) {
-                const auto& [shrink_along, shrink_down, shift_along, shift_down] = placement;
-                const GridFrame frame{outlined.origin + module_along * (shrink_along / 2 + shift_along) +
-                                      module_down * (shrink_down / 2 + shift_down),
+    const std::vector<std::pair<int, int>> sizes = sizes_fitting(outlined);
+    for (const auto& [down, across] : sizes) {
+        // The outline may be a fraction of a module off (a worn edge module, a photograph's
+        // relief spread along the light): frames shrunk and shifted by parts of a module.
+        // In each, the relief's modules; a photograph's also integrated from the walls
+        // (either sign), and the two added (the walls weighing more: the relief is spread
+        // along the light), since they err in different places. The grids whose border
+        // best shows the finder and clock go to zxing.
+        std::vector<std::pair<double, ModuleGrid>> grids;
+        const cv::Point2d module_along = outlined.along / across, module_down = outlined.down / down;
+        // A frame's placement against the outline, in modules: shrink along, down; shift along, down.
+        using Placement = std::array<double, 4>;
+        const auto evaluate = [&](const Placement& placement) {
+            const auto& [shrink_along, shrink_down, shift_along, shift_down] = placement;
+            const GridFrame frame{outlined.origin + module_along * (shrink_along / 2 + shift_along) +
+                                  module_down * (shrink_down / 2 + shift_down),
                                   outlined.along - module_along * shrink_along, outlined.down - module_down * shrink_down};
-                double best = -1;
-                const auto consider = [&](const std::vector<float>& soft) {
-                    const double agreement = finder_agreement(soft, down, across);
-                    grids.emplace_back(agreement, grid_of(soft, down, across));
-                    best = std::max(best, agreement);
-                };
-                const std::vector<float> sampled = sample_modules(values, known, frame, down, across);
-                consider(sampled);
-                const auto heights =
-                    detail.empty() ? std::nullopt : grid_heights_from_walls(detail, known, frame, down, across, relief.light_axis_rad);
-                const auto integrated = heights ? soft_split(*heights, down * across) : std::nullopt;
-                if (integrated)
-                    for (const float sign : {1.0f, -1.0f}) {
-                        std::vector<float> soft = *integrated;
-                        for (float& value : soft) value *= sign;
-                        consider(soft);
-                        for (std::size_t i = 0; i < soft.size(); ++i) soft[i] += 0.5f * sampled[i];
-                        consider(soft);
-                    }
-                return best;
+            double best = -1;
+            const auto consider = [&](const std::vector<float>& soft) {
+                const double agreement = finder_agreement(soft, down, across);
+                grids.emplace_back(agreement, grid_of(soft, down, across));
+                best = std::max(best, agreement);
             };
-            for (const double shrink_along : {0.0, 0.4, 0.8})
-                for (const double shrink_down : {0.0, 0.4, 0.8})
-                    for (const double shift_along : {-0.4, -0.2, 0.0, 0.2, 0.4})
-                        for (const double shift_down : {-0.4, -0.2, 0.0, 0.2, 0.4})
-                            evaluate({shrink_along, shrink_down, shift_along, shift_down});
-            std::stable_sort(grids.begin(), grids.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-            grids.resize(std::min<std::size_t>(grids.size(), 8));
-            for (const auto& [agreement, grid] : grids) {
-                if (auto content = decode_datamatrix_modules(grid)) return content;
-                if (auto content = decode_datamatrix_modules(transposed(grid))) return content;
-            }
+            const std::vector<float> sampled = sample_modules(values, known, frame, down, across);
+            consider(sampled);
+            const auto heights =
+                detail.empty() ? std::nullopt : grid_heights_from_walls(detail, known, frame, down, across, relief.light_axis_rad);
+            const auto integrated = heights ? soft_split(*heights, down * across) : std::nullopt;
+            if (integrated)
+                for (const float sign : {1.0f, -1.0f}) {
+                    std::vector<float> soft = *integrated;
+                    for (float& value : soft) value *= sign;
+                    consider(soft);
+                    for (std::size_t i = 0; i < soft.size(); ++i) soft[i] += 0.5f * sampled[i];
+                    consider(soft);
+                }
+            return best;
+        };
+        for (const double shrink_along : {0.0, 0.4, 0.8})
+            for (const double shrink_down : {0.0, 0.4, 0.8})
+                for (const double shift_along : {-0.4, -0.2, 0.0, 0.2, 0.4})
+                    for (const double shift_down : {-0.4, -0.2, 0.0, 0.2, 0.4})
+                        evaluate({shrink_along, shrink_down, shift_along, shift_down});
+        std::stable_sort(grids.begin(), grids.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+        grids.resize(std::min<std::size_t>(grids.size(), 8));
+        for (const auto& [agreement, grid] : grids) {
+            if (auto content = decode_datamatrix_modules(grid)) return content;
+            if (auto content = decode_datamatrix_modules(transposed(grid))) return content;
         }
+    }
     if (detail.empty()) return std::nullopt;
-    for (const auto& [rows, columns] : symbol_sizes)
-        for (const bool turned : {false, true}) {
-            const int down = turned ? columns : rows, across = turned ? rows : columns;
-            if (!proportion_fits(outlined, down, across)) continue;
-            if (auto content = decode_explaining_walls(values, known, detail, outlined, down, across, relief.light_axis_rad))
-                return content;
-        }
+    for (const auto& [down, across] : sizes)
+        if (auto content = decode_explaining_walls(values, known, detail, outlined, down, across, relief.light_axis_rad))
+            return content;
     return std::nullopt;
 }
 
