@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <initializer_list>
 #include <numbers>
 #include <optional>
 #include <tuple>
@@ -148,6 +149,25 @@ GearPose locate_gear(const DesignRelief& relief, const Impression& impression, c
     return best;
 }
 
+// The relief summed over radii across the band at one angle (`across`: fractions of the
+// band's half-width from its middle), and how many of those samples were known.
+struct BandSum {
+    double sum = 0;
+    int count = 0;
+};
+
+BandSum sum_across_band(const DesignRelief& relief, const GearPose& pose, double angle, std::initializer_list<double> across) {
+    BandSum band;
+    for (const double fraction : across) {
+        const cv::Point2d at = polar_point(pose, band_middle_um + fraction * band_half_um, angle);
+        const float value = relief_at(relief, at.x, at.y);
+        if (!std::isfinite(value)) continue;
+        band.sum += value;
+        ++band.count;
+    }
+    return band;
+}
+
 // Drag slides the pin over the code it has just printed: on the side it moved towards,
 // bars come out smeared and displaced sideways by up to a fifth of a slot (bench_designs
 // first shots 102, 120 and 178: bars peaking 13 um off their slot's middle, sampled there
@@ -162,17 +182,9 @@ std::vector<double> slot_shifts(const DesignRelief& relief, const GearPose& pose
     for (int slot = 0; slot < gear_slots; ++slot)
         for (int sample = 0; sample < per_slot; ++sample) {
             const double from_middle = static_cast<double>(sample) / per_slot - 0.5;  // in slots
-            double sum = 0;
-            int count = 0;
-            for (const double across : {-0.6, 0.0, 0.6}) {
-                const cv::Point2d at =
-                    polar_point(pose, band_middle_um + across * band_half_um, first_slot_angle + (slot + from_middle) * slot_angle);
-                const float value = relief_at(relief, at.x, at.y);
-                if (!std::isfinite(value)) continue;
-                sum += value;
-                ++count;
-            }
-            if (count > 0) components[static_cast<std::size_t>(slot)] += sum / count * std::polar(1.0, -full_turn * from_middle);
+            const BandSum band = sum_across_band(relief, pose, first_slot_angle + (slot + from_middle) * slot_angle, {-0.6, 0.0, 0.6});
+            if (band.count > 0)
+                components[static_cast<std::size_t>(slot)] += band.sum / band.count * std::polar(1.0, -full_turn * from_middle);
         }
     std::vector<std::complex<double>> windows(gear_slots);
     std::vector<double> sizes;
@@ -198,21 +210,17 @@ std::vector<float> slot_values(const DesignRelief& relief, const GearPose& pose,
                                const std::vector<double>& shifts) {
     std::vector<float> values(gear_slots);
     for (int slot = 0; slot < gear_slots; ++slot) {
-        double sum = 0;
-        int count = 0;
+        BandSum total;
         const double middle = slot + shifts[static_cast<std::size_t>(slot)];
-        for (const double along : {-0.15, 0.0, 0.15})
+        for (const double along : {-0.15, 0.0, 0.15}) {
             // Out to the bars' ends: under oblique light a bar lying along the light shows
             // little but its ends.
-            for (const double across : {-0.85, -0.6, -0.3, 0.0, 0.3, 0.6, 0.85}) {
-                const cv::Point2d at =
-                    polar_point(pose, band_middle_um + across * band_half_um, first_slot_angle + (middle + along) * slot_angle);
-                const float sample = relief_at(relief, at.x, at.y);
-                if (!std::isfinite(sample)) continue;
-                sum += sample;
-                ++count;
-            }
-        values[static_cast<std::size_t>(slot)] = count >= 7 ? static_cast<float>(sum / count) : std::nanf("");
+            const BandSum band = sum_across_band(relief, pose, first_slot_angle + (middle + along) * slot_angle,
+                                                 {-0.85, -0.6, -0.3, 0.0, 0.3, 0.6, 0.85});
+            total.sum += band.sum;
+            total.count += band.count;
+        }
+        values[static_cast<std::size_t>(slot)] = total.count >= 7 ? static_cast<float>(total.sum / total.count) : std::nanf("");
     }
     return values;
 }
