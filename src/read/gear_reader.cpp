@@ -242,8 +242,8 @@ std::vector<float> soft_slots(const std::vector<float>& values) {
 
 // The crater's rim in a photograph: its shaded wall ends there against the flat primer,
 // a step of shading no plane fits. Where the crater is not centred on the pin the rim
-// crosses the bars' outer ends and the slots there are left unsure (bench_designs first
-// shots 4, 26, 57: leftover shading 2-5 times the gaps'); beyond it there are no bars to
+// crosses the bars' outer ends and the slots there were left unsure (bench_designs first
+// shots 4 and 47: leftover shading 2-5 times the gaps'); beyond it there are no bars to
 // read (no contact, no print), so the slots' fits leave that ground out.
 struct CraterRim {
     double column = 0, row = 0, radius_px = 0;  // radius 0: not known, nothing left out
