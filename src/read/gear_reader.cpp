@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <initializer_list>
 #include <numbers>
 #include <optional>
 #include <tuple>
@@ -148,24 +149,78 @@ GearPose locate_gear(const DesignRelief& relief, const Impression& impression, c
     return best;
 }
 
-// Mean relief over the middle of each slot (a third of the slot wide, across the band).
-std::vector<float> slot_values(const DesignRelief& relief, const GearPose& pose, double first_slot_angle) {
+// The relief summed over radii across the band at one angle (`across`: fractions of the
+// band's half-width from its middle), and how many of those samples were known.
+struct BandSum {
+    double sum = 0;
+    int count = 0;
+};
+
+BandSum sum_across_band(const DesignRelief& relief, const GearPose& pose, double angle, std::initializer_list<double> across) {
+    BandSum band;
+    for (const double fraction : across) {
+        const cv::Point2d at = polar_point(pose, band_middle_um + fraction * band_half_um, angle);
+        const float value = relief_at(relief, at.x, at.y);
+        if (!std::isfinite(value)) continue;
+        band.sum += value;
+        ++band.count;
+    }
+    return band;
+}
+
+// Drag slides the pin over the code it has just printed: on the side it moved towards,
+// bars come out smeared and displaced sideways by up to a fifth of a slot (bench_designs
+// first shots 102, 120 and 178: bars peaking 13 um off their slot's middle, sampled there
+// as gaps; the same casings struck without drag read right). The displacement varies
+// slowly around the ring, so each slot's is the phase of the relief's once-per-slot
+// component over its nine nearest slots: bars always stand apart on flat ground, so every
+// bar repeats. Where those slots hold too few bars to say (a long run of gaps), none.
+std::vector<double> slot_shifts(const DesignRelief& relief, const GearPose& pose, double first_slot_angle) {
+    constexpr int per_slot = 8, reach = 4;
+    constexpr double max_shift = 0.3, min_share_of_typical = 0.25;
+    std::vector<std::complex<double>> components(gear_slots);
+    for (int slot = 0; slot < gear_slots; ++slot)
+        for (int sample = 0; sample < per_slot; ++sample) {
+            const double from_middle = static_cast<double>(sample) / per_slot - 0.5;  // in slots
+            const BandSum band = sum_across_band(relief, pose, first_slot_angle + (slot + from_middle) * slot_angle, {-0.6, 0.0, 0.6});
+            if (band.count > 0)
+                components[static_cast<std::size_t>(slot)] += band.sum / band.count * std::polar(1.0, -full_turn * from_middle);
+        }
+    std::vector<std::complex<double>> windows(gear_slots);
+    std::vector<double> sizes;
+    for (int slot = 0; slot < gear_slots; ++slot) {
+        for (int offset = -reach; offset <= reach; ++offset)
+            windows[static_cast<std::size_t>(slot)] += components[static_cast<std::size_t>((slot + offset + gear_slots) % gear_slots)];
+        sizes.push_back(std::abs(windows[static_cast<std::size_t>(slot)]));
+    }
+    std::nth_element(sizes.begin(), sizes.begin() + gear_slots / 2, sizes.end());
+    const double typical = sizes[gear_slots / 2];
+    std::vector<double> shifts(gear_slots, 0.0);
+    for (int slot = 0; slot < gear_slots; ++slot) {
+        const std::complex<double> window = windows[static_cast<std::size_t>(slot)];
+        if (std::abs(window) >= min_share_of_typical * typical)
+            shifts[static_cast<std::size_t>(slot)] = std::clamp(-std::arg(window) / full_turn, -max_shift, max_shift);
+    }
+    return shifts;
+}
+
+// Mean relief over the middle of each slot (a third of the slot wide, across the band),
+// moved along the band by the slot's shift (in slots).
+std::vector<float> slot_values(const DesignRelief& relief, const GearPose& pose, double first_slot_angle,
+                               const std::vector<double>& shifts) {
     std::vector<float> values(gear_slots);
     for (int slot = 0; slot < gear_slots; ++slot) {
-        double sum = 0;
-        int count = 0;
-        for (const double along : {-0.15, 0.0, 0.15})
+        BandSum total;
+        const double middle = slot + shifts[static_cast<std::size_t>(slot)];
+        for (const double along : {-0.15, 0.0, 0.15}) {
             // Out to the bars' ends: under oblique light a bar lying along the light shows
             // little but its ends.
-            for (const double across : {-0.85, -0.6, -0.3, 0.0, 0.3, 0.6, 0.85}) {
-                const cv::Point2d at =
-                    polar_point(pose, band_middle_um + across * band_half_um, first_slot_angle + (slot + along) * slot_angle);
-                const float sample = relief_at(relief, at.x, at.y);
-                if (!std::isfinite(sample)) continue;
-                sum += sample;
-                ++count;
-            }
-        values[static_cast<std::size_t>(slot)] = count >= 7 ? static_cast<float>(sum / count) : std::nanf("");
+            const BandSum band = sum_across_band(relief, pose, first_slot_angle + (middle + along) * slot_angle,
+                                                 {-0.85, -0.6, -0.3, 0.0, 0.3, 0.6, 0.85});
+            total.sum += band.sum;
+            total.count += band.count;
+        }
+        values[static_cast<std::size_t>(slot)] = total.count >= 7 ? static_cast<float>(total.sum / total.count) : std::nanf("");
     }
     return values;
 }
@@ -185,6 +240,52 @@ std::vector<float> soft_slots(const std::vector<float>& values) {
     return soft;
 }
 
+// The crater's rim in a photograph: its shaded wall ends there against the flat primer,
+// a step of shading no plane fits. Where the crater is not centred on the pin the rim
+// crosses the bars' outer ends and the slots there were left unsure (bench_designs first
+// shots 4 and 47: leftover shading 2-5 times the gaps'); beyond it there are no bars to
+// read (no contact, no print), so the slots' fits leave that ground out.
+struct CraterRim {
+    double column = 0, row = 0, radius_px = 0;  // radius 0: not known, nothing left out
+};
+
+// The rim's contrast: grey levels just outside the circle against just inside, along 180
+// rays (either sign: the rim is dark against the primer on the shadow's side, bright on
+// the light's).
+double rim_contrast(const cv::Mat& grey, const cv::Mat& known, const CraterRim& rim) {
+    constexpr int rays = 180;
+    constexpr double reach_px = 2;
+    double sum = 0;
+    int count = 0;
+    for (int ray = 0; ray < rays; ++ray) {
+        const double angle = full_turn * ray / rays, x = std::cos(angle), y = std::sin(angle);
+        const auto at = [&](double radius) {
+            return bilinear_sample(grey, known, rim.column + radius * x, rim.row + radius * y);
+        };
+        const float outside = at(rim.radius_px + reach_px), inside = at(rim.radius_px - reach_px);
+        if (!std::isfinite(outside) || !std::isfinite(inside)) continue;
+        sum += std::fabs(outside - inside);
+        ++count;
+    }
+    return count > rays / 2 ? sum / count : 0.0;
+}
+
+// The circle Hough transform places the rim on a 6 um grid (impression_locator); climbed
+// here on the full photograph to a pixel (steps from 4 px down to half a pixel).
+CraterRim crater_rim(const cv::Mat& grey, const cv::Mat& known, const Impression& impression) {
+    if (!(impression.radius_px > 0)) return {};
+    CraterRim rim{impression.centre_column, impression.centre_row, impression.radius_px};
+    double contrast = rim_contrast(grey, known, rim);
+    return ascend(rim, contrast, 3, 4, [&](const CraterRim& trial) { return rim_contrast(grey, known, trial); },
+                  [](CraterRim trial, int parameter, double step) {
+                      constexpr double step_px = 4;
+                      if (parameter == 0) trial.column += step * step_px;
+                      else if (parameter == 1) trial.row += step * step_px;
+                      else trial.radius_px += step * step_px;
+                      return trial;
+                  });
+}
+
 // How a bar's walls show in the photograph's shading across its slot. Between two bars
 // there is always flat ground (bars fill half a slot), so each bar stands alone: its
 // slot's grey levels are a plane (the band lies on the crater's slope, steep near its
@@ -195,14 +296,33 @@ struct SlotHeight {
     double noise = 0;     // the sensor's own noise (neighbouring pixels' differences): all the texture in full shadow
 };
 
-SlotHeight slot_height(const WallFit::LeftOver& left_over, double noise) {
-    return {(left_over.plane - left_over.whole) / std::max(left_over.variance, 1e-12),
+// A slot's grey levels: a plane, the crater wall's steepening towards its rim, and the
+// bar's walls.
+using SlotFit = WallFitOf<5>;
+
+// Inside the rim the crater's wall steepens, its shading changing faster than a plane
+// follows: two terms falling off over a few and over a dozen micrometres inside it (`x`,
+// `y`: an image pixel). Both 0 where the rim is not known or far (the fit holds them at 0).
+std::array<double, 2> rim_steepening(const CraterRim& rim, int x, int y, double px_per_um) {
+    constexpr double fast_um = 4, slow_um = 12, far_um = 100;
+    if (!(rim.radius_px > 0)) return {0.0, 0.0};
+    const double inside_um = (rim.radius_px - std::hypot(x - rim.column, y - rim.row)) / px_per_um;
+    if (inside_um > far_um) return {0.0, 0.0};
+    return {std::exp(-inside_um / fast_um), std::exp(-inside_um / slow_um)};
+}
+
+// The bar's evidence is its share of the slot's variance once what the rim's terms
+// explain is set aside (where the rim is far, they explain nothing and the share is the
+// plain one).
+SlotHeight slot_height(const SlotFit::LeftOver& left_over, double noise) {
+    const double rim_share = std::max(left_over.plane - left_over.background, 0.0);
+    return {(left_over.background - left_over.whole) / std::max(left_over.variance - rim_share, 1e-12),
             std::sqrt(std::max(left_over.whole, 0.0) / left_over.count), noise};
 }
 
 // Every slot's bar fitted at a pose (`rotation`: where slot 0 starts); `stride`: every
 // stride-th pixel each way (2 or 4 while searching the pose, 1 for the slot values).
-std::vector<SlotHeight> slot_heights(const DesignRelief& relief, const GearPose& pose, double rotation,
+std::vector<SlotHeight> slot_heights(const DesignRelief& relief, const CraterRim& rim, const GearPose& pose, double rotation,
                                      double light_axis_rad, int stride = 1) {
     std::vector<SlotHeight> heights(gear_slots);
     const cv::Mat& grey = relief.photograph;
@@ -213,17 +333,22 @@ std::vector<SlotHeight> slot_heights(const DesignRelief& relief, const GearPose&
     // (the crater is rarely centred on the pin): the fit is also made without the ground
     // beyond them, and used where the rim left more shading unexplained.
     const double margin_um = 16, edge_um = 2.5, rim_margin_um = 4, rim_excess = 1.5;
+    // The rim's own edge is blurred over a few micrometres: ground that far inside it goes too.
+    const double crater_edge_um = 4;
+    const double crater_edge_px = crater_edge_um * pose.px_per_um;
+    const double inside_rim_px = rim.radius_px - crater_edge_px;
     const cv::Point2d light(std::cos(light_axis_rad), std::sin(light_axis_rad));
     const auto step = [&](double inside_um) { return wall_step(inside_um, edge_um); };
     for (int slot = 0; slot < gear_slots; ++slot) {
         const double centre = rotation + (slot + 0.5) * slot_angle;
         const cv::Point2d middle = polar_point(pose, band_middle_um, centre);
         const double reach_px = (band_half_um + margin_um) * pose.px_per_um + 2;
-        WallFit whole, trimmed;
+        SlotFit whole, trimmed;
         double whole_differences = 0, trimmed_differences = 0;  // of neighbouring pixels, squared: the noise
         for (int y = static_cast<int>(middle.y - reach_px); y <= static_cast<int>(middle.y + reach_px); y += stride)
             for (int x = static_cast<int>(middle.x - reach_px); x <= static_cast<int>(middle.x + reach_px); x += stride) {
                 if (x < 0 || y < 0 || x + 1 >= grey.cols || y >= grey.rows || !relief.known.at<std::uint8_t>(y, x)) continue;
+                if (rim.radius_px > 0 && std::hypot(x - rim.column, y - rim.row) > inside_rim_px) continue;
                 const double east = (x - pose.column) / pose.px_per_um, north = -(y - pose.row) / pose.px_per_um;
                 const double radius = std::hypot(east, north), angle = std::atan2(north, east);
                 const double off = std::remainder(angle - centre, full_turn);
@@ -238,8 +363,10 @@ std::vector<SlotHeight> slot_heights(const DesignRelief& relief, const GearPose&
                 const double cosine = east / radius, sine = north / radius;
                 const double slope_x = (radial * cosine - tangential * sine) / pose.px_per_um;
                 const double slope_y = (-radial * sine - tangential * cosine) / pose.px_per_um;
-                const WallFit::Terms terms = WallFit::terms((x - middle.x) / reach_px, (y - middle.y) / reach_px,
-                                                            wall_shading_terms({slope_x, slope_y}, light));
+                const std::array<double, 2> steepening = rim_steepening(rim, x, y, pose.px_per_um);
+                const SlotFit::Terms terms =
+                    SlotFit::terms({1.0, (x - middle.x) / reach_px, (y - middle.y) / reach_px, steepening[0], steepening[1]},
+                                   wall_shading_terms({slope_x, slope_y}, light));
                 const double value = grey.at<float>(y, x), next_value = grey.at<float>(y, x + 1);
                 const double difference = (value - next_value) * (value - next_value);
                 whole.add(terms, value);
@@ -250,6 +377,9 @@ std::vector<SlotHeight> slot_heights(const DesignRelief& relief, const GearPose&
                 }
             }
         constexpr int min_pixels = 20;
+        constexpr double steady_weight = 1e-3;
+        for (SlotFit* fit : {&whole, &trimmed})
+            for (const int rim_term : {3, 4}) fit->steady(rim_term, steady_weight);
         const auto from_whole = whole.solve(min_pixels), from_trimmed = trimmed.solve(min_pixels);
         if (!from_whole) continue;
         const SlotHeight whole_height = slot_height(*from_whole, std::sqrt(whole_differences / (2.0 * whole.count)));
@@ -275,14 +405,14 @@ struct BandPose {
 };
 
 // The walls' summed evidence at a pose (`stride` as in slot_heights).
-double pose_evidence(const DesignRelief& relief, const BandPose& pose, int stride) {
-    return wall_evidence(slot_heights(relief, pose.centre, pose.first_slot_angle - slot_angle / 2, relief.light_axis_rad, stride));
+double pose_evidence(const DesignRelief& relief, const CraterRim& rim, const BandPose& pose, int stride) {
+    return wall_evidence(slot_heights(relief, rim, pose.centre, pose.first_slot_angle - slot_angle / 2, relief.light_axis_rad, stride));
 }
 
 // Hill-climbing on the walls' evidence (every second pixel): steps from 4 um, 0.8% and
 // 4 um along the band down to a quarter of them.
-BandPose climb_on_walls(const DesignRelief& relief, const BandPose& start, double& evidence) {
-    const auto score = [&](const BandPose& trial) { return pose_evidence(relief, trial, 2); };
+BandPose climb_on_walls(const DesignRelief& relief, const CraterRim& rim, const BandPose& start, double& evidence) {
+    const auto score = [&](const BandPose& trial) { return pose_evidence(relief, rim, trial, 2); };
     const double position_step = 4 * start.centre.px_per_um, scale_step = 0.008, angle_step = 4 / band_middle_um;
     evidence = score(start);
     return ascend(start, evidence, 4, 3, score, [&](BandPose trial, int parameter, double step) {
@@ -296,11 +426,11 @@ BandPose climb_on_walls(const DesignRelief& relief, const BandPose& start, doubl
 
 // Climbs from `start` and from half a slot on (the repetition's phase may sit on the
 // gaps: the light's side is unknown), and keeps the better.
-BandPose climb_both_phases(const DesignRelief& relief, const BandPose& start, double& evidence) {
+BandPose climb_both_phases(const DesignRelief& relief, const CraterRim& rim, const BandPose& start, double& evidence) {
     BandPose shifted = start;
     shifted.first_slot_angle += slot_angle / 2;
     double shifted_evidence = 0;
-    const BandPose one = climb_on_walls(relief, start, evidence), other = climb_on_walls(relief, shifted, shifted_evidence);
+    const BandPose one = climb_on_walls(relief, rim, start, evidence), other = climb_on_walls(relief, rim, shifted, shifted_evidence);
     if (shifted_evidence > evidence) {
         evidence = shifted_evidence;
         return other;
@@ -312,7 +442,7 @@ BandPose climb_both_phases(const DesignRelief& relief, const BandPose& start, do
 // spread along it, each light hypothesis its own way; bench_designs seeds 13, 38, 80),
 // beyond the climb's reach. Centres every 3 um along the axis (+-48 um) and 3 um either
 // side are scored quickly (every fourth pixel, both phases) for the climb to start from.
-BandPose best_start_along_light(const DesignRelief& relief, const GearPose& located) {
+BandPose best_start_along_light(const DesignRelief& relief, const CraterRim& rim, const GearPose& located) {
     const cv::Point2d along(std::cos(relief.light_axis_rad), std::sin(relief.light_axis_rad));
     const cv::Point2d across(-along.y, along.x);
     BandPose best{located, 0};
@@ -324,7 +454,7 @@ BandPose best_start_along_light(const DesignRelief& relief, const GearPose& loca
             const double phase = -std::arg(slot_repetition(relief, centre, 8, 3).component) / gear_slots;
             for (const double half : {0.0, 0.5}) {
                 const BandPose trial{centre, phase + half * slot_angle};
-                if (const double evidence = pose_evidence(relief, trial, 4); evidence > best_evidence) {
+                if (const double evidence = pose_evidence(relief, rim, trial, 4); evidence > best_evidence) {
                     best_evidence = evidence;
                     best = trial;
                 }
@@ -337,15 +467,15 @@ BandPose best_start_along_light(const DesignRelief& relief, const GearPose& loca
 // micrometre or two, which the once-per-slot repetition of the relief does not give.
 // Where the bars explain little of the band's shading at the end (under half of what a
 // first shot's 28 bars give), the start is searched along the light's axis too.
-BandPose refine_on_walls(const DesignRelief& relief, const BandPose& start, double& evidence) {
+BandPose refine_on_walls(const DesignRelief& relief, const CraterRim& rim, const BandPose& start, double& evidence) {
     // A first shot's bars sum to ~19; located 30-40 um off, 4-7; a photograph with no
     // bars (another design, a worn pin) sums to little, and is not searched (it costs a
     // second and more).
     constexpr double weak_evidence = 10, some_bars_evidence = 3;
-    const BandPose climbed = climb_both_phases(relief, start, evidence);
+    const BandPose climbed = climb_both_phases(relief, rim, start, evidence);
     if (evidence >= weak_evidence || evidence < some_bars_evidence) return climbed;
     double searched_evidence = 0;
-    const BandPose searched = climb_both_phases(relief, best_start_along_light(relief, start.centre), searched_evidence);
+    const BandPose searched = climb_both_phases(relief, rim, best_start_along_light(relief, rim, start.centre), searched_evidence);
     if (searched_evidence <= evidence) return climbed;
     evidence = searched_evidence;
     return searched;
@@ -372,7 +502,7 @@ std::vector<float> soft_slots_from_walls(const std::vector<SlotHeight>& heights)
     constexpr int clean_reach = 3;
     constexpr double rim_texture = 2.0;     // times the gaps' median leftover shading
     constexpr double shadow_texture = 1.3;  // times the sensor's noise
-    constexpr int shadow_reach = 4;         // slots either side to a clear bar
+    constexpr int shadow_reach = 3;         // slots either side to a clear bar
     const int slots = static_cast<int>(heights.size());
     std::vector<float> gap_textures;
     for (const SlotHeight& height : heights)
@@ -431,19 +561,20 @@ DesignReading read_gear_on(const DesignRelief& relief, const Impression& impress
     double first_slot_angle = -std::arg(repetition.component) / gear_slots;
     std::vector<float> soft;
     if (relief.photograph.empty()) {
-        soft = soft_slots(slot_values(relief, pose, first_slot_angle));
+        soft = soft_slots(slot_values(relief, pose, first_slot_angle, slot_shifts(relief, pose, first_slot_angle)));
     } else {
         // A photograph's relief shows a bar along the light as little but its ends: the
         // slots are read from the walls' shading instead, at a pose refined on them.
         double evidence = 0;
-        const BandPose band = refine_on_walls(relief, {pose, first_slot_angle}, evidence);
+        const CraterRim rim = crater_rim(relief.photograph, relief.known, impression);
+        const BandPose band = refine_on_walls(relief, rim, {pose, first_slot_angle}, evidence);
         first_slot_angle = band.first_slot_angle;
         reading.centre_column = band.centre.column;
         reading.centre_row = band.centre.row;
         reading.px_per_um = band.centre.px_per_um;
         reading.pin_diameter_um = reference_geometry.pin_diameter_um * band.centre.px_per_um * relief.um_per_px;
         soft = soft_slots_from_walls(
-            slot_heights(relief, band.centre, first_slot_angle - slot_angle / 2, relief.light_axis_rad));
+            slot_heights(relief, rim, band.centre, first_slot_angle - slot_angle / 2, relief.light_axis_rad));
     }
     const GearReading decoded = decode_gear(soft);
     const double rotation = first_slot_angle - (decoded.rotation_slots + 0.5) * slot_angle;

@@ -98,27 +98,4 @@ std::array<double, 3> wall_shading_terms(const cv::Point2d& slope, const cv::Poi
     return {towards, cv::norm(slope), std::fabs(towards)};
 }
 
-void WallFit::add(const Terms& terms, double value) {
-    normal += terms * terms.t();
-    right += terms * value;
-    sum += value;
-    sum_squares += value * value;
-    ++count;
-}
-
-std::optional<WallFit::LeftOver> WallFit::solve(int min_pixels) const {
-    Terms solution;
-    if (count < min_pixels || !cv::solve(normal, right, solution, cv::DECOMP_CHOLESKY)) return std::nullopt;
-    constexpr int plane_terms = 3;
-    cv::Matx<double, plane_terms, plane_terms> plane_normal;
-    cv::Vec<double, plane_terms> plane_right, plane_solution;
-    for (int i = 0; i < plane_terms; ++i) {
-        plane_right[i] = right[i];
-        for (int j = 0; j < plane_terms; ++j) plane_normal(i, j) = normal(i, j);
-    }
-    if (!cv::solve(plane_normal, plane_right, plane_solution, cv::DECOMP_CHOLESKY)) return std::nullopt;
-    return LeftOver{sum_squares - sum * sum / count, sum_squares - plane_solution.dot(plane_right),
-                    sum_squares - solution.dot(right), count};
-}
-
 } // namespace microstamp

@@ -54,27 +54,67 @@ WallStep wall_step(double inside_um, double edge_um);
 // shadow only walls facing the light are lit).
 std::array<double, 3> wall_shading_terms(const cv::Point2d& slope, const cv::Point2d& light);
 
-// A least-squares fit of grey levels as a plane (1, x, y: the crater's own shading) plus
-// an outline's three wall terms, accumulated pixel by pixel.
-struct WallFit {
-    using Terms = cv::Vec<double, 6>;
-    static Terms terms(double x, double y, const std::array<double, 3>& walls) {
-        return {1.0, x, y, walls[0], walls[1], walls[2]};
+// A least-squares fit of grey levels as a smooth background (`Background` terms: a plane,
+// 1, x, y, for a glyph; the gear adds the crater wall's curve near its rim) plus an
+// outline's three wall terms, accumulated pixel by pixel.
+template <int Background>
+struct WallFitOf {
+    static constexpr int size = Background + 3;
+    using Terms = cv::Vec<double, size>;
+    static Terms terms(const std::array<double, Background>& background, const std::array<double, 3>& walls) {
+        Terms result;
+        for (int i = 0; i < Background; ++i) result[i] = background[static_cast<std::size_t>(i)];
+        for (int i = 0; i < 3; ++i) result[Background + i] = walls[static_cast<std::size_t>(i)];
+        return result;
     }
-    void add(const Terms& terms, double value);
+    void add(const Terms& terms, double value) {
+        normal += terms * terms.t();
+        right += terms * value;
+        sum += value;
+        sum_squares += value * value;
+        ++count;
+    }
 
-    // Sums of squares: about the mean (`variance`), and what the plane alone and the
-    // whole fit leave unexplained. Nothing when too few pixels or degenerate terms.
+    // A small weight holding a background term to 0 where it has no support (a term that
+    // vanishes over the whole outline), so the fit stays solvable.
+    void steady(int term, double weight) { normal(term, term) += weight; }
+
+    // Sums of squares: about the mean (`variance`), and what the plane (the first three
+    // background terms) alone, the whole background and the whole fit leave unexplained.
+    // Nothing when too few pixels or degenerate terms.
     struct LeftOver {
-        double variance = 0, plane = 0, whole = 0;
+        double variance = 0, plane = 0, background = 0, whole = 0;
         int count = 0;
     };
-    std::optional<LeftOver> solve(int min_pixels) const;
+    std::optional<LeftOver> solve(int min_pixels) const {
+        Terms solution;
+        if (count < min_pixels || !cv::solve(normal, right, solution, cv::DECOMP_CHOLESKY)) return std::nullopt;
+        const auto plane = left_by_first<3>(), background = left_by_first<Background>();
+        if (!plane || !background) return std::nullopt;
+        return LeftOver{sum_squares - sum * sum / count, *plane, *background, sum_squares - solution.dot(right), count};
+    }
+    // What the first `First` terms alone leave unexplained.
+    template <int First>
+    std::optional<double> left_by_first() const {
+        cv::Matx<double, First, First> first_normal;
+        cv::Vec<double, First> first_right, first_solution;
+        for (int i = 0; i < First; ++i) {
+            first_right[i] = right[i];
+            for (int j = 0; j < First; ++j) first_normal(i, j) = normal(i, j);
+        }
+        if (!cv::solve(first_normal, first_right, first_solution, cv::DECOMP_CHOLESKY)) return std::nullopt;
+        return sum_squares - first_solution.dot(first_right);
+    }
 
-    cv::Matx<double, 6, 6> normal = cv::Matx<double, 6, 6>::zeros();
+    cv::Matx<double, size, size> normal = cv::Matx<double, size, size>::zeros();
     Terms right = Terms::all(0);
     double sum = 0, sum_squares = 0;
     int count = 0;
+};
+
+// A glyph's fit: a plane (the crater's own shading) plus its outline's walls.
+struct WallFit : WallFitOf<3> {
+    static Terms terms(double x, double y, const std::array<double, 3>& walls) { return WallFitOf<3>::terms({1.0, x, y}, walls); }
 };
 
 } // namespace microstamp
