@@ -1,11 +1,12 @@
-// The text, gear and Data Matrix readers on simulated casings (issue 4): clean first
+// Every design's reader on simulated casings (issue 4): clean first
 // shots of the standard 9 mm profile, one seed per casing, and the same shots after
 // 5,000 rounds of nominal wear, each read from its x3p topography and its PNG
 // photograph. One die per design (SIG Sauer P320, nothing else on the face), the same
 // seeds and rounds for every design. Counters: share of casings that named the right
 // pistol, wrong identities (must stay 0), keys read that the directory did not hold
 // (misreads the directory caught), and the median milliseconds per read, wall and CPU
-// (the design reader alone: relief, crater, design).
+// (the design reader alone: relief, crater, design; the ring: `read` with no other
+// design looked for, as `microstamp read` reads a ring die).
 //
 //   MICROSTAMP_BENCH_CASINGS=200 build/bench/bench_designs   (200 when unset; MICROSTAMP_BENCH_VERBOSE=1 logs failures)
 //
@@ -16,6 +17,7 @@
 #include "physics/fire.hpp"
 #include "read/design_reading.hpp"
 #include "read/feature_map.hpp"
+#include "read/read.hpp"
 
 #include <benchmark/benchmark.h>
 
@@ -72,20 +74,37 @@ struct Channel {
     std::vector<double> milliseconds, cpu_milliseconds;
 };
 
-void tally(Channel& channel, const DesignReading& reading, double milliseconds, double cpu_milliseconds) {
+// A read as the tally needs it, from either kind of reader.
+struct Outcome {
+    std::optional<Identity> identity;
+    bool misread_key = false;  // a text or gear key decoded that the directory does not hold
+    nlohmann::json json;       // only when failures are logged
+};
+
+Outcome outcome_of(const DesignReading& reading, bool with_json) {
+    return {reading.identity,
+            !reading.identity && reading.status == DesignStatus::decoded && reading.design != Design::datamatrix,
+            with_json ? to_json(reading) : nlohmann::json()};
+}
+
+Outcome outcome_of(const Reading& reading, bool with_json) {
+    return {reading.identity, false, with_json ? to_json(reading) : nlohmann::json()};
+}
+
+void tally(Channel& channel, const Outcome& outcome, double milliseconds, double cpu_milliseconds) {
     channel.milliseconds.push_back(milliseconds);
     channel.cpu_milliseconds.push_back(cpu_milliseconds);
-    if (reading.identity) (*reading.identity == pistol() ? channel.right : channel.wrong) += 1;
-    else if (reading.status == DesignStatus::decoded && reading.design != Design::datamatrix) channel.misread_keys += 1;
+    if (outcome.identity) (*outcome.identity == pistol() ? channel.right : channel.wrong) += 1;
+    else if (outcome.misread_key) channel.misread_keys += 1;
 }
 
 template <typename Read>
-DesignReading timed(Channel& channel, Read&& read_scan) {
+Outcome timed(Channel& channel, Read&& read_scan) {
     // Wall time and this process's CPU time (one thread): on a shared machine the second
     // is the reader's own cost.
     const auto started = std::chrono::steady_clock::now();
     const std::clock_t cpu_started = std::clock();
-    DesignReading reading = read_scan();
+    Outcome reading = read_scan();
     tally(channel, reading, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count(),
           1000.0 * static_cast<double>(std::clock() - cpu_started) / CLOCKS_PER_SEC);
     return reading;
@@ -110,17 +129,26 @@ void read_corpus(benchmark::State& state, Design design, bool worn) {
         int shot_number = 0;
         const auto read_shot = [&](Shot&& shot) {
             ++shot_number;
-            const DesignReading from_topography = timed(topography, [&] {
-                return read_designs(design_relief(feature_map(shot.topography)), {design}, topography_search).front();
+            ReadOptions ring_options;
+            ring_options.designs.clear();
+            const Outcome from_topography = timed(topography, [&] {
+                if (design == Design::ring) return outcome_of(read(shot.topography, ring_options), verbose);
+                return outcome_of(read_designs(design_relief(feature_map(shot.topography)), {design}, topography_search).front(),
+                                  verbose);
             });
-            const DesignReading from_photograph = timed(photograph, [&] {
-                return read_designs(design_relief(shot.photograph, hint), {design}, photograph_search).front();
+            const Outcome from_photograph = timed(photograph, [&] {
+                if (design == Design::ring) {
+                    ReadOptions options = ring_options;
+                    options.um_per_px = hint;
+                    return outcome_of(read(shot.photograph, options), verbose);
+                }
+                return outcome_of(read_designs(design_relief(shot.photograph, hint), {design}, photograph_search).front(), verbose);
             });
             if (verbose)
                 for (const auto& [channel, reading] : {std::pair{"x3p", &from_topography}, std::pair{"png", &from_photograph}})
                     if (!(reading->identity && *reading->identity == pistol()))
                         std::fprintf(stderr, "%s %s %d: %s\n", design_name(design).data(), channel, shot_number,
-                                     to_json(*reading).dump().c_str());
+                                     reading->json.dump().c_str());
         };
         if (worn) {
             FireOptions options;
@@ -152,6 +180,8 @@ void read_corpus(benchmark::State& state, Design design, bool worn) {
     state.counters["png_cpu_ms"] = median(photograph.cpu_milliseconds);
 }
 
+void ring_first_shot(benchmark::State& state) { read_corpus(state, Design::ring, false); }
+void ring_5000_rounds(benchmark::State& state) { read_corpus(state, Design::ring, true); }
 void text_first_shot(benchmark::State& state) { read_corpus(state, Design::text, false); }
 void gear_first_shot(benchmark::State& state) { read_corpus(state, Design::gear, false); }
 void datamatrix_first_shot(benchmark::State& state) { read_corpus(state, Design::datamatrix, false); }
@@ -159,9 +189,11 @@ void text_5000_rounds(benchmark::State& state) { read_corpus(state, Design::text
 void gear_5000_rounds(benchmark::State& state) { read_corpus(state, Design::gear, true); }
 void datamatrix_5000_rounds(benchmark::State& state) { read_corpus(state, Design::datamatrix, true); }
 
+BENCHMARK(ring_first_shot)->Iterations(1)->Unit(benchmark::kSecond);
 BENCHMARK(text_first_shot)->Iterations(1)->Unit(benchmark::kSecond);
 BENCHMARK(gear_first_shot)->Iterations(1)->Unit(benchmark::kSecond);
 BENCHMARK(datamatrix_first_shot)->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK(ring_5000_rounds)->Iterations(1)->Unit(benchmark::kSecond);
 BENCHMARK(text_5000_rounds)->Iterations(1)->Unit(benchmark::kSecond);
 BENCHMARK(gear_5000_rounds)->Iterations(1)->Unit(benchmark::kSecond);
 BENCHMARK(datamatrix_5000_rounds)->Iterations(1)->Unit(benchmark::kSecond);

@@ -366,6 +366,12 @@ Reading read_shading(const FeatureMap& shading, double hint, const ReadOptions& 
     decode_at(relief, placement, options, catalog, reading);
     clock.lap("decode_relief");
     if (reading.status == ReadStatus::decoded) return reading;
+    Reading climbed = reading;
+    decode_at(relief, climb_on_grid(relief, placement), options, catalog, climbed);
+    clock.lap("decode_climbed_on_grid");
+    if (climbed.status == ReadStatus::decoded) return climbed;
+    reading.attempts = climbed.attempts;
+    reading.false_identity_bound = climbed.false_identity_bound;
     // Edge contrast as a second opinion; a failed one does not replace what the relief showed.
     Reading second = reading;
     decode_at(energy, located, options, catalog, second);
