@@ -46,13 +46,22 @@ constexpr std::array<std::string_view, 32> glyphs = {
     "11111000010001000100010001000011111",  // Z
 };
 
-double soft_distance(std::string_view glyph, const std::array<float, glyph_dots>& dots) {
+// Every glyph's dots as +1 engraved / -1 flat: a reader recognises characters at every
+// pose it tries, so the table is read once.
+using GlyphSigns = std::array<std::array<double, glyph_dots>, glyphs.size()>;
+const GlyphSigns& glyph_signs() {
+    static const GlyphSigns signs = [] {
+        GlyphSigns table{};
+        for (std::size_t glyph = 0; glyph < glyphs.size(); ++glyph)
+            for (std::size_t dot = 0; dot < glyph_dots; ++dot) table[glyph][dot] = glyphs[glyph][dot] == '1' ? 1.0 : -1.0;
+        return table;
+    }();
+    return signs;
+}
+
+double soft_distance(const std::array<double, glyph_dots>& expected, const std::array<double, glyph_dots>& seen) {
     double distance = 0;
-    for (int dot = 0; dot < glyph_dots; ++dot) {
-        const double expected = glyph[static_cast<std::size_t>(dot)] == '1' ? 1.0 : -1.0;
-        const double seen = std::isfinite(dots[static_cast<std::size_t>(dot)]) ? dots[static_cast<std::size_t>(dot)] : 0.0;
-        distance += std::fabs(expected - seen) / 2;
-    }
+    for (std::size_t dot = 0; dot < glyph_dots; ++dot) distance += std::fabs(expected[dot] - seen[dot]) / 2;
     return distance;
 }
 
@@ -96,8 +105,10 @@ std::vector<Cell> text_cells(const std::string& key, const FaceGeometry& geometr
 CharacterReading recognise_character(const std::array<float, glyph_dots>& dots) {
     CharacterReading reading;
     double best = std::numeric_limits<double>::infinity(), second = best;
+    std::array<double, glyph_dots> seen{};
+    for (std::size_t dot = 0; dot < glyph_dots; ++dot) seen[dot] = std::isfinite(dots[dot]) ? dots[dot] : 0.0;
     for (std::size_t digit = 0; digit < glyphs.size(); ++digit) {
-        const double distance = soft_distance(glyphs[digit], dots);
+        const double distance = soft_distance(glyph_signs()[digit], seen);
         if (distance < best) {
             second = best;
             best = distance;
