@@ -144,27 +144,6 @@ Reading locate(const FeatureMap& map, const LocateOptions& locate, const ReadOpt
     return reading;
 }
 
-// The cell grid repeats every column, so the grid angle is known only up to a column:
-// the sync cells tell which of the three phases is the sectors' own.
-struct Phase {
-    RingPlacement placement;
-    RingSample sample;
-    double sync_agreement = 0;
-};
-
-Phase choose_phase(const FeatureMap& map, const RingPlacement& placement) {
-    Phase best{placement, sample_ring(map, placement), 0};
-    best.sync_agreement = ring_sync_agreement(best.sample.observation);
-    for (int column = 1; column < ring_columns; ++column) {
-        RingPlacement trial = placement;
-        trial.grid_angle += 2 * std::numbers::pi / ring_sectors_per_track * column / ring_columns;
-        RingSample trial_sample = sample_ring(map, trial);
-        const double agreement = ring_sync_agreement(trial_sample.observation);
-        if (agreement > best.sync_agreement) best = {trial, std::move(trial_sample), agreement};
-    }
-    return best;
-}
-
 // The leads of a partial read that name a make and model the catalog knows (a stamp's
 // codes come from it), their likelihoods renormalised over those.
 std::vector<RingLead> catalog_leads(const RingObservation& observation, const Catalog& catalog) {
@@ -177,7 +156,7 @@ std::vector<RingLead> catalog_leads(const RingObservation& observation, const Ca
 }
 
 // Decodes the ring as sampled at a phase, adding to the reading's decode attempts.
-void decode_phase(const FeatureMap& map, const Phase& phase, const ReadOptions& options, const Catalog& catalog,
+void decode_phase(const FeatureMap& map, const RingPhase& phase, const ReadOptions& options, const Catalog& catalog,
                   Reading& reading) {
     const RingPlacement& chosen = phase.placement;
     const RingSample& sample = phase.sample;
@@ -320,6 +299,25 @@ Reading read(const Surface& topography, const ReadOptions& options, const Catalo
 
 namespace {
 
+// A worn ring's outer finder fades first and the cells' edges soften, so edge contrast
+// can place the finders 10% off in scale; the relief recovered from the shading around
+// where they were sought shows them with their sign, and they are sought again on it.
+std::optional<RingPlacement> locate_on_relief(const FeatureMap& shading, const RingPlacement& sought,
+                                              const LocateOptions& locate_options, const ReadOptions& options) {
+    const LightEstimate light = estimate_light(shading, sought);
+    if (light.directionality < options.min_light_directionality) return std::nullopt;
+    const double radius_px = (FaceGeometry{}.ring_outer_finder_um[1] + 40) * locate_options.max_px_per_um;
+    FeatureMap relief = relief_from_shading(shading, light.azimuth, {sought.centre_column, sought.centre_row}, radius_px);
+    std::optional<RingPlacement> best;
+    for (int sign : {1, -1}) {
+        if (sign < 0) relief.values = -relief.values;
+        const auto found = locate_ring(relief, locate_options);
+        if (found && (!best || found->finder_score > best->finder_score)) best = found;
+    }
+    if (!best || best->finder_score < options.min_finder_score) return std::nullopt;
+    return best;
+}
+
 // How hard a read of a photograph's shading tries: a quick look searches one centre per
 // kind of vote peak, climbs no further than the search's grid and decodes where it
 // located (each attempt counted like any other); a thorough read does all of it.
@@ -336,6 +334,14 @@ Reading read_shading(const FeatureMap& shading, double hint, const ReadOptions& 
     locate_options.quick = quick;
     Reading reading = locate(energy, locate_options, options);
     lap("locate");
+    if (!quick && reading.placement && reading.placement->finder_score < options.min_finder_score) {
+        if (const auto found = locate_on_relief(shading, *reading.placement, locate_options, options)) {
+            reading.placement = found;
+            reading.pin_diameter_um = FaceGeometry{}.pin_diameter_um * found->px_per_um * shading.um_per_px;
+            reading.failure.clear();
+        }
+        lap("locate_on_relief");
+    }
     if (reading.placement) reading.um_per_px = FaceGeometry{}.pin_diameter_um / reading.pin_diameter_um * hint;
     if (!reading.placement || reading.status != ReadStatus::unreadable || !reading.failure.empty()) return reading;
     // Under a low side light the shading gives back the relief with its sign, which
@@ -367,8 +373,8 @@ Reading read_shading(const FeatureMap& shading, double hint, const ReadOptions& 
     clock.lap("decode_relief");
     if (reading.status == ReadStatus::decoded) return reading;
     Reading climbed = reading;
-    decode_at(relief, climb_on_grid(relief, placement), options, catalog, climbed);
-    clock.lap("decode_climbed_on_grid");
+    decode_at(relief, climb_on_sync_cells(relief, placement), options, catalog, climbed);
+    clock.lap("decode_climbed_on_sync_cells");
     if (climbed.status == ReadStatus::decoded) return climbed;
     reading.attempts = climbed.attempts;
     reading.false_identity_bound = climbed.false_identity_bound;
@@ -384,7 +390,7 @@ Reading read_shading(const FeatureMap& shading, double hint, const ReadOptions& 
     both.attempts = second.attempts;
     const RingSample relief_sample{*reading.observation, reading.erased_sectors, 0};
     const RingSample energy_sample = sample_ring(energy, *reading.placement);
-    Phase added{*reading.placement, relief_sample, 0};
+    RingPhase added{*reading.placement, relief_sample, 0};
     for (std::size_t symbol = 0; symbol < added.sample.observation.cells.size(); ++symbol)
         for (std::size_t cell = 0; cell < added.sample.observation.cells[symbol].size(); ++cell) {
             float& value = added.sample.observation.cells[symbol][cell];

@@ -445,14 +445,28 @@ RingPlacement refine_placement(const FeatureMap& map, const RingPlacement& place
     return align_grid(map, RingPlacement{best.column, best.row, best.px_per_um, 0, best.score / noise, 0}, noise);
 }
 
-RingPlacement climb_on_grid(const FeatureMap& map, const RingPlacement& start) {
+RingPhase choose_phase(const FeatureMap& map, const RingPlacement& placement) {
+    RingPhase best{placement, sample_ring(map, placement), 0};
+    best.sync_agreement = ring_sync_agreement(best.sample.observation);
+    for (int column = 1; column < ring_columns; ++column) {
+        RingPlacement trial = placement;
+        trial.grid_angle += full_turn / ring_sectors_per_track * column / ring_columns;
+        RingSample trial_sample = sample_ring(map, trial);
+        const double agreement = ring_sync_agreement(trial_sample.observation);
+        if (agreement > best.sync_agreement) best = {trial, std::move(trial_sample), agreement};
+    }
+    return best;
+}
+
+RingPlacement climb_on_sync_cells(const FeatureMap& map, const RingPlacement& start) {
     const double noise = noise_level(map);
     // A scale step moves the code's middle radius as far as a centre step moves its centre.
     const double middle_radius_px =
         start.px_per_um * (reference_geometry.ring_inner_track_um[0] + reference_geometry.ring_outer_track_um[1]) / 2;
+    const auto phased = [&](const RingPlacement& trial, bool quick) { return choose_phase(map, align_grid(map, trial, noise, quick)); };
     // The finders can hold scale and centre off together, out of a one-way climb's reach:
     // first a coarse grid over both.
-    RingPlacement best = align_grid(map, start, noise, true);
+    RingPhase best = phased(start, true);
     for (int scale_step = -4; scale_step <= 4; ++scale_step)
         for (int row_step = -2; row_step <= 2; ++row_step)
             for (int column_step = -2; column_step <= 2; ++column_step) {
@@ -460,29 +474,29 @@ RingPlacement climb_on_grid(const FeatureMap& map, const RingPlacement& start) {
                 trial.centre_column += 4 * column_step;
                 trial.centre_row += 4 * row_step;
                 trial.px_per_um *= 1 + 0.01 * scale_step;
-                trial = align_grid(map, trial, noise, true);
-                if (trial.grid_score > best.grid_score) best = trial;
+                RingPhase candidate = phased(trial, true);
+                if (candidate.sync_agreement > best.sync_agreement) best = std::move(candidate);
             }
-    best = align_grid(map, best, noise);
+    best = phased(best.placement, false);
     for (double step = 2; step >= 0.25; step /= 2) {
         bool moved = true;
         while (moved) {
             moved = false;
             for (int move = 0; move < 6; ++move) {
-                RingPlacement trial = best;
+                RingPlacement trial = best.placement;
                 const double sign = move % 2 ? -1 : 1;
                 if (move < 2) trial.centre_column += sign * step;
                 else if (move < 4) trial.centre_row += sign * step;
                 else trial.px_per_um *= 1 + sign * step / middle_radius_px;
-                trial = align_grid(map, trial, noise);
-                if (trial.grid_score > best.grid_score) {
-                    best = trial;
+                RingPhase candidate = phased(trial, false);
+                if (candidate.sync_agreement > best.sync_agreement) {
+                    best = std::move(candidate);
                     moved = true;
                 }
             }
         }
     }
-    return best;
+    return best.placement;
 }
 
 RingSample sample_ring(const FeatureMap& map, const RingPlacement& placement) {

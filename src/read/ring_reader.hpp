@@ -57,11 +57,23 @@ double finder_polarity(const FeatureMap& map, const RingPlacement& placement);
 // Centre, scale and grid angle sharpened on another map of the same image.
 RingPlacement refine_placement(const FeatureMap& map, const RingPlacement& placement);
 
-// Centre and scale climbed on how well the cells line up (grid_score) instead of on the
-// finder circles. On a relief recovered from shading the finders' walls can pull centre
-// and scale off together (a photograph located 5% large, refined to 2.6% and 7.6 px off
-// along the light), where the cells line up only at the true placement.
-RingPlacement climb_on_grid(const FeatureMap& map, const RingPlacement& start);
+// The cell grid repeats every column, so align_grid knows the grid angle only up to a
+// column: the sync cells tell which of the three phases is the sectors' own.
+struct RingPhase {
+    RingPlacement placement;
+    RingSample sample;
+    double sync_agreement = 0;  // code/ring.hpp ring_sync_agreement of the sample
+};
+RingPhase choose_phase(const FeatureMap& map, const RingPlacement& placement);
+
+// Centre and scale climbed on how well the sync cells agree with their pattern (at the
+// best phase and rotation) instead of on the finder circles. On a relief recovered from
+// shading the finders' walls can pull centre and scale off together (a photograph
+// located 5% large, refined to 2.6% large and 7.6 px off along the light; a worn one
+// 3% large and 6-8 px off), where no cell reads right. How well the cells split into
+// two classes peaks off the truth on worn photographs (the relief's level drifts around
+// the ring); the sync cells' agreement does not (0.5-0.8 at the truth, 0.15-0.3 there).
+RingPlacement climb_on_sync_cells(const FeatureMap& map, const RingPlacement& start);
 
 // Image position of a point of the reference layout (um, y up) under a placement.
 cv::Point2d image_point(const RingPlacement& placement, double layout_x_um, double layout_y_um);
