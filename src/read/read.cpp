@@ -318,6 +318,38 @@ std::optional<RingPlacement> locate_on_relief(const FeatureMap& shading, const R
     return best;
 }
 
+bool same_placement(const RingPlacement& a, const RingPlacement& b) {
+    return std::hypot(a.centre_column - b.centre_column, a.centre_row - b.centre_row) < 2 &&
+           std::fabs(a.px_per_um / b.px_per_um - 1) < 0.01;
+}
+
+// The relief of a photograph's shading around a located ring, with the sign that makes
+// its finder circles stand up (the shading gives the light's axis, not its side).
+FeatureMap relief_around(const FeatureMap& shading, const RingPlacement& located, double light_azimuth) {
+    // Out to the outer finder's blank band, with room for refine_placement's search.
+    const double code_radius_px = (FaceGeometry{}.ring_outer_finder_um[1] + 40) * located.px_per_um;
+    FeatureMap relief = relief_from_shading(shading, light_azimuth, {located.centre_column, located.centre_row}, code_radius_px);
+    if (finder_polarity(relief, located) < 0) relief.values = -relief.values;
+    return relief;
+}
+
+// Decodes where the sync cells agree best near `start` (climb_on_sync_cells), on the
+// relief and on it turned over: a worn finder's rounded ridge, turned over, can leave a
+// higher finder contrast 3% further out than the true sign does, and then the finders'
+// sign is the wrong one; the sync pattern agrees only on the true sign.
+// `stage` names the laps (and `stage`_turned_over).
+bool decode_climbed(const FeatureMap& relief, const RingPlacement& start, const ReadOptions& options, const Catalog& catalog,
+                    std::string_view stage, StageClock& clock, Reading& reading) {
+    for (const bool turned_over : {false, true}) {
+        FeatureMap signed_relief = relief;
+        if (turned_over) signed_relief.values = cv::Mat(-relief.values);  // new pixels: the relief stays as it is
+        decode_at(signed_relief, climb_on_sync_cells(signed_relief, start), options, catalog, reading);
+        clock.lap(turned_over ? fmt::format("{}_turned_over", stage) : std::string(stage));
+        if (reading.status == ReadStatus::decoded) return true;
+    }
+    return false;
+}
+
 // How hard a read of a photograph's shading tries: a quick look searches one centre per
 // kind of vote peak, climbs no further than the search's grid and decodes where it
 // located (each attempt counted like any other); a thorough read does all of it.
@@ -334,11 +366,13 @@ Reading read_shading(const FeatureMap& shading, double hint, const ReadOptions& 
     locate_options.quick = quick;
     Reading reading = locate(energy, locate_options, options);
     lap("locate");
+    bool located_on_relief = false;
     if (!quick && reading.placement && reading.placement->finder_score < options.min_finder_score) {
         if (const auto found = locate_on_relief(shading, *reading.placement, locate_options, options)) {
             reading.placement = found;
             reading.pin_diameter_um = FaceGeometry{}.pin_diameter_um * found->px_per_um * shading.um_per_px;
             reading.failure.clear();
+            located_on_relief = true;
         }
         lap("locate_on_relief");
     }
@@ -355,12 +389,7 @@ Reading read_shading(const FeatureMap& shading, double hint, const ReadOptions& 
         lap("decode_edge_energy");
         return reading;
     }
-    // The shading gives the light's axis, not its side: the finder circles, which must
-    // stand up, settle it.
-    // Out to the outer finder's blank band, with room for refine_placement's search.
-    const double code_radius_px = (FaceGeometry{}.ring_outer_finder_um[1] + 40) * located.px_per_um;
-    FeatureMap relief = relief_from_shading(shading, light.azimuth, {located.centre_column, located.centre_row}, code_radius_px);
-    if (finder_polarity(relief, located) < 0) relief.values = -relief.values;
+    const FeatureMap relief = relief_around(shading, located, light.azimuth);
     lap("relief");
     if (quick) {
         decode_at(relief, located, options, catalog, reading);
@@ -373,11 +402,24 @@ Reading read_shading(const FeatureMap& shading, double hint, const ReadOptions& 
     clock.lap("decode_relief");
     if (reading.status == ReadStatus::decoded) return reading;
     Reading climbed = reading;
-    decode_at(relief, climb_on_sync_cells(relief, placement), options, catalog, climbed);
-    clock.lap("decode_climbed_on_sync_cells");
-    if (climbed.status == ReadStatus::decoded) return climbed;
+    if (decode_climbed(relief, placement, options, catalog, "decode_climbed_on_sync_cells", clock, climbed)) return climbed;
     reading.attempts = climbed.attempts;
     reading.false_identity_bound = climbed.false_identity_bound;
+    // Edge contrast may have found finders that are not there (a worn outer finder, 10%
+    // small, out of the climb's reach): where the relief's own finders lie elsewhere,
+    // climb from there too.
+    if (!located_on_relief) {
+        const auto found = locate_on_relief(shading, placement, locate_options, options);
+        clock.lap("locate_on_relief");
+        if (found && !same_placement(*found, placement)) {
+            Reading again = reading;
+            if (decode_climbed(relief_around(shading, *found, estimate_light(shading, *found).azimuth), *found, options, catalog,
+                               "decode_relocated_on_relief", clock, again))
+                return again;
+            reading.attempts = again.attempts;
+            reading.false_identity_bound = again.false_identity_bound;
+        }
+    }
     // Edge contrast as a second opinion; a failed one does not replace what the relief showed.
     Reading second = reading;
     decode_at(energy, located, options, catalog, second);
