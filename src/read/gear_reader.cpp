@@ -295,7 +295,6 @@ struct SlotHeight {
     double texture = 0;   // the shading's spread left over: the primer's grain where light reaches, sensor noise in shadow
     double noise = 0;     // the sensor's own noise (neighbouring pixels' differences): all the texture in full shadow
     bool smeared = false; // read with a fitted drag, where it smeared the bar more than it left it
-    cv::Vec3d walls;      // the bar's three wall terms' coefficients
 };
 
 // A slot whose bar is more smeared than sharp (`smear_share`) is read by stricter rules
@@ -323,8 +322,7 @@ std::array<double, 2> rim_steepening(const CraterRim& rim, int x, int y, double 
 SlotHeight slot_height(const SlotFit::LeftOver& left_over, double noise) {
     const double rim_share = std::max(left_over.plane - left_over.background, 0.0);
     return {(left_over.background - left_over.whole) / std::max(left_over.variance - rim_share, 1e-12),
-            std::sqrt(std::max(left_over.whole, 0.0) / left_over.count), noise, false,
-            {left_over.solution[5], left_over.solution[6], left_over.solution[7]}};
+            std::sqrt(std::max(left_over.whole, 0.0) / left_over.count), noise};
 }
 
 // A bar's height (1 on it, 0 on the ground) at a point of the band (`east`, `north`: um
@@ -560,9 +558,9 @@ BandPose refine_on_walls(const DesignRelief& relief, const SlotModel& model, con
 
 // The drag's direction and length as the photograph shows them, at a pose found without
 // it: the smeared bars' template explains the band's shading best at the true drag
-// (bench_designs first shots: summed evidence 11-15 sharp, +1.5-4 at the true drag).
-// Directions every 15 degrees and lengths the service profiles give (24-48 um, 0.6-1.2
-// of a nominal 40) are scored quickly (every fourth pixel), the best climbed; the smear's
+// (bench_designs first shots: summed evidence 11-15 sharp, 1-4 more at the true drag on
+// 13 of 14). Directions every 15 degrees and the service-9mm profile's lengths (24-48 um,
+// 0.6-1.2 of a nominal 40) are scored quickly (every fourth pixel), the best climbed; the smear's
 // reach is the crater's rim. Nothing (length 0) where no rim is known.
 Drag fitted_drag(const DesignRelief& relief, const CraterRim& rim, const BandPose& band) {
     constexpr int directions = 24;
@@ -675,8 +673,9 @@ struct SlotsFromWalls {
 // The slots at a pose refined on the sharp bars' walls; where they give no key, the pin's
 // drag is fitted and the pose climbed again on the smeared bars, which are taken where
 // they explain the band's shading clearly better (dragged first shots: 15-30% more
-// summed evidence; undragged ones 10% less, the smear's ramps fitting their steps worse).
-// Not where the sharp bars were weak (worn pins: the fit costs ~1.5 s and finds no key).
+// summed evidence; undragged ones 7-18% less, the smear's ramps fitting their steps
+// worse). Not where the sharp bars were weak (worn pins, 3-10: the fit and climb cost
+// ~1.2 s a light hypothesis, and would run on nearly every one).
 SlotsFromWalls slots_from_walls(const DesignRelief& relief, const CraterRim& rim, const BandPose& start) {
     constexpr double drag_gain = 1.1;
     double evidence = 0;

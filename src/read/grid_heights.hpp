@@ -85,14 +85,13 @@ struct WallFitOf {
     struct LeftOver {
         double variance = 0, plane = 0, background = 0, whole = 0;
         int count = 0;
-        Terms solution;  // the fitted coefficients, background's first
     };
     std::optional<LeftOver> solve(int min_pixels) const {
         Terms solution;
         if (count < min_pixels || !cv::solve(normal, right, solution, cv::DECOMP_CHOLESKY)) return std::nullopt;
         const auto plane = left_by_first<3>(), background = left_by_first<Background>();
         if (!plane || !background) return std::nullopt;
-        return LeftOver{sum_squares - sum * sum / count, *plane, *background, sum_squares - solution.dot(right), count, solution};
+        return LeftOver{sum_squares - sum * sum / count, *plane, *background, sum_squares - solution.dot(right), count};
     }
     // What the first `First` terms alone leave unexplained.
     template <int First>
