@@ -217,6 +217,24 @@ TEST(DesignReaders, GearPhotographFitsTheCraterWallNearItsRimAndGuessesNoShadowe
     EXPECT_TRUE(read_shadowed.code.empty());
 }
 
+// A dragged pin smears the bars on the side it slid towards into ramps 25-45 um long, which
+// the sharp bars' walls fit poorly: bench_designs seed 173 (drag 26 um) left six slots
+// unsure. With the drag's direction and length fitted on the photograph and the bars
+// smeared by it, the key names the pistol. A smeared bar in the crater's full shadow shows
+// nothing (seed 81: two such bars, read as gaps beside clear bars with the sharp rules):
+// that reading stays partial.
+TEST(DesignReaders, GearPhotographFitsTheDragThatSmearedItsBarsAndGuessesNoSmearedShadow) {
+    const Shot dragged = first_shots(Design::gear, 1, 173).front();
+    ASSERT_TRUE(dragged.truth["pose"]["drag"].get<bool>());
+    expect_key_names_pistol(read_photograph(dragged, {Design::gear}, &directory_with_pistol()).front(), Design::gear);
+
+    const Shot shadowed = first_shots(Design::gear, 1, 81).front();
+    ASSERT_TRUE(shadowed.truth["pose"]["drag"].get<bool>());
+    const DesignReading read_shadowed = read_photograph(shadowed, {Design::gear}, &directory_with_pistol()).front();
+    EXPECT_EQ(read_shadowed.status, DesignStatus::partial);
+    EXPECT_TRUE(read_shadowed.code.empty());
+}
+
 // A photograph with no gear on it (an unstamped or stoned pin, a text or Data Matrix die)
 // is turned away by the presence check, before the gear's locate and its walls' fit,
 // while a gear photograph (seed 5) passes it and names the pistol.
