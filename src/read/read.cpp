@@ -299,6 +299,10 @@ Reading read(const Surface& topography, const ReadOptions& options, const Catalo
 
 namespace {
 
+// How far from a ring's centre its relief is recovered: out to the outer finder's blank
+// band, with room for refine_placement's search.
+double code_radius_px(double px_per_um) { return (FaceGeometry{}.ring_outer_finder_um[1] + 40) * px_per_um; }
+
 // A worn ring's outer finder fades first and the cells' edges soften, so edge contrast
 // can place the finders 10% off in scale; the relief recovered from the shading around
 // where they were sought shows them with their sign, and they are sought again on it.
@@ -306,8 +310,9 @@ std::optional<RingPlacement> locate_on_relief(const FeatureMap& shading, const R
                                               const LocateOptions& locate_options, const ReadOptions& options) {
     const LightEstimate light = estimate_light(shading, sought);
     if (light.directionality < options.min_light_directionality) return std::nullopt;
-    const double radius_px = (FaceGeometry{}.ring_outer_finder_um[1] + 40) * locate_options.max_px_per_um;
-    FeatureMap relief = relief_from_shading(shading, light.azimuth, {sought.centre_column, sought.centre_row}, radius_px);
+    // Room for a ring of the largest scale the search allows.
+    FeatureMap relief = relief_from_shading(shading, light.azimuth, {sought.centre_column, sought.centre_row},
+                                            code_radius_px(locate_options.max_px_per_um));
     std::optional<RingPlacement> best;
     for (int sign : {1, -1}) {
         if (sign < 0) relief.values = -relief.values;
@@ -326,9 +331,8 @@ bool same_placement(const RingPlacement& a, const RingPlacement& b) {
 // The relief of a photograph's shading around a located ring, with the sign that makes
 // its finder circles stand up (the shading gives the light's axis, not its side).
 FeatureMap relief_around(const FeatureMap& shading, const RingPlacement& located, double light_azimuth) {
-    // Out to the outer finder's blank band, with room for refine_placement's search.
-    const double code_radius_px = (FaceGeometry{}.ring_outer_finder_um[1] + 40) * located.px_per_um;
-    FeatureMap relief = relief_from_shading(shading, light_azimuth, {located.centre_column, located.centre_row}, code_radius_px);
+    FeatureMap relief = relief_from_shading(shading, light_azimuth, {located.centre_column, located.centre_row},
+                                            code_radius_px(located.px_per_um));
     if (finder_polarity(relief, located) < 0) relief.values = -relief.values;
     return relief;
 }
