@@ -23,9 +23,7 @@
 #include <opencv2/core.hpp>
 #include <random>
 
-#ifndef MICROSTAMP_SHARED_DIR
-#define MICROSTAMP_SHARED_DIR "../shared"
-#endif
+#include "test_locations.hpp"
 
 namespace {
 

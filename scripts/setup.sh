@@ -11,6 +11,10 @@ packages=(
   libcpp-httplib-dev
   chromium chromium-driver wrk openssl
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
+  libopenmpi-dev openmpi-bin
+  clang-14 libclang-rt-14-dev
+  pybind11-dev python3-dev python3-numpy python3-pytest
+  libspng-dev libcairo2-dev poppler-utils
 )
 
 missing=()

@@ -1,6 +1,7 @@
 // The command line as a user meets it: real processes, real files, exit codes
 // and one-line errors.
 
+#include "test_locations.hpp"
 #include <gtest/gtest.h>
 
 #include <array>

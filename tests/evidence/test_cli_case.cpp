@@ -1,5 +1,6 @@
 // `microstamp case` end to end through the binary: JSON out, one-line errors, exit codes.
 
+#include "test_locations.hpp"
 #include "store_fixture.hpp"
 
 #include <array>

@@ -2,6 +2,7 @@
 // (as zxing-cpp pins its black-box corpora): a regression anywhere fails the build.
 // The full statistics the reader issue asks for are measured by a study, not here.
 
+#include "test_locations.hpp"
 #include "physics/fire.hpp"
 #include "read/read.hpp"
 #include "surface/x3p.hpp"

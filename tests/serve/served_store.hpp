@@ -4,6 +4,7 @@
 // lockouts and idle sessions pass without waiting), and a casing scan made once by the
 // microstamp binary (`encode` and `fire`, small and quick).
 
+#include "test_locations.hpp"
 #include "evidence/store.hpp"
 #include "evidence/store_fixture.hpp"
 #include "serve/service.hpp"

@@ -4,6 +4,7 @@
 // `microstamp fire` and sees its serial on the page, with the case in her list of cases;
 // an examiner of another lab neither sees that case listed nor can open it.
 
+#include "test_locations.hpp"
 #include "raw_http.hpp"
 #include "served_store.hpp"
 

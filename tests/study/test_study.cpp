@@ -1,6 +1,7 @@
 // Studies: the file format and its errors, the runner's determinism and resume, the
 // report, the manifest, all on real fired, scanned and read casings of a tiny study.
 
+#include "test_locations.hpp"
 #include "study/manifest.hpp"
 #include "study/report.hpp"
 #include "study/runner.hpp"

@@ -1,3 +1,4 @@
+#include "test_locations.hpp"
 #include "surface/x3p.hpp"
 
 #include "surface/md5.hpp"
