@@ -234,6 +234,54 @@ TEST(StudyRun, InterruptAndResumeEqualsAnUninterruptedRun) {
     EXPECT_EQ(rows_csv(third.rows), rows_csv(tiny_results().rows));
 }
 
+TEST(StudyRun, CasingsAreDealtInBlocksToEveryPart) {
+    const Partition second{1, 3};
+    EXPECT_FALSE(in_partition(0, second));
+    EXPECT_TRUE(in_partition(partition_block, second));
+    EXPECT_TRUE(in_partition(2 * partition_block - 1, second));
+    EXPECT_FALSE(in_partition(2 * partition_block, second));
+    EXPECT_TRUE(in_partition(4 * partition_block, second));
+    EXPECT_TRUE(in_partition(12345, Partition{}));
+}
+
+// Two parts, each with its own journal, add up to the run of one: the same rows.
+TEST(StudyRun, PartsMergedEqualOneRun) {
+    nlohmann::json document = tiny_document();
+    document["pistols"] = 5;
+    document["shots"] = "last:2";
+    const Study study = parse_study(document, "parts.json", "0123abce");
+    ASSERT_GT(casings(study).size(), static_cast<std::size_t>(partition_block));
+    cv::setNumThreads(1);
+    const auto folder = scratch("parts");
+    RunOptions whole;
+    whole.journal = folder / "whole.csv";
+    const RunResult one = run_study(study, whole);
+    ASSERT_TRUE(one.complete);
+
+    const std::vector<std::filesystem::path> journals = {folder / "part-0.csv", folder / "part-1.csv"};
+    std::size_t simulated = 0;
+    for (int part = 0; part < 2; ++part) {
+        RunOptions options;
+        options.journal = journals[static_cast<std::size_t>(part)];
+        options.other_journals = {journals[static_cast<std::size_t>(1 - part)]};
+        options.partition = {part, 2};
+        const RunResult share = run_study(study, options);
+        EXPECT_TRUE(share.complete);
+        EXPECT_GT(share.simulated, 0u);
+        simulated += share.simulated;
+    }
+    EXPECT_EQ(simulated, casings(study).size());
+    EXPECT_EQ(rows_csv(merge_journals(study, journals)), rows_csv(one.rows));
+    // A part missing: the merge names how many casings the journals hold.
+    EXPECT_THROW(merge_journals(study, {journals[0]}), InputError);
+    // A part given the whole study's journal as another's finds nothing left to do.
+    RunOptions again;
+    again.journal = folder / "again.csv";
+    again.other_journals = {whole.journal};
+    again.partition = {1, 2};
+    EXPECT_EQ(run_study(study, again).simulated, 0u);
+}
+
 TEST(StudyRun, AJournalOfAnotherStudyIsRefused) {
     const auto journal = scratch("other") / "journal.csv";
     std::ofstream(journal) << journal_first_line("ffff", 4) << '\n';
