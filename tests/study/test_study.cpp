@@ -320,6 +320,34 @@ TEST(StudySummary, WilsonIntervals) {
     EXPECT_EQ(wilson_interval(20, 20).high, 1);
 }
 
+TEST(StudySummary, WrongIdentityBoundsAreExactBinomial) {
+    // None wrong: 1 - 0.05^(1/n), the rule of three for large n.
+    EXPECT_NEAR(binomial_upper_bound(0, 1'000'000), 2.9957e-6, 1e-9);
+    EXPECT_NEAR(binomial_upper_bound(0, 10), 1 - std::pow(0.05, 0.1), 1e-9);
+    // Clopper-Pearson, one-sided 95%: 1 in 100 -> 0.0466; 5 in 1000 -> 0.0105.
+    EXPECT_NEAR(binomial_upper_bound(1, 100), 0.0466, 5e-4);
+    EXPECT_NEAR(binomial_upper_bound(5, 1000), 0.0105, 5e-4);
+    EXPECT_EQ(binomial_upper_bound(3, 3), 1.0);
+
+    std::vector<ResultRow> rows(4);
+    rows[0].reader = "ring";
+    rows[0].outcome = Outcome::correct;
+    rows[1].reader = "ring";
+    rows[1].outcome = Outcome::wrong;
+    rows[2].reader = "gear";
+    rows[2].outcome = Outcome::partial;
+    rows[3].reader = "text";
+    rows[3].outcome = Outcome::no_reader;
+    const auto tallies = wrong_identities(rows);
+    ASSERT_EQ(tallies.size(), 3u);  // gear, ring, all: a design with no reader is not counted
+    EXPECT_EQ(tallies[1].reader, "ring");
+    EXPECT_EQ(tallies[1].reads, 2);
+    EXPECT_EQ(tallies[1].wrong, 1);
+    EXPECT_EQ(tallies[2].reader, "all");
+    EXPECT_EQ(tallies[2].reads, 3);
+    EXPECT_NEAR(tallies[0].upper_95, 1 - 0.05, 1e-9);
+}
+
 TEST(StudySummary, CasingOutcomeOverDesigns) {
     ResultRow text, gear;
     text.reader = "text";
@@ -402,6 +430,30 @@ CommandResult run_cli(const std::string& arguments) {
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     result.err = slurp(err_path);
     return result;
+}
+
+// The report's replay commands make the very casing the study read: the same reading.
+TEST(StudyReport, ReplayCommandsMakeTheSameCasing) {
+    const RunResult& result = tiny_results();
+    const ResultRow* replayed = nullptr;
+    for (const auto& row : result.rows)
+        if (row.defeat == "none" && row.outcome == Outcome::correct) replayed = &row;
+    ASSERT_NE(replayed, nullptr);
+    const auto folder = scratch("replay");
+    const std::string commands = replay_commands(tiny_study(), *replayed);
+    const std::string binary_folder = std::filesystem::path(MICROSTAMP_BINARY).parent_path().string();
+    const int status = std::system(fmt::format("cd '{}' && PATH='{}':$PATH && {} > /dev/null", folder.string(), binary_folder,
+                                               commands).c_str());
+    ASSERT_EQ(status, 0) << commands;
+    const CommandResult read = run_cli(fmt::format("read {}/shots-{}/shot-{:06}.x3p", folder.string(), replayed->casing,
+                                                   replayed->shot));
+    ASSERT_EQ(read.exit_code, 0) << read.err;
+    const auto reading = nlohmann::json::parse(read.out);
+    EXPECT_EQ(reading["status"], replayed->status) << commands;
+    // The very casing, not one like it: the same symbols erased and corrected.
+    EXPECT_EQ(reading["erasures"], replayed->erasures) << commands;
+    EXPECT_EQ(reading["errors"], replayed->errors) << commands;
+    EXPECT_NEAR(reading["decision_margin"].get<double>(), replayed->decision_margin, 1e-6) << commands;
 }
 
 TEST(StudyCommand, RunsAStudyFileAndRefusesBadOnesInOneLine) {
