@@ -133,6 +133,7 @@ std::filesystem::path prepare_output_on(const StudyRanks& ranks, const std::stri
 
 // What the ranks ran, added up.
 struct JobResult {
+    std::vector<double> share_simulated;  // casings each rank simulated: the partition's balance
     double casings = 0;
     double resumed = 0;
     double simulated = 0;
@@ -177,7 +178,9 @@ JobResult run_share(const StudyRanks& ranks, const Study& study, RunOptions run)
     const double cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
     const std::vector<double> job = ranks.sum({static_cast<double>(result.casings), static_cast<double>(result.resumed),
                                                static_cast<double>(result.simulated), cpu_seconds});
-    return {job[0], job[1], job[2], job[3], job[0] == job[1] + job[2]};
+    std::vector<double> shares(static_cast<std::size_t>(ranks.size()), 0.0);
+    shares[static_cast<std::size_t>(ranks.rank())] = static_cast<double>(result.simulated);
+    return {ranks.sum(shares), job[0], job[1], job[2], job[3], job[0] == job[1] + job[2]};
 }
 
 nlohmann::json outputs_json(const std::filesystem::path& folder) {
@@ -257,10 +260,12 @@ Command add_study(CLI::App& app) {
                                                  folder.string()));
         }
         if (ranks.rank() != 0) return;
+        const auto merge_start = Clock::now();
         const std::vector<std::filesystem::path> journals = journals_in(folder);
         const std::vector<ResultRow> rows = merge_journals(study, journals);
         write_study_outputs(folder, study, rows, study_parameters(study));
         for (const auto& journal : journals) std::filesystem::remove(journal);
+        const double merge_seconds = std::chrono::duration<double>(Clock::now() - merge_start).count();
         const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
         const double per_hour = seconds > 0 ? result.simulated / seconds * 3600 : 0;
         const double cpu_seconds = result.cpu_seconds;
@@ -269,6 +274,8 @@ Command add_study(CLI::App& app) {
         summary["run"] = {{"casings_resumed", result.resumed},
                           {"casings_simulated", result.simulated},
                           {"processes", ranks.size()},
+                          {"casings_per_process", result.share_simulated},
+                          {"merge_seconds", merge_seconds},
                           {"seconds", seconds},
                           {"casings_per_hour", per_hour},
                           {"cpu_seconds", cpu_seconds},
