@@ -3,6 +3,7 @@
 // on one core; `study_throughput` runs a real study on every core, as `microstamp study` does.
 #include "physics/fire.hpp"
 #include "read/read.hpp"
+#include "study/report.hpp"
 #include "study/runner.hpp"
 
 #include "benchmark_die.hpp"
@@ -10,6 +11,8 @@
 
 #include <benchmark/benchmark.h>
 #include <filesystem>
+#include <fmt/core.h>
+#include <fstream>
 #include <opencv2/core.hpp>
 #include <unistd.h>
 
@@ -108,5 +111,61 @@ void study_throughput(benchmark::State& state) {
     state.counters["casings_per_hour"] = benchmark::Counter(static_cast<double>(casings) * 3600, benchmark::Counter::kIsRate);
 }
 BENCHMARK(study_throughput)->Arg(1)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+
+} // namespace
+
+namespace {
+
+// What rank 0 of an MPI job does once every rank is done: read every rank's journal, merge
+// and sort the rows, write results.csv, results.json and report.html. Rows are synthetic
+// (one ring row per casing, outcomes cycling) without soft cells: the fusion section, which
+// decodes every group of casings again (about 3 ms a group whose fusion fails on this
+// machine), is left out of this figure. Arg: casings (thousands), dealt to 8 journals.
+void study_merge(benchmark::State& state) {
+    const long count = state.range(0) * 1000;
+    nlohmann::json document = nlohmann::json::parse(R"({"format": "microstamp-study", "format_version": 1, "name": "merge",
+      "identity": {"make": "SIG Sauer", "model": "P229", "serial": "M-#####"},
+      "factors": {"firearms": ["service-9mm-striker"], "ammunition": ["standard-small-pistol"], "designs": ["ring"],
+                  "rounds": [5000]}, "shots": "last:100"})");
+    document["pistols"] = count / 100;
+    const Study study = parse_study(document, "merge.json", "merge");
+    const auto folder = std::filesystem::temp_directory_path() / fmt::format("microstamp-merge-{}", ::getpid());
+    std::filesystem::create_directories(folder);
+    std::vector<std::ofstream> journals;
+    std::vector<std::filesystem::path> paths;
+    for (int part = 0; part < 8; ++part) {
+        paths.push_back(folder / fmt::format("results.journal.rank-{}.csv", part));
+        journals.emplace_back(paths.back());
+        journals.back() << journal_first_line(study.sha256, static_cast<std::size_t>(count)) << '\n' << csv_header(true) << '\n';
+    }
+    for (const Casing& casing : casings(study)) {
+        ResultRow row;
+        row.casing = casing.index;
+        row.pistol = casing.pistol;
+        row.shot = casing.shot;
+        row.firearm = "service-9mm-striker";
+        row.ammunition = "standard-small-pistol";
+        row.designs = row.reader = "ring";
+        row.rounds = 5000;
+        row.defeat = "none";
+        row.scan = "topography";
+        row.spacing_um = 2;
+        row.expected = "SIG Sauer P229 #58A-104200";
+        row.outcome = casing.index % 7 == 0 ? Outcome::partial : Outcome::correct;
+        row.status = row.outcome == Outcome::correct ? "decoded" : "partial";
+        row.read = row.outcome == Outcome::correct ? row.expected : "";
+        row.decision_margin = 0.25;
+        journals[static_cast<std::size_t>(casing.index / partition_block % 8)] << csv_line(row, true) << '\n';
+    }
+    journals.clear();
+    for (auto _ : state) {
+        const std::vector<ResultRow> rows = merge_journals(study, paths);
+        write_study_outputs(folder, study, rows, study_parameters(study));
+        benchmark::DoNotOptimize(rows.size());
+    }
+    std::filesystem::remove_all(folder);
+    state.SetItemsProcessed(state.iterations() * count);
+}
+BENCHMARK(study_merge)->Arg(2)->Arg(10)->Arg(100)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
 } // namespace

@@ -1,11 +1,13 @@
 #include "commands.hpp"
 
 #include "scan_files.hpp"
+#include "study_ranks.hpp"
 #include "study/manifest.hpp"
 #include "study/report.hpp"
 #include "study/runner.hpp"
 #include "surface/surface.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -13,6 +15,7 @@
 #include <fmt/core.h>
 #include <iostream>
 #include <opencv2/core.hpp>
+#include <thread>
 #include <unistd.h>
 
 namespace microstamp::cli {
@@ -78,19 +81,106 @@ std::function<void(std::size_t, std::size_t)> progress_bar() {
     };
 }
 
-// The output folder must be new, empty, or an unfinished run of a study (its journal).
+// The journals of a run in a folder: results.journal.csv of one process, or one per rank
+// of an MPI job (results.journal.rank-R.csv), so no two processes append to one file.
+std::vector<std::filesystem::path> journals_in(const std::filesystem::path& folder) {
+    std::vector<std::filesystem::path> journals;
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
+        const std::string name = entry.path().filename().string();
+        if (name.starts_with("results.journal") && name.ends_with(".csv")) journals.push_back(entry.path());
+    }
+    std::sort(journals.begin(), journals.end());
+    return journals;
+}
+
+std::filesystem::path journal_of(const std::filesystem::path& folder, const StudyRanks& ranks) {
+    return ranks.size() == 1 ? folder / "results.journal.csv"
+                             : folder / fmt::format("results.journal.rank-{}.csv", ranks.rank());
+}
+
+// The output folder must be new, empty, or an unfinished run of a study (its journals).
 std::filesystem::path prepare_output(const std::string& out) {
     const std::filesystem::path folder(out);
     std::error_code error;
     if (std::filesystem::exists(folder, error)) {
         if (!std::filesystem::is_directory(folder, error)) throw FileError(fmt::format("--out {}: not a folder", out));
-        const bool journal = std::filesystem::exists(folder / "results.journal.csv", error);
+        const bool journal = !journals_in(folder).empty();
         if (!journal && !std::filesystem::is_empty(folder, error))
             throw FileError(fmt::format("--out {}: the folder holds other files (a finished study?); choose a new folder", out));
     } else if (!std::filesystem::create_directories(folder, error)) {
         throw FileError(fmt::format("--out {}: cannot create the folder ({})", out, error.message()));
     }
     return folder;
+}
+
+// Rank 0 prepares the folder; every rank learns whether it could.
+std::filesystem::path prepare_output_on(const StudyRanks& ranks, const std::string& out) {
+    std::string failure;
+    if (ranks.rank() == 0) {
+        try {
+            prepare_output(out);
+        } catch (const std::exception& error) {
+            failure = error.what();
+        }
+    }
+    if (ranks.sum({failure.empty() ? 0.0 : 1.0})[0] > 0) {
+        if (ranks.rank() == 0) throw FileError(failure);
+        throw ReportedElsewhere();
+    }
+    return out;
+}
+
+// What the ranks ran, added up.
+struct JobResult {
+    std::vector<double> share_simulated;  // casings each rank simulated: the partition's balance
+    double casings = 0;
+    double resumed = 0;
+    double simulated = 0;
+    double cpu_seconds = 0;
+    bool complete = false;
+};
+
+// Runs this rank's share on a worker thread while this thread, the only one that talks to
+// MPI, adds up every rank's progress about four times a second: rank 0 draws the job's
+// bar, and a failed or interrupted rank stops the others. Every rank leaves the loop on
+// the same round, when every rank's share has returned.
+JobResult run_share(const StudyRanks& ranks, const Study& study, RunOptions run) {
+    std::atomic<bool> stop{false};
+    std::atomic<std::size_t> done{0};
+    std::atomic<bool> finished{false};
+    run.stop = &stop;
+    run.progress = [&done](std::size_t casings_done, std::size_t) { done = casings_done; };
+    RunResult result;
+    std::exception_ptr failure;
+    const std::clock_t cpu_start = std::clock();
+    std::thread worker([&] {
+        try {
+            result = run_study(study, run);
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        finished = true;
+    });
+    const auto draw = progress_bar();
+    const double total = static_cast<double>(casings(study).size());
+    std::vector<double> totals;
+    do {
+        for (int wait = 0; wait < 12 && !finished; ++wait) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        if (interrupted) stop = true;
+        totals = ranks.sum({static_cast<double>(done.load()), finished ? 1.0 : 0.0, finished && failure ? 1.0 : 0.0});
+        if (totals[2] > 0) stop = true;
+        if (ranks.rank() == 0) draw(static_cast<std::size_t>(totals[0]), static_cast<std::size_t>(total));
+    } while (totals[1] < ranks.size());
+    worker.join();
+    if (failure) std::rethrow_exception(failure);
+    if (totals[2] > 0) throw ReportedElsewhere();
+    const double cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+    const std::vector<double> job = ranks.sum({static_cast<double>(result.casings), static_cast<double>(result.resumed),
+                                               static_cast<double>(result.simulated), cpu_seconds});
+    std::vector<double> shares(static_cast<std::size_t>(ranks.size()), 0.0);
+    shares[static_cast<std::size_t>(ranks.rank())] = static_cast<double>(result.simulated);
+    return {ranks.sum(shares), job[0], job[1], job[2], job[3], job[0] == job[1] + job[2]};
 }
 
 nlohmann::json outputs_json(const std::filesystem::path& folder) {
@@ -116,7 +206,9 @@ Command add_study(CLI::App& app) {
         ->capture_default_str();
     command->add_option("--out", options->out, "Output folder (new, empty, or an interrupted run of the same study: resumed)")
         ->required();
-    command->add_option("--threads", options->threads, "Worker threads (0 = every core)")->capture_default_str();
+    command->add_option("--threads", options->threads,
+                        "Worker threads per process (0 = every core, shared among the MPI ranks on one machine)")
+        ->capture_default_str();
     return {command, [options] {
         if (options->study.empty() == options->manifest.empty())
             throw InputError("give either a study file or --manifest CSV, not both or neither");
@@ -126,7 +218,9 @@ Command add_study(CLI::App& app) {
         using Clock = std::chrono::steady_clock;
         const auto start = Clock::now();
 
+        const StudyRanks ranks;
         if (!options->manifest.empty()) {
+            if (ranks.size() > 1) throw InputError("--manifest reads real scans in one process; run it without mpirun");
             if (options->protocol != "identity" && options->protocol != "pistol_pass")
                 throw InputError(fmt::format("--protocol '{}' is not identity or pistol_pass", options->protocol));
             const Manifest manifest = load_manifest(options->manifest);
@@ -145,39 +239,52 @@ Command add_study(CLI::App& app) {
         }
 
         const Study study = load_study(options->study);
-        const auto folder = prepare_output(options->out);
-        const std::clock_t cpu_start = std::clock();  // every thread's CPU time: the machine may be shared
+        const auto folder = prepare_output_on(ranks, options->out);
         RunOptions run;
-        run.journal = folder / "results.journal.csv";
+        run.journal = journal_of(folder, ranks);
+        for (const auto& journal : journals_in(folder))
+            if (journal != run.journal) run.other_journals.push_back(journal);
+        run.partition = {ranks.rank(), ranks.size()};
         run.threads = options->threads;
-        run.progress = progress_bar();
-        run.stop = &interrupted;
-        RunResult result;
+        if (run.threads == 0 && ranks.local_size() > 1)
+            run.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / ranks.local_size());
+        JobResult result;
         {
             const InterruptGuard guard;
-            result = run_study(study, run);
+            result = run_share(ranks, study, run);
         }
+        if (!result.complete) {
+            if (ranks.rank() != 0) throw ReportedElsewhere();
+            throw std::runtime_error(fmt::format("interrupted after {:.0f} of {:.0f} casings (journals in {}); run the same "
+                                                 "command to resume", result.resumed + result.simulated, result.casings,
+                                                 folder.string()));
+        }
+        if (ranks.rank() != 0) return;
+        const auto merge_start = Clock::now();
+        const std::vector<std::filesystem::path> journals = journals_in(folder);
+        const std::vector<ResultRow> rows = merge_journals(study, journals);
+        write_study_outputs(folder, study, rows, study_parameters(study));
+        for (const auto& journal : journals) std::filesystem::remove(journal);
+        const double merge_seconds = std::chrono::duration<double>(Clock::now() - merge_start).count();
         const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-        const double per_hour = seconds > 0 ? static_cast<double>(result.simulated) / seconds * 3600 : 0;
-        const double cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
-        if (!result.complete)
-            throw std::runtime_error(fmt::format("interrupted after {} of {} casings (journal {}); run the same command to resume",
-                                                 result.rows.empty() ? 0 : result.resumed + result.simulated, result.casings,
-                                                 run.journal.string()));
-        write_study_outputs(folder, study, result.rows, study_parameters(study));
-        std::filesystem::remove(run.journal);
-        nlohmann::json summary = study_summary(study, result.rows);
+        const double per_hour = seconds > 0 ? result.simulated / seconds * 3600 : 0;
+        const double cpu_seconds = result.cpu_seconds;
+        nlohmann::json summary = study_summary(study, rows);
         summary["outputs"] = outputs_json(folder);
         summary["run"] = {{"casings_resumed", result.resumed},
                           {"casings_simulated", result.simulated},
+                          {"processes", ranks.size()},
+                          {"casings_per_process", result.share_simulated},
+                          {"merge_seconds", merge_seconds},
                           {"seconds", seconds},
                           {"casings_per_hour", per_hour},
                           {"cpu_seconds", cpu_seconds},
-                          {"cpu_seconds_per_casing", result.simulated > 0 ? cpu_seconds / static_cast<double>(result.simulated) : 0.0}};
+                          {"cpu_seconds_per_casing", result.simulated > 0 ? cpu_seconds / result.simulated : 0.0}};
         std::cout << summary.dump(2) << '\n';
-        fmt::print(stderr, "study {}: {} casings ({} resumed, {} simulated in {:.1f} s: {:.0f} casings/h; {:.0f} ms CPU per casing)\n",
-                   study.name, result.casings, result.resumed, result.simulated, seconds, per_hour,
-                   result.simulated > 0 ? cpu_seconds * 1000 / static_cast<double>(result.simulated) : 0.0);
+        fmt::print(stderr, "study {}: {:.0f} casings ({:.0f} resumed, {:.0f} simulated by {} process{} in {:.1f} s: {:.0f} casings/h; "
+                   "{:.0f} ms CPU per casing)\n", study.name, result.casings, result.resumed, result.simulated, ranks.size(),
+                   ranks.size() == 1 ? "" : "es", seconds, per_hour,
+                   result.simulated > 0 ? cpu_seconds * 1000 / result.simulated : 0.0);
         for (const auto& headline : summary["headline"])
             fmt::print(stderr, "  {}: {}/{} ({:.1f}%){}\n", headline["design"].get<std::string>(), headline["successes"].get<long>(),
                        headline["trials"].get<long>(), headline["rate"].get<double>() * 100,

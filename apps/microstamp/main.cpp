@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
         for (const auto& command : commands)
             if (command.app->parsed()) command.run();
         return 0;
+    } catch (const microstamp::cli::ReportedElsewhere&) {
+        return 1;
     } catch (const std::exception& error) {
         fmt::print(stderr, "microstamp: error: {}\n", error.what());
         return 1;

@@ -181,18 +181,25 @@ std::string verdict_section(const std::vector<CasingOutcome>& casings) {
     return html + "</table>\n";
 }
 
-std::string wrong_section(const std::vector<ResultRow>& rows) {
-    std::string html = "<h2>Wrong identities</h2>\n";
+std::string wrong_section(const Study& study, const std::vector<ResultRow>& rows) {
+    std::string html = "<h2>Wrong identities</h2>\n<p>Per reader: reads, wrong identities and the 95% upper bound on "
+                       "the wrong-identity rate (exact binomial, one-sided; about 3 / reads when there are none).</p>\n"
+                       "<table><tr><th>reader</th><th>reads</th><th>wrong</th><th>95% upper bound</th></tr>\n";
+    for (const WrongIdentities& tally : wrong_identities(rows))
+        html += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{:.3g}</td></tr>\n", html_escape(tally.reader),
+                            tally.reads, tally.wrong > 0 ? "bad" : "good", tally.wrong, tally.upper_95);
+    html += "</table>\n";
     std::string table = "<table><tr><th>casing</th><th>reader</th><th>firearm</th><th>ammunition</th><th>rounds</th>"
-                        "<th>shot</th><th>seed</th><th>defeat</th><th>scan</th><th>expected</th><th>read</th></tr>\n";
+                        "<th>shot</th><th>seed</th><th>defeat</th><th>scan</th><th>expected</th><th>read</th><th>replay</th></tr>\n";
     long wrong = 0;
     for (const ResultRow& row : rows) {
         if (row.outcome != Outcome::wrong) continue;
         ++wrong;
-        table += fmt::format("<tr><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+        table += fmt::format("<tr><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>\n",
                              row.casing, row.file.empty() ? "" : " " + html_escape(row.file), html_escape(row.reader),
                              html_escape(row.firearm), html_escape(row.ammunition), row.rounds, row.shot, row.seed,
-                             html_escape(row.defeat), html_escape(row.scan), html_escape(row.expected), html_escape(row.read));
+                             html_escape(row.defeat), html_escape(row.scan), html_escape(row.expected), html_escape(row.read),
+                             html_escape(replay_commands(study, row)));
     }
     if (wrong == 0) return html + fmt::format("<p class=\"good\">None in {} reads.</p>\n", rows.size());
     return html + fmt::format("<p class=\"bad\">{} wrong identities in {} reads.</p>\n", wrong, rows.size()) + table + "</table>\n";
@@ -209,6 +216,26 @@ void write_file(const std::filesystem::path& path, const std::string& text) {
 }
 
 } // namespace
+
+// Bit for bit, from the command line; a study's own constant overrides are in its file.
+std::string replay_commands(const Study& study, const ResultRow& row) {
+    if (!row.file.empty()) return "";
+    const std::string die = fmt::format("die-{}", row.casing);
+    std::string fire = fmt::format("microstamp fire --die {} --firearm {} --ammo {} --rounds {} --shots {} --seed {} "
+                                   "--spacing {} --out shots-{}", die, row.firearm, row.ammunition, row.rounds, row.shot,
+                                   row.seed, row.spacing_um, row.casing);
+    if (row.defeat != "none" && !row.defeat.empty()) {
+        std::size_t start = 0;
+        for (std::size_t plus = row.defeat.find('+'); ; plus = row.defeat.find('+', start)) {
+            fire += " --defeat " + row.defeat.substr(start, plus == std::string::npos ? plus : plus - start);
+            if (plus == std::string::npos) break;
+            start = plus + 1;
+        }
+    }
+    return fmt::format("microstamp encode --make '{}' --model '{}' --serial {} --design {} --pin-diameter {} --depth {} "
+                       "--out {}; {}", study.make, study.model, pistol_serial(study, row.pistol), row.designs,
+                       study_firearm(study, row.firearm).pin_diameter_um, study.engraving_depth_um, die, fire);
+}
 
 nlohmann::json study_parameters(const Study& study) {
     nlohmann::json firearms = nlohmann::json::object(), ammunition = nlohmann::json::object();
@@ -234,12 +261,16 @@ nlohmann::json study_summary(const Study& study, const std::vector<ResultRow>& r
         published.push_back({{"source", figure.source}, {"text", figure.text}, {"rate", figure.rate}, {"design", figure.design}});
     long wrong = 0;
     for (const auto& row : rows) wrong += row.outcome == Outcome::wrong;
+    nlohmann::json bounds = nlohmann::json::array();
+    for (const WrongIdentities& tally : wrong_identities(rows))
+        bounds.push_back({{"reader", tally.reader}, {"reads", tally.reads}, {"wrong", tally.wrong}, {"upper_95", tally.upper_95}});
     return {{"study", study.name},
             {"study_sha256", study.sha256},
             {"protocol", study.protocol == Protocol::pistol_pass ? "pistol_pass" : "identity"},
             {"casings", casings.size()},
             {"reads", rows.size()},
             {"wrong_identities", wrong},
+            {"wrong_identity_bounds", bounds},
             {"headline", designs},
             {"published", published}};
 }
@@ -262,7 +293,7 @@ std::string report_html(const Study& study, const std::vector<ResultRow>& rows, 
     html += defeat_section(casings);
     html += fusion_section(rows, study.fusion_group);
     if (study.protocol == Protocol::pistol_pass) html += verdict_section(casings);
-    html += wrong_section(rows);
+    html += wrong_section(study, rows);
     html += "<h2>Parameters</h2>\n<h3>Study file</h3>\n<pre>" + html_escape(study.document.dump(2)) + "</pre>\n";
     html += "<h3>Resolved: physics constants, firearm and ammunition profiles as used</h3>\n<pre>" +
             html_escape(parameters.dump(2)) + "</pre>\n";

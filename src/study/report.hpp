@@ -27,6 +27,10 @@ std::string report_html(const Study& study, const std::vector<ResultRow>& rows, 
 void write_study_outputs(const std::filesystem::path& folder, const Study& study, const std::vector<ResultRow>& rows,
                          const nlohmann::json& parameters);
 
+// The shell commands (encode; fire) that make a simulated casing of the study again, so a
+// wrong identity can be replayed and examined; empty for a manifest's real scan.
+std::string replay_commands(const Study& study, const ResultRow& row);
+
 // The machine summary printed by the CLI and stored in results.json.
 nlohmann::json study_summary(const Study& study, const std::vector<ResultRow>& rows);
 

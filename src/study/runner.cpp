@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
@@ -135,25 +136,39 @@ void rewrite_journal(const std::filesystem::path& path, const std::string& first
 
 } // namespace
 
+bool in_partition(long casing, const Partition& partition) {
+    return partition.parts <= 1 || (casing / partition_block) % partition.parts == partition.part;
+}
+
 RunResult run_study(const Study& study, const RunOptions& options) {
+    if (options.partition.parts < 1 || options.partition.part < 0 || options.partition.part >= options.partition.parts)
+        throw InputError(fmt::format("part {} of {} is not a partition of the study", options.partition.part,
+                                     options.partition.parts));
     const std::vector<Casing> all = casings(study);
-    RunResult result;
-    result.casings = all.size();
     const std::string first_line = journal_first_line(study.sha256, all.size());
     Journal journal = read_journal(options.journal, study.sha256, all.size());
-    result.resumed = journal.completed.size();
+    std::set<long> completed = journal.completed;
+    for (const auto& other : options.other_journals) {
+        const Journal elsewhere = read_journal(other, study.sha256, all.size());
+        completed.insert(elsewhere.completed.begin(), elsewhere.completed.end());
+    }
     rewrite_journal(options.journal, first_line, journal.rows);
 
+    RunResult result;
     std::vector<Casing> pending;
-    for (const Casing& casing : all)
-        if (!journal.completed.contains(casing.index)) pending.push_back(casing);
+    for (const Casing& casing : all) {
+        if (!in_partition(casing.index, options.partition)) continue;
+        ++result.casings;
+        if (completed.contains(casing.index)) ++result.resumed;
+        else pending.push_back(casing);
+    }
     result.rows = std::move(journal.rows);
 
     std::ofstream file(options.journal, std::ios::binary | std::ios::app);
     if (!file) throw FileError(fmt::format("{}: cannot append to the study journal", options.journal.string()));
     std::mutex guard;
     std::size_t done = result.resumed;
-    if (options.progress) options.progress(done, all.size());
+    if (options.progress) options.progress(done, result.casings);
 
     tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
     arena.execute([&] {
@@ -171,13 +186,31 @@ RunResult run_study(const Study& study, const RunOptions& options) {
             for (auto& row : rows) result.rows.push_back(std::move(row));
             ++result.simulated;
             ++done;
-            if (options.progress) options.progress(done, all.size());
+            if (options.progress) options.progress(done, result.casings);
         });
     });
     if (!file) throw FileError(fmt::format("{}: writing the study journal failed", options.journal.string()));
     sort_rows(result.rows);
-    result.complete = done == all.size();
+    result.complete = done == result.casings;
     return result;
+}
+
+std::vector<ResultRow> merge_journals(const Study& study, const std::vector<std::filesystem::path>& journals) {
+    const std::size_t count = casings(study).size();
+    std::vector<ResultRow> rows;
+    std::set<long> merged;
+    for (const auto& path : journals) {
+        Journal journal = read_journal(path, study.sha256, count);
+        // A casing done twice (a part that died after its last row reached the disk and
+        // was done again elsewhere) has the same rows in both: the first copy is kept.
+        for (auto& row : journal.rows)
+            if (!merged.contains(row.casing)) rows.push_back(std::move(row));
+        merged.insert(journal.completed.begin(), journal.completed.end());
+    }
+    if (merged.size() != count)
+        throw InputError(fmt::format("the journals hold {} of the study's {} casings", merged.size(), count));
+    sort_rows(rows);
+    return rows;
 }
 
 } // namespace microstamp

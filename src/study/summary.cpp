@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fmt/core.h>
+#include <map>
 #include <tuple>
 
 namespace microstamp {
@@ -74,6 +75,48 @@ Interval wilson_interval(long successes, long trials, double z) {
     const double centre = (p + z * z / (2 * n)) / denominator;
     const double half = z * std::sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator;
     return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+}
+
+double binomial_upper_bound(long events, long trials, double confidence) {
+    if (trials <= 0 || events >= trials) return 1;
+    const double n = static_cast<double>(trials);
+    // P(X <= events) for a rate p, summed in logarithms (trials may be millions).
+    auto at_most = [&](double p) {
+        double total = 0;
+        for (long k = 0; k <= events; ++k) {
+            const double x = static_cast<double>(k);
+            total += std::exp(std::lgamma(n + 1) - std::lgamma(x + 1) - std::lgamma(n - x + 1) + x * std::log(p) +
+                              (n - x) * std::log1p(-p));
+        }
+        return total;
+    };
+    double low = static_cast<double>(events) / n, high = 1;
+    for (int step = 0; step < 100; ++step) {
+        const double middle = (low + high) / 2;
+        (at_most(middle) > 1 - confidence ? low : high) = middle;
+    }
+    return high;
+}
+
+std::vector<WrongIdentities> wrong_identities(const std::vector<ResultRow>& rows) {
+    std::map<std::string, WrongIdentities> by_reader;
+    WrongIdentities all{"all"};
+    for (const ResultRow& row : rows) {
+        if (row.outcome == Outcome::no_reader) continue;
+        WrongIdentities& tally = by_reader[row.reader];
+        tally.reader = row.reader;
+        ++tally.reads;
+        ++all.reads;
+        if (row.outcome == Outcome::wrong) {
+            ++tally.wrong;
+            ++all.wrong;
+        }
+    }
+    std::vector<WrongIdentities> result;
+    for (auto& [reader, tally] : by_reader) result.push_back(tally);
+    result.push_back(all);
+    for (auto& tally : result) tally.upper_95 = binomial_upper_bound(tally.wrong, tally.reads);
+    return result;
 }
 
 long Tally::judged() const {

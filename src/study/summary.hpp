@@ -21,6 +21,20 @@ struct Interval {
 // Wilson score interval for a binomial share (95% by default): honest at 0 and n.
 Interval wilson_interval(long successes, long trials, double z = 1.96);
 
+// The one-sided upper bound on a binomial rate after `events` in `trials` (Clopper-Pearson,
+// exact): how high the wrong-identity rate could be and still give so few. With none,
+// about 3/trials at 95% (the rule of three).
+double binomial_upper_bound(long events, long trials, double confidence = 0.95);
+
+// Wrong identities per reader over every row it read, and over all rows ("all").
+struct WrongIdentities {
+    std::string reader;
+    long reads = 0;
+    long wrong = 0;
+    double upper_95 = 1;
+};
+std::vector<WrongIdentities> wrong_identities(const std::vector<ResultRow>& rows);
+
 // One casing over every design read on it, as an examiner combines them: the first
 // answer (right or wrong pistol) of the ring, the Data Matrix, the text, then the gear
 // code if it agrees with every character the text showed; else the most telling

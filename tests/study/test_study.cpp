@@ -234,6 +234,54 @@ TEST(StudyRun, InterruptAndResumeEqualsAnUninterruptedRun) {
     EXPECT_EQ(rows_csv(third.rows), rows_csv(tiny_results().rows));
 }
 
+TEST(StudyRun, CasingsAreDealtInBlocksToEveryPart) {
+    const Partition second{1, 3};
+    EXPECT_FALSE(in_partition(0, second));
+    EXPECT_TRUE(in_partition(partition_block, second));
+    EXPECT_TRUE(in_partition(2 * partition_block - 1, second));
+    EXPECT_FALSE(in_partition(2 * partition_block, second));
+    EXPECT_TRUE(in_partition(4 * partition_block, second));
+    EXPECT_TRUE(in_partition(12345, Partition{}));
+}
+
+// Two parts, each with its own journal, add up to the run of one: the same rows.
+TEST(StudyRun, PartsMergedEqualOneRun) {
+    nlohmann::json document = tiny_document();
+    document["pistols"] = 5;
+    document["shots"] = "last:2";
+    const Study study = parse_study(document, "parts.json", "0123abce");
+    ASSERT_GT(casings(study).size(), static_cast<std::size_t>(partition_block));
+    cv::setNumThreads(1);
+    const auto folder = scratch("parts");
+    RunOptions whole;
+    whole.journal = folder / "whole.csv";
+    const RunResult one = run_study(study, whole);
+    ASSERT_TRUE(one.complete);
+
+    const std::vector<std::filesystem::path> journals = {folder / "part-0.csv", folder / "part-1.csv"};
+    std::size_t simulated = 0;
+    for (int part = 0; part < 2; ++part) {
+        RunOptions options;
+        options.journal = journals[static_cast<std::size_t>(part)];
+        options.other_journals = {journals[static_cast<std::size_t>(1 - part)]};
+        options.partition = {part, 2};
+        const RunResult share = run_study(study, options);
+        EXPECT_TRUE(share.complete);
+        EXPECT_GT(share.simulated, 0u);
+        simulated += share.simulated;
+    }
+    EXPECT_EQ(simulated, casings(study).size());
+    EXPECT_EQ(rows_csv(merge_journals(study, journals)), rows_csv(one.rows));
+    // A part missing: the merge names how many casings the journals hold.
+    EXPECT_THROW(merge_journals(study, {journals[0]}), InputError);
+    // A part given the whole study's journal as another's finds nothing left to do.
+    RunOptions again;
+    again.journal = folder / "again.csv";
+    again.other_journals = {whole.journal};
+    again.partition = {1, 2};
+    EXPECT_EQ(run_study(study, again).simulated, 0u);
+}
+
 TEST(StudyRun, AJournalOfAnotherStudyIsRefused) {
     const auto journal = scratch("other") / "journal.csv";
     std::ofstream(journal) << journal_first_line("ffff", 4) << '\n';
@@ -270,6 +318,34 @@ TEST(StudySummary, WilsonIntervals) {
     EXPECT_EQ(none.low, 0);
     EXPECT_NEAR(none.high, 0.1611, 1e-3);
     EXPECT_EQ(wilson_interval(20, 20).high, 1);
+}
+
+TEST(StudySummary, WrongIdentityBoundsAreExactBinomial) {
+    // None wrong: 1 - 0.05^(1/n), the rule of three for large n.
+    EXPECT_NEAR(binomial_upper_bound(0, 1'000'000), 2.9957e-6, 1e-9);
+    EXPECT_NEAR(binomial_upper_bound(0, 10), 1 - std::pow(0.05, 0.1), 1e-9);
+    // Clopper-Pearson, one-sided 95%: 1 in 100 -> 0.0466; 5 in 1000 -> 0.0105.
+    EXPECT_NEAR(binomial_upper_bound(1, 100), 0.0466, 5e-4);
+    EXPECT_NEAR(binomial_upper_bound(5, 1000), 0.0105, 5e-4);
+    EXPECT_EQ(binomial_upper_bound(3, 3), 1.0);
+
+    std::vector<ResultRow> rows(4);
+    rows[0].reader = "ring";
+    rows[0].outcome = Outcome::correct;
+    rows[1].reader = "ring";
+    rows[1].outcome = Outcome::wrong;
+    rows[2].reader = "gear";
+    rows[2].outcome = Outcome::partial;
+    rows[3].reader = "text";
+    rows[3].outcome = Outcome::no_reader;
+    const auto tallies = wrong_identities(rows);
+    ASSERT_EQ(tallies.size(), 3u);  // gear, ring, all: a design with no reader is not counted
+    EXPECT_EQ(tallies[1].reader, "ring");
+    EXPECT_EQ(tallies[1].reads, 2);
+    EXPECT_EQ(tallies[1].wrong, 1);
+    EXPECT_EQ(tallies[2].reader, "all");
+    EXPECT_EQ(tallies[2].reads, 3);
+    EXPECT_NEAR(tallies[0].upper_95, 1 - 0.05, 1e-9);
 }
 
 TEST(StudySummary, CasingOutcomeOverDesigns) {
@@ -354,6 +430,30 @@ CommandResult run_cli(const std::string& arguments) {
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     result.err = slurp(err_path);
     return result;
+}
+
+// The report's replay commands make the very casing the study read: the same reading.
+TEST(StudyReport, ReplayCommandsMakeTheSameCasing) {
+    const RunResult& result = tiny_results();
+    const ResultRow* replayed = nullptr;
+    for (const auto& row : result.rows)
+        if (row.defeat == "none" && row.outcome == Outcome::correct) replayed = &row;
+    ASSERT_NE(replayed, nullptr);
+    const auto folder = scratch("replay");
+    const std::string commands = replay_commands(tiny_study(), *replayed);
+    const std::string binary_folder = std::filesystem::path(MICROSTAMP_BINARY).parent_path().string();
+    const int status = std::system(fmt::format("cd '{}' && PATH='{}':$PATH && {} > /dev/null", folder.string(), binary_folder,
+                                               commands).c_str());
+    ASSERT_EQ(status, 0) << commands;
+    const CommandResult read = run_cli(fmt::format("read {}/shots-{}/shot-{:06}.x3p", folder.string(), replayed->casing,
+                                                   replayed->shot));
+    ASSERT_EQ(read.exit_code, 0) << read.err;
+    const auto reading = nlohmann::json::parse(read.out);
+    EXPECT_EQ(reading["status"], replayed->status) << commands;
+    // The very casing, not one like it: the same symbols erased and corrected.
+    EXPECT_EQ(reading["erasures"], replayed->erasures) << commands;
+    EXPECT_EQ(reading["errors"], replayed->errors) << commands;
+    EXPECT_NEAR(reading["decision_margin"].get<double>(), replayed->decision_margin, 1e-6) << commands;
 }
 
 TEST(StudyCommand, RunsAStudyFileAndRefusesBadOnesInOneLine) {
