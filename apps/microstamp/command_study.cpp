@@ -3,6 +3,7 @@
 #include "scan_files.hpp"
 #include "study_ranks.hpp"
 #include "study/manifest.hpp"
+#include "study/model_uncertainty.hpp"
 #include "study/report.hpp"
 #include "study/runner.hpp"
 #include "surface/surface.hpp"
@@ -195,8 +196,11 @@ Command add_study(CLI::App& app) {
     auto* command = app.add_subcommand("study", "Run a designed experiment (fire, scan and read every cell on all cores) or "
                                                 "read a manifest of real scans; write results.csv, results.json, report.html");
     struct Options {
-        std::string study, manifest, out, protocol = "identity";
+        std::string study, manifest, out, protocol = "identity", sensitivity;
         int threads = 0;
+        int uncertainty = 0;
+        std::vector<std::string> constants;
+        std::uint64_t design_seed = 1;
     };
     auto options = std::make_shared<Options>();
     command->add_option("STUDY", options->study, "Study file (.json), or a shipped study's name: krivosta-2006, ucdavis-2008, "
@@ -206,6 +210,18 @@ Command add_study(CLI::App& app) {
         ->capture_default_str();
     command->add_option("--out", options->out, "Output folder (new, empty, or an interrupted run of the same study: resumed)")
         ->required();
+    command->add_option("--sensitivity", options->sensitivity,
+                        "morris:R: screen every assumed constant over its range (R trajectories of Morris elementary "
+                        "effects) on the headline figure per design");
+    command->add_option("--uncertainty", options->uncertainty,
+                        "N: a Latin hypercube of N points over the constants' ranges; the 5-95% band of each design's "
+                        "headline and each cell's rate");
+    command->add_option("--constants", options->constants,
+                        "With --sensitivity or --uncertainty: only these constants (names as in data/physics.json, "
+                        "e.g. wear.face_wear_um_per_1000_rounds or firearm.drag_length_um)")
+        ->delimiter(',');
+    command->add_option("--design-seed", options->design_seed, "Seed of the Morris and Latin hypercube designs")
+        ->capture_default_str();
     command->add_option("--threads", options->threads,
                         "Worker threads per process (0 = every core, shared among the MPI ranks on one machine)")
         ->capture_default_str();
@@ -239,6 +255,22 @@ Command add_study(CLI::App& app) {
         }
 
         const Study study = load_study(options->study);
+        int trajectories = 0;
+        if (!options->sensitivity.empty()) {
+            const std::string& text = options->sensitivity;
+            if (!text.starts_with("morris:") || text.size() == 7 ||
+                text.find_first_not_of("0123456789", 7) != std::string::npos || std::stoi(text.substr(7)) < 1 ||
+                std::stoi(text.substr(7)) > 1000)
+                throw InputError(fmt::format("--sensitivity '{}' is not morris:R with R trajectories (1-1000)", text));
+            trajectories = std::stoi(text.substr(7));
+        }
+        if (options->uncertainty < 0 || options->uncertainty > 100000)
+            throw InputError(fmt::format("--uncertainty {} is outside 0..100000 samples", options->uncertainty));
+        const bool analyses = trajectories > 0 || options->uncertainty > 0;
+        if (analyses && ranks.size() > 1)
+            throw InputError("--sensitivity and --uncertainty run in one process (on every core); run them without mpirun");
+        const std::vector<UncertainConstant> constants =
+            analyses ? select_constants(uncertain_constants(), options->constants) : std::vector<UncertainConstant>{};
         const auto folder = prepare_output_on(ranks, options->out);
         RunOptions run;
         run.journal = journal_of(folder, ranks);
@@ -260,11 +292,39 @@ Command add_study(CLI::App& app) {
                                                  folder.string()));
         }
         if (ranks.rank() != 0) return;
+        nlohmann::json model = nlohmann::json::object();
+        std::size_t points_simulated = 0;
+        if (analyses) {
+            RunOptions points;
+            points.threads = options->threads;
+            points.progress = progress_bar();
+            points.stop = &interrupted;
+            const InterruptGuard guard;
+            auto run_points = [&](const std::vector<std::vector<double>>& design, const char* subfolder) {
+                const DesignRun done = run_design_points(study, constants, design, folder / subfolder, points);
+                points_simulated += done.casings_simulated;
+                if (!done.complete)
+                    throw std::runtime_error(fmt::format("interrupted in the {} points after {} of them (journals in {}); run "
+                                                         "the same command to resume", subfolder, done.points.size(),
+                                                         (folder / subfolder).string()));
+                return done.points;
+            };
+            if (trajectories > 0) {
+                const MorrisDesign design = morris_design(static_cast<int>(constants.size()), trajectories, options->design_seed);
+                model["sensitivity"] = morris_screening_json(design, constants, run_points(design.points, "points-morris"),
+                                                             options->design_seed);
+            }
+            if (options->uncertainty > 0) {
+                const auto design = latin_hypercube(static_cast<int>(constants.size()), options->uncertainty, options->design_seed);
+                model["uncertainty"] = uncertainty_bands_json(constants, run_points(design, "points-lhs"), options->design_seed);
+            }
+        }
         const auto merge_start = Clock::now();
         const std::vector<std::filesystem::path> journals = journals_in(folder);
         const std::vector<ResultRow> rows = merge_journals(study, journals);
-        write_study_outputs(folder, study, rows, study_parameters(study));
+        write_study_outputs(folder, study, rows, study_parameters(study), model);
         for (const auto& journal : journals) std::filesystem::remove(journal);
+        for (const char* subfolder : {"points-morris", "points-lhs"}) std::filesystem::remove_all(folder / subfolder);
         const double merge_seconds = std::chrono::duration<double>(Clock::now() - merge_start).count();
         const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
         const double per_hour = seconds > 0 ? result.simulated / seconds * 3600 : 0;
@@ -273,6 +333,7 @@ Command add_study(CLI::App& app) {
         summary["outputs"] = outputs_json(folder);
         summary["run"] = {{"casings_resumed", result.resumed},
                           {"casings_simulated", result.simulated},
+                          {"model_points_casings_simulated", points_simulated},
                           {"processes", ranks.size()},
                           {"casings_per_process", result.share_simulated},
                           {"merge_seconds", merge_seconds},

@@ -66,23 +66,41 @@ std::string published_section(const Study& study, const std::vector<Headline>& f
     return html + "</table>\n";
 }
 
-std::string rate_section(const std::vector<CasingOutcome>& casings) {
+// Each cell's 5-95% model band, from an uncertainty run's figures.
+std::map<int, Interval> cell_bands(const nlohmann::json& model) {
+    std::map<int, Interval> bands;
+    if (!model.contains("uncertainty")) return bands;
+    for (const auto& [design, figures] : model["uncertainty"]["bands"].items())
+        for (const auto& cell : figures["cells"])
+            bands[cell["cell"].get<int>()] = {cell["band_5_95"][0].get<double>(), cell["band_5_95"][1].get<double>()};
+    return bands;
+}
+
+std::string rate_section(const std::vector<CasingOutcome>& casings, const std::map<int, Interval>& bands) {
     std::set<long> rounds;
     std::map<std::string, std::map<long, Tally>> tallies;
+    std::map<std::string, std::map<long, int>> cell_of;
     for (const CasingOutcome& casing : casings) {
         rounds.insert(casing.first->rounds);
         tallies[series_label(*casing.first)][casing.first->rounds].add(casing.outcome);
+        cell_of[series_label(*casing.first)][casing.first->rounds] = casing.first->cell;
     }
     std::vector<std::string> levels;
     for (const long level : rounds) levels.push_back(std::to_string(level));
     std::vector<RateSeries> series;
     for (const auto& [label, by_rounds] : tallies) {
         RateSeries one{label, {}};
-        for (const auto& [level, tally] : by_rounds)
-            if (tally.judged() > 0) one.points.push_back({std::to_string(level), tally.rate(), tally.interval(), tally.judged()});
+        for (const auto& [level, tally] : by_rounds) {
+            if (tally.judged() == 0) continue;
+            RatePoint point{std::to_string(level), tally.rate(), tally.interval(), tally.judged(), std::nullopt};
+            if (const auto band = bands.find(cell_of[label][level]); band != bands.end()) point.model_band = band->second;
+            one.points.push_back(point);
+        }
         if (!one.points.empty()) series.push_back(std::move(one));
     }
-    return "<h2>Correct identity against rounds fired</h2>\n<p>Per design, firearm, ammunition, defeat and scan; whiskers: 95% Wilson intervals.</p>\n" +
+    return std::string("<h2>Correct identity against rounds fired</h2>\n<p>Per design, firearm, ammunition, defeat and scan; "
+                       "whiskers: 95% Wilson intervals") + (bands.empty() ? "" : "; shaded: the 5-95% band over the assumed "
+                       "constants' ranges (model uncertainty)") + ".</p>\n" +
            rate_plot_svg(levels, series, "rounds fired", "casings naming the right pistol") + "\n";
 }
 
@@ -181,6 +199,55 @@ std::string verdict_section(const std::vector<CasingOutcome>& casings) {
     return html + "</table>\n";
 }
 
+// The screening's ranking and the uncertainty's bands, beside the baseline's figures.
+std::string model_section(const Study& study, const std::vector<Headline>& figures, const nlohmann::json& model) {
+    if (model.empty()) return "";
+    std::string html = "<h2>Model uncertainty</h2>\n<p>How much each figure rests on the simulator's assumed constants, each "
+                       "moved over its plausible range (data/physics.json <code>_ranges</code>, with the reason for each) "
+                       "on the same casings' seeds.</p>\n";
+    if (model.contains("uncertainty")) {
+        const auto& uncertainty = model["uncertainty"];
+        html += fmt::format("<h3>Bands: Latin hypercube of {} points over {} constants (seed {})</h3>\n", uncertainty["samples"].get<long>(),
+                            uncertainty["constants"].size(), uncertainty["seed"].get<long>());
+        html += "<table><tr><th>design</th><th>baseline (95% Wilson)</th><th>model band 5-95%</th><th>median</th>"
+                "<th>published</th><th>published inside the band?</th></tr>\n";
+        for (const Headline& figure : figures) {
+            if (!uncertainty["bands"].contains(figure.design)) continue;
+            const auto& band = uncertainty["bands"][figure.design];
+            const double low = band["headline_band_5_95"][0].get<double>(), high = band["headline_band_5_95"][1].get<double>();
+            std::string published = "&ndash;", inside = "&ndash;";
+            for (const PublishedFigure& one : study.published) {
+                if (one.design != figure.design) continue;
+                published = percent(one.rate);
+                inside = one.rate >= low && one.rate <= high ? "yes" : fmt::format("no ({:+.1f} points from the band)",
+                                                                                 (one.rate < low ? one.rate - low : one.rate - high) * 100);
+            }
+            html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}&ndash;{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                                html_escape(figure.design), rate_cell(figure.successes, figure.trials), percent(low), percent(high),
+                                percent(band["headline_median"].get<double>()), published, inside);
+        }
+        html += "</table>\n";
+    }
+    if (model.contains("sensitivity")) {
+        const auto& screening = model["sensitivity"];
+        html += fmt::format("<h3>Screening: Morris elementary effects, {} trajectories, {} levels, {} points (seed {})</h3>\n"
+                            "<p>mu*: mean absolute change of the headline rate when the constant crosses its whole range; "
+                            "sigma: how much that change depends on the other constants.</p>\n",
+                            screening["trajectories"].get<long>(), screening["levels"].get<long>(), screening["points"].get<long>(),
+                            screening["seed"].get<long>());
+        for (const auto& [design, effects] : screening["effects"].items()) {
+            html += fmt::format("<table><tr><th colspan=\"4\">{}</th></tr><tr><th>constant</th><th>mu* (points)</th>"
+                                "<th>mu</th><th>sigma</th></tr>\n", html_escape(design));
+            for (const auto& effect : effects)
+                html += fmt::format("<tr><td>{}</td><td>{:.1f}</td><td>{:+.1f}</td><td>{:.1f}</td></tr>\n",
+                                    html_escape(effect["constant"].get<std::string>()), effect["mu_star"].get<double>() * 100,
+                                    effect["mu"].get<double>() * 100, effect["sigma"].get<double>() * 100);
+            html += "</table>\n";
+        }
+    }
+    return html;
+}
+
 std::string wrong_section(const Study& study, const std::vector<ResultRow>& rows) {
     std::string html = "<h2>Wrong identities</h2>\n<p>Per reader: reads, wrong identities and the 95% upper bound on "
                        "the wrong-identity rate (exact binomial, one-sided; about 3 / reads when there are none).</p>\n"
@@ -275,7 +342,8 @@ nlohmann::json study_summary(const Study& study, const std::vector<ResultRow>& r
             {"published", published}};
 }
 
-std::string report_html(const Study& study, const std::vector<ResultRow>& rows, const nlohmann::json& parameters) {
+std::string report_html(const Study& study, const std::vector<ResultRow>& rows, const nlohmann::json& parameters,
+                        const nlohmann::json& model) {
     const auto casings = casing_outcomes(rows);
     std::string html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
     html += fmt::format("<title>microstamp study: {}</title>\n", html_escape(study.name));
@@ -287,7 +355,8 @@ std::string report_html(const Study& study, const std::vector<ResultRow>& rows, 
     html += fmt::format("<p>{} casings, {} reads. Study file SHA-256 <code>{}</code>.</p>\n", casings.size(), rows.size(),
                         html_escape(study.sha256.empty() ? "(none)" : study.sha256));
     html += published_section(study, headlines(casings, study.protocol));
-    html += rate_section(casings);
+    html += model_section(study, headlines(casings, study.protocol), model);
+    html += rate_section(casings, cell_bands(model));
     html += outcome_section(casings);
     html += margin_section(rows);
     html += defeat_section(casings);
@@ -301,19 +370,20 @@ std::string report_html(const Study& study, const std::vector<ResultRow>& rows, 
 }
 
 void write_study_outputs(const std::filesystem::path& folder, const Study& study, const std::vector<ResultRow>& rows,
-                         const nlohmann::json& parameters) {
+                         const nlohmann::json& parameters, const nlohmann::json& model) {
     std::string csv = csv_header(false) + '\n';
     for (const auto& row : rows) csv += csv_line(row, false) + '\n';
     nlohmann::json rows_json = nlohmann::json::array();
     for (const auto& row : rows) rows_json.push_back(to_json(row));
-    const nlohmann::json results = {{"format", "microstamp-study-results"},
-                                    {"format_version", 1},
-                                    {"summary", study_summary(study, rows)},
-                                    {"parameters", parameters},
-                                    {"rows", rows_json}};
+    nlohmann::json results = {{"format", "microstamp-study-results"},
+                              {"format_version", 1},
+                              {"summary", study_summary(study, rows)},
+                              {"parameters", parameters}};
+    for (const auto& [name, analysis] : model.items()) results[name] = analysis;
+    results["rows"] = rows_json;
     write_file(folder / "results.csv", csv);
     write_file(folder / "results.json", results.dump(1) + '\n');
-    write_file(folder / "report.html", report_html(study, rows, parameters));
+    write_file(folder / "report.html", report_html(study, rows, parameters, model));
 }
 
 } // namespace microstamp

@@ -20,12 +20,15 @@ namespace microstamp {
 // ammunition profile as used.
 nlohmann::json study_parameters(const Study& study);
 
-std::string report_html(const Study& study, const std::vector<ResultRow>& rows, const nlohmann::json& parameters);
+// `model`: the sensitivity screening and uncertainty bands of src/study/model_uncertainty.hpp,
+// if they were run (an empty object otherwise).
+std::string report_html(const Study& study, const std::vector<ResultRow>& rows, const nlohmann::json& parameters,
+                        const nlohmann::json& model = nlohmann::json::object());
 
 // results.csv, results.json (summary and rows) and report.html in `folder`, each
 // written to a staging name and renamed into place.
 void write_study_outputs(const std::filesystem::path& folder, const Study& study, const std::vector<ResultRow>& rows,
-                         const nlohmann::json& parameters);
+                         const nlohmann::json& parameters, const nlohmann::json& model = nlohmann::json::object());
 
 // The shell commands (encode; fire) that make a simulated casing of the study again, so a
 // wrong identity can be replayed and examined; empty for a manifest's real scan.

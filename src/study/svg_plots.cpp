@@ -102,6 +102,10 @@ std::string rate_plot_svg(const std::vector<std::string>& levels, const std::vec
         for (const RatePoint& point : series[index].points) {
             const double x = x_of(point.level) + shift;
             path += fmt::format("{}{:.1f},{:.1f}", path.empty() ? "M" : " L", x, y_of(point.rate));
+            if (point.model_band)
+                svg += fmt::format(R"svg(<rect x="{:.1f}" y="{:.1f}" width="10" height="{:.1f}" fill="{}" fill-opacity="0.22"><title>model band 5-95%: {:.1f}-{:.1f}%</title></rect>)svg",
+                                   x - 5, y_of(point.model_band->high), std::max(1.0, y_of(point.model_band->low) - y_of(point.model_band->high)),
+                                   colour(index), point.model_band->low * 100, point.model_band->high * 100);
             svg += fmt::format(R"svg(<line x1="{0:.1f}" y1="{1:.1f}" x2="{0:.1f}" y2="{2:.1f}" stroke="{3}"/>)svg", x,
                                y_of(point.interval.low), y_of(point.interval.high), colour(index));
             svg += fmt::format(R"svg(<circle cx="{:.1f}" cy="{:.1f}" r="3.5" fill="{}"><title>{}: {:.1f}% ({:.1f}-{:.1f}%), n = {}</title></circle>)svg",

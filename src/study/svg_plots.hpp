@@ -5,6 +5,7 @@
 
 #include "study/summary.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,7 @@ struct RatePoint {
     double rate = 0;
     Interval interval;
     long trials = 0;
+    std::optional<Interval> model_band;  // the 5-95% band over the constants' ranges, shaded
 };
 struct RateSeries {
     std::string label;

@@ -1,0 +1,121 @@
+#include "study/model_uncertainty.hpp"
+
+#include "study/summary.hpp"
+
+#include <fmt/core.h>
+#include <set>
+
+namespace microstamp {
+
+PointFigures point_figures(const Study& study, const std::vector<ResultRow>& rows) {
+    PointFigures figures;
+    const auto casings = casing_outcomes(rows);
+    for (const Headline& headline : headlines(casings, study.protocol)) figures.headline[headline.design] = headline.rate();
+    std::map<std::string, std::map<int, std::pair<long, long>>> tallies;
+    for (const CasingOutcome& casing : casings) {
+        if (casing.outcome == Outcome::no_reader) continue;
+        auto& [correct, judged] = tallies[casing.first->designs][casing.first->cell];
+        correct += casing.outcome == Outcome::correct;
+        ++judged;
+    }
+    for (const auto& [design, cells] : tallies)
+        for (const auto& [cell, tally] : cells)
+            figures.cells[design][cell] = static_cast<double>(tally.first) / static_cast<double>(tally.second);
+    return figures;
+}
+
+DesignRun run_design_points(const Study& study, const std::vector<UncertainConstant>& constants,
+                            const std::vector<std::vector<double>>& points, const std::filesystem::path& folder,
+                            const RunOptions& options) {
+    std::filesystem::create_directories(folder);
+    const std::size_t per_point = casings(study).size();
+    DesignRun run;
+    for (std::size_t index = 0; index < points.size(); ++index) {
+        RunOptions point_options = options;
+        point_options.journal = folder / fmt::format("point-{:04}.journal.csv", index);
+        point_options.other_journals.clear();
+        point_options.partition = {};
+        if (options.progress)
+            point_options.progress = [&, index](std::size_t done, std::size_t) {
+                options.progress(index * per_point + done, points.size() * per_point);
+            };
+        const Study point = study_at(study, constants, points[index]);
+        const RunResult result = run_study(point, point_options);
+        run.casings_simulated += result.simulated;
+        if (!result.complete) return run;
+        run.points.push_back(point_figures(point, result.rows));
+    }
+    run.complete = true;
+    return run;
+}
+
+namespace {
+
+std::set<std::string> designs_of(const std::vector<PointFigures>& points) {
+    std::set<std::string> designs;
+    for (const auto& point : points)
+        for (const auto& [design, rate] : point.headline) designs.insert(design);
+    return designs;
+}
+
+nlohmann::json constants_json(const std::vector<UncertainConstant>& constants) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& constant : constants)
+        list.push_back({{"name", constant.name},
+                        {constant.profile_factor ? "low_factor" : "low", constant.low},
+                        {constant.profile_factor ? "high_factor" : "high", constant.high},
+                        {"reason", constant.reason}});
+    return list;
+}
+
+} // namespace
+
+nlohmann::json morris_screening_json(const MorrisDesign& design, const std::vector<UncertainConstant>& constants,
+                                     const std::vector<PointFigures>& points, std::uint64_t seed) {
+    nlohmann::json per_design = nlohmann::json::object();
+    for (const auto& name : designs_of(points)) {
+        std::vector<double> responses;
+        for (const auto& point : points) responses.push_back(point.headline.count(name) ? point.headline.at(name) : 0.0);
+        nlohmann::json ranked = nlohmann::json::array();
+        for (const auto& effect : morris_effects(design, constants, responses))
+            ranked.push_back({{"constant", effect.constant}, {"mu_star", effect.mu_star}, {"mu", effect.mu}, {"sigma", effect.sigma}});
+        per_design[name] = ranked;
+    }
+    return {{"method", "morris"},
+            {"trajectories", design.points.size() / static_cast<std::size_t>(design.constants + 1)},
+            {"levels", design.levels},
+            {"seed", seed},
+            {"points", design.points.size()},
+            {"measure", "the headline rate per design; effects in rate per whole range of the constant"},
+            {"constants", constants_json(constants)},
+            {"effects", per_design}};
+}
+
+nlohmann::json uncertainty_bands_json(const std::vector<UncertainConstant>& constants,
+                                      const std::vector<PointFigures>& points, std::uint64_t seed) {
+    nlohmann::json per_design = nlohmann::json::object();
+    for (const auto& name : designs_of(points)) {
+        std::vector<double> headline;
+        std::map<int, std::vector<double>> cells;
+        for (const auto& point : points) {
+            if (point.headline.count(name)) headline.push_back(point.headline.at(name));
+            if (point.cells.count(name))
+                for (const auto& [cell, rate] : point.cells.at(name)) cells[cell].push_back(rate);
+        }
+        nlohmann::json cell_bands = nlohmann::json::array();
+        for (const auto& [cell, rates] : cells)
+            cell_bands.push_back({{"cell", cell}, {"band_5_95", {quantile(rates, 0.05), quantile(rates, 0.95)}},
+                                  {"median", quantile(rates, 0.5)}});
+        per_design[name] = {{"headline_band_5_95", {quantile(headline, 0.05), quantile(headline, 0.95)}},
+                            {"headline_median", quantile(headline, 0.5)},
+                            {"headline_samples", headline},
+                            {"cells", cell_bands}};
+    }
+    return {{"method", "latin_hypercube"},
+            {"samples", points.size()},
+            {"seed", seed},
+            {"constants", constants_json(constants)},
+            {"bands", per_design}};
+}
+
+} // namespace microstamp

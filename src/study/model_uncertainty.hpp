@@ -1,0 +1,40 @@
+#pragma once
+// Runs the points of a sensitivity or uncertainty design (src/study/sensitivity.hpp)
+// through the study runner and gathers their figures: each point is the study with its
+// constants moved, journaled on its own, so a stopped run resumes point by point and
+// casing by casing.
+
+#include "study/runner.hpp"
+#include "study/sensitivity.hpp"
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+namespace microstamp {
+
+// What a point's rows say: the headline rate per design, and per design and cell.
+struct PointFigures {
+    std::map<std::string, double> headline;                 // design -> rate
+    std::map<std::string, std::map<int, double>> cells;     // design -> cell -> share correct
+};
+PointFigures point_figures(const Study& study, const std::vector<ResultRow>& rows);
+
+struct DesignRun {
+    std::vector<PointFigures> points;   // in the design's order; complete only if `complete`
+    bool complete = false;
+    std::size_t casings_simulated = 0;
+};
+// Points are journaled as folder/point-NNNN.journal.csv. `options` gives the threads, the
+// progress (casings done over every point) and the stop flag; its journal is ignored.
+DesignRun run_design_points(const Study& study, const std::vector<UncertainConstant>& constants,
+                            const std::vector<std::vector<double>>& points, const std::filesystem::path& folder,
+                            const RunOptions& options);
+
+// `--sensitivity morris:R`: the constants ranked per design, for results.json.
+nlohmann::json morris_screening_json(const MorrisDesign& design, const std::vector<UncertainConstant>& constants,
+                                     const std::vector<PointFigures>& points, std::uint64_t seed);
+// `--uncertainty N`: the 5-95% band of each design's headline and of each cell's rate.
+nlohmann::json uncertainty_bands_json(const std::vector<UncertainConstant>& constants,
+                                      const std::vector<PointFigures>& points, std::uint64_t seed);
+
+} // namespace microstamp
