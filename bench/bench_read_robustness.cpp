@@ -1,5 +1,5 @@
 // The ring reader on first-shot casings under the degradations an examiner's
-// photographs suffer (issue 4): each casing is fired once, photographed, then
+// photographs suffer: each casing is fired once, photographed, then
 // degraded one way at a time and read. Counters: share read as the right pistol
 // per condition, and wrong identities (must stay 0).
 //
@@ -78,6 +78,35 @@ cv::Mat blot(const cv::Mat& image, const Shot& shot, std::mt19937& random) {
     return result;
 }
 
+// A wedge from the code's centre outwards, `share` of the full turn at a random angle, filled
+// with one grey level (a drop of sealant, a shadow, dirt): the finder circles lose the same
+// share of their arcs as the code of its sectors.
+cv::Mat wedge(const cv::Mat& image, const Shot& shot, std::mt19937& random, double share, int fill) {
+    const double um_per_px = shot.photograph.um_per_px;
+    const auto& offset = shot.truth.at("pose").at("offset_um");
+    const cv::Point2d centre(image.cols / 2.0 + offset[0].get<double>() / um_per_px,
+                             image.rows / 2.0 - offset[1].get<double>() / um_per_px);
+    const double start = std::uniform_real_distribution<double>(0, 2 * std::numbers::pi)(random);
+    const double reach = 2.0 * std::max(image.cols, image.rows);
+    std::vector<cv::Point> corners = {cv::Point(static_cast<int>(std::lround(centre.x)), static_cast<int>(std::lround(centre.y)))};
+    for (int step = 0; step <= 64; ++step) {
+        const double angle = start + share * 2 * std::numbers::pi * step / 64;
+        corners.emplace_back(static_cast<int>(std::lround(centre.x + reach * std::cos(angle))),
+                             static_cast<int>(std::lround(centre.y - reach * std::sin(angle))));
+    }
+    cv::Mat result = image.clone();
+    cv::fillPoly(result, std::vector<std::vector<cv::Point>>{corners}, cv::Scalar(fill), cv::LINE_AA);
+    return result;
+}
+
+cv::Mat gaussian_noise(const cv::Mat& image, std::mt19937& random, double sigma) {
+    cv::Mat noisy(image.size(), CV_8U);
+    std::normal_distribution<double> noise(0, sigma);
+    for (std::size_t i = 0; i < image.total(); ++i)
+        noisy.data[i] = static_cast<std::uint8_t>(std::clamp(image.data[i] + noise(random), 0.0, 255.0) + 0.5);
+    return noisy;
+}
+
 cv::Mat gamma(const cv::Mat& image, double exponent) {
     cv::Mat table(1, 256, CV_8U);
     for (int i = 0; i < 256; ++i) table.data[i] = static_cast<std::uint8_t>(std::lround(255 * std::pow(i / 255.0, exponent)));
@@ -105,14 +134,7 @@ const std::vector<Condition>& conditions() {
              cv::GaussianBlur(image, blurred, cv::Size(), 2.0);
              return blurred;
          }},
-        {"noise_sigma_15", 1,
-         [](const cv::Mat& image, const Shot&, std::mt19937& random) {
-             cv::Mat noisy(image.size(), CV_8U);
-             std::normal_distribution<double> noise(0, 15);
-             for (std::size_t i = 0; i < image.total(); ++i)
-                 noisy.data[i] = static_cast<std::uint8_t>(std::clamp(image.data[i] + noise(random), 0.0, 255.0) + 0.5);
-             return noisy;
-         }},
+        {"noise_sigma_15", 1, [](const cv::Mat& image, const Shot&, std::mt19937& random) { return gaussian_noise(image, random, 15); }},
         {"jpeg_40", 1,
          [](const cv::Mat& image, const Shot&, std::mt19937&) {
              std::vector<std::uint8_t> bytes;
@@ -122,6 +144,16 @@ const std::vector<Condition>& conditions() {
         {"gamma_0.5", 1, [](const cv::Mat& image, const Shot&, std::mt19937&) { return gamma(image, 0.5); }},
         {"gamma_2", 1, [](const cv::Mat& image, const Shot&, std::mt19937&) { return gamma(image, 2.0); }},
         {"blot_40_percent", 1, blot},
+        // Occlusion and heavy noise, as an outside image editor makes them (after the others,
+        // so that their random draws leave the conditions above unchanged).
+        {"wedge_40_black", 1, [](const cv::Mat& i, const Shot& s, std::mt19937& r) { return wedge(i, s, r, 0.4, 0); }},
+        {"wedge_40_white", 1, [](const cv::Mat& i, const Shot& s, std::mt19937& r) { return wedge(i, s, r, 0.4, 255); }},
+        {"wedge_40_grey", 1, [](const cv::Mat& i, const Shot& s, std::mt19937& r) { return wedge(i, s, r, 0.4, 128); }},
+        {"wedge_50_black", 1, [](const cv::Mat& i, const Shot& s, std::mt19937& r) { return wedge(i, s, r, 0.5, 0); }},
+        {"wedge_50_white", 1, [](const cv::Mat& i, const Shot& s, std::mt19937& r) { return wedge(i, s, r, 0.5, 255); }},
+        {"wedge_50_grey", 1, [](const cv::Mat& i, const Shot& s, std::mt19937& r) { return wedge(i, s, r, 0.5, 128); }},
+        {"noise_sigma_50", 1, [](const cv::Mat& i, const Shot&, std::mt19937& r) { return gaussian_noise(i, r, 50); }},
+        {"noise_sigma_75", 1, [](const cv::Mat& i, const Shot&, std::mt19937& r) { return gaussian_noise(i, r, 75); }},
     };
     return all;
 }
