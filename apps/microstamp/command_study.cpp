@@ -142,46 +142,88 @@ struct JobResult {
     bool complete = false;
 };
 
+// What one rank did of a job.
+struct ShareDone {
+    double casings = 0;    // in its share
+    double resumed = 0;    // found done in journals
+    double simulated = 0;  // fired and read now
+};
+// A rank's share of a job: runs until done or `stop`, telling `progress` its casings done.
+using ShareWork = std::function<ShareDone(const std::atomic<bool>& stop, const std::function<void(std::size_t)>& progress)>;
+
 // Runs this rank's share on a worker thread while this thread, the only one that talks to
 // MPI, adds up every rank's progress about four times a second: rank 0 draws the job's
 // bar, and a failed or interrupted rank stops the others. Every rank leaves the loop on
 // the same round, when every rank's share has returned.
-JobResult run_share(const StudyRanks& ranks, const Study& study, RunOptions run) {
+JobResult run_share(const StudyRanks& ranks, std::size_t job_casings, const ShareWork& work) {
     std::atomic<bool> stop{false};
     std::atomic<std::size_t> done{0};
     std::atomic<bool> finished{false};
-    run.stop = &stop;
-    run.progress = [&done](std::size_t casings_done, std::size_t) { done = casings_done; };
-    RunResult result;
+    ShareDone result;
     std::exception_ptr failure;
     const std::clock_t cpu_start = std::clock();
     std::thread worker([&] {
         try {
-            result = run_study(study, run);
+            result = work(stop, [&done](std::size_t casings_done) { done = casings_done; });
         } catch (...) {
             failure = std::current_exception();
         }
         finished = true;
     });
     const auto draw = progress_bar();
-    const double total = static_cast<double>(casings(study).size());
     std::vector<double> totals;
     do {
         for (int wait = 0; wait < 12 && !finished; ++wait) std::this_thread::sleep_for(std::chrono::milliseconds(20));
         if (interrupted) stop = true;
         totals = ranks.sum({static_cast<double>(done.load()), finished ? 1.0 : 0.0, finished && failure ? 1.0 : 0.0});
         if (totals[2] > 0) stop = true;
-        if (ranks.rank() == 0) draw(static_cast<std::size_t>(totals[0]), static_cast<std::size_t>(total));
+        if (ranks.rank() == 0) draw(static_cast<std::size_t>(totals[0]), job_casings);
     } while (totals[1] < ranks.size());
     worker.join();
     if (failure) std::rethrow_exception(failure);
     if (totals[2] > 0) throw ReportedElsewhere();
     const double cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
-    const std::vector<double> job = ranks.sum({static_cast<double>(result.casings), static_cast<double>(result.resumed),
-                                               static_cast<double>(result.simulated), cpu_seconds});
+    const std::vector<double> job = ranks.sum({result.casings, result.resumed, result.simulated, cpu_seconds});
     std::vector<double> shares(static_cast<std::size_t>(ranks.size()), 0.0);
-    shares[static_cast<std::size_t>(ranks.rank())] = static_cast<double>(result.simulated);
+    shares[static_cast<std::size_t>(ranks.rank())] = result.simulated;
     return {ranks.sum(shares), job[0], job[1], job[2], job[3], job[0] == job[1] + job[2]};
+}
+
+// This rank's share of the study itself.
+ShareWork study_share(const Study& study, RunOptions run) {
+    return [&study, run](const std::atomic<bool>& stop, const std::function<void(std::size_t)>& progress) mutable {
+        run.stop = &stop;
+        run.progress = [&progress](std::size_t casings_done, std::size_t) { progress(casings_done); };
+        const RunResult result = run_study(study, run);
+        return ShareDone{static_cast<double>(result.casings), static_cast<double>(result.resumed),
+                         static_cast<double>(result.simulated)};
+    };
+}
+
+// This rank's share of a sensitivity or uncertainty design: point p goes to rank p mod N,
+// each point a whole study journaled on its own.
+ShareWork points_share(const StudyRanks& ranks, const Study& study, const std::vector<UncertainConstant>& constants,
+                       const std::vector<std::vector<double>>& points, const std::filesystem::path& folder, int threads) {
+    return [&, threads](const std::atomic<bool>& stop, const std::function<void(std::size_t)>& progress) {
+        std::filesystem::create_directories(folder);
+        ShareDone share;
+        std::size_t before = 0;
+        for (std::size_t index = static_cast<std::size_t>(ranks.rank()); index < points.size();
+             index += static_cast<std::size_t>(ranks.size())) {
+            RunOptions run;
+            run.journal = point_journal(folder, index);
+            run.threads = threads;
+            run.stop = &stop;
+            run.progress = [&](std::size_t casings_done, std::size_t) { progress(before + casings_done); };
+            const RunResult result = run_study(study_at(study, constants, points[index]), run);
+            share.casings += static_cast<double>(result.casings);
+            share.resumed += static_cast<double>(result.resumed);
+            share.simulated += static_cast<double>(result.simulated);
+            before += result.casings;
+            if (!result.complete) break;
+        }
+        return share;
+    };
 }
 
 nlohmann::json outputs_json(const std::filesystem::path& folder) {
@@ -267,8 +309,6 @@ Command add_study(CLI::App& app) {
         if (options->uncertainty < 0 || options->uncertainty > 100000)
             throw InputError(fmt::format("--uncertainty {} is outside 0..100000 samples", options->uncertainty));
         const bool analyses = trajectories > 0 || options->uncertainty > 0;
-        if (analyses && ranks.size() > 1)
-            throw InputError("--sensitivity and --uncertainty run in one process (on every core); run them without mpirun");
         const std::vector<UncertainConstant> constants =
             analyses ? select_constants(uncertain_constants(), options->constants) : std::vector<UncertainConstant>{};
         const auto folder = prepare_output_on(ranks, options->out);
@@ -283,7 +323,7 @@ Command add_study(CLI::App& app) {
         JobResult result;
         {
             const InterruptGuard guard;
-            result = run_share(ranks, study, run);
+            result = run_share(ranks, casings(study).size(), study_share(study, run));
         }
         if (!result.complete) {
             if (ranks.rank() != 0) throw ReportedElsewhere();
@@ -291,34 +331,38 @@ Command add_study(CLI::App& app) {
                                                  "command to resume", result.resumed + result.simulated, result.casings,
                                                  folder.string()));
         }
-        if (ranks.rank() != 0) return;
+        // The sensitivity and uncertainty designs' points, dealt to the ranks; then rank 0
+        // gathers every point's figures from their journals (nothing left to simulate).
         nlohmann::json model = nlohmann::json::object();
         std::size_t points_simulated = 0;
-        if (analyses) {
-            RunOptions points;
-            points.threads = options->threads;
-            points.progress = progress_bar();
-            points.stop = &interrupted;
-            const InterruptGuard guard;
-            auto run_points = [&](const std::vector<std::vector<double>>& design, const char* subfolder) {
-                const DesignRun done = run_design_points(study, constants, design, folder / subfolder, points);
-                points_simulated += done.casings_simulated;
-                if (!done.complete)
-                    throw std::runtime_error(fmt::format("interrupted in the {} points after {} of them (journals in {}); run "
-                                                         "the same command to resume", subfolder, done.points.size(),
-                                                         (folder / subfolder).string()));
-                return done.points;
-            };
-            if (trajectories > 0) {
-                const MorrisDesign design = morris_design(static_cast<int>(constants.size()), trajectories, options->design_seed);
-                model["sensitivity"] = morris_screening_json(design, constants, run_points(design.points, "points-morris"),
-                                                             options->design_seed);
+        const auto run_points = [&](const std::vector<std::vector<double>>& design, const char* subfolder) {
+            JobResult done;
+            {
+                const InterruptGuard guard;
+                done = run_share(ranks, design.size() * casings(study).size(),
+                                 points_share(ranks, study, constants, design, folder / subfolder, run.threads));
             }
-            if (options->uncertainty > 0) {
-                const auto design = latin_hypercube(static_cast<int>(constants.size()), options->uncertainty, options->design_seed);
-                model["uncertainty"] = uncertainty_bands_json(constants, run_points(design, "points-lhs"), options->design_seed);
+            points_simulated += static_cast<std::size_t>(done.simulated);
+            if (!done.complete) {
+                if (ranks.rank() != 0) throw ReportedElsewhere();
+                throw std::runtime_error(fmt::format("interrupted in the {} points after {:.0f} of {:.0f} casings (journals in "
+                                                     "{}); run the same command to resume", subfolder, done.resumed + done.simulated,
+                                                     done.casings, (folder / subfolder).string()));
             }
+            return ranks.rank() == 0 ? run_design_points(study, constants, design, folder / subfolder, RunOptions{}).points
+                                     : std::vector<PointFigures>{};
+        };
+        if (trajectories > 0) {
+            const MorrisDesign design = morris_design(static_cast<int>(constants.size()), trajectories, options->design_seed);
+            const auto figures = run_points(design.points, "points-morris");
+            if (ranks.rank() == 0) model["sensitivity"] = morris_screening_json(design, constants, figures, options->design_seed);
         }
+        if (options->uncertainty > 0) {
+            const auto design = latin_hypercube(static_cast<int>(constants.size()), options->uncertainty, options->design_seed);
+            const auto figures = run_points(design, "points-lhs");
+            if (ranks.rank() == 0) model["uncertainty"] = uncertainty_bands_json(constants, figures, options->design_seed);
+        }
+        if (ranks.rank() != 0) return;
         const auto merge_start = Clock::now();
         const std::vector<std::filesystem::path> journals = journals_in(folder);
         const std::vector<ResultRow> rows = merge_journals(study, journals);

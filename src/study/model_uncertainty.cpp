@@ -24,6 +24,10 @@ PointFigures point_figures(const Study& study, const std::vector<ResultRow>& row
     return figures;
 }
 
+std::filesystem::path point_journal(const std::filesystem::path& folder, std::size_t point) {
+    return folder / fmt::format("point-{:04}.journal.csv", point);
+}
+
 DesignRun run_design_points(const Study& study, const std::vector<UncertainConstant>& constants,
                             const std::vector<std::vector<double>>& points, const std::filesystem::path& folder,
                             const RunOptions& options) {
@@ -32,7 +36,7 @@ DesignRun run_design_points(const Study& study, const std::vector<UncertainConst
     DesignRun run;
     for (std::size_t index = 0; index < points.size(); ++index) {
         RunOptions point_options = options;
-        point_options.journal = folder / fmt::format("point-{:04}.journal.csv", index);
+        point_options.journal = point_journal(folder, index);
         point_options.other_journals.clear();
         point_options.partition = {};
         if (options.progress)

@@ -19,6 +19,9 @@ struct PointFigures {
 };
 PointFigures point_figures(const Study& study, const std::vector<ResultRow>& rows);
 
+// Where a design point's casings are journaled.
+std::filesystem::path point_journal(const std::filesystem::path& folder, std::size_t point);
+
 struct DesignRun {
     std::vector<PointFigures> points;   // in the design's order; complete only if `complete`
     bool complete = false;

@@ -49,4 +49,20 @@ for name in results.csv results.json; do
   cmp one/$name killed/$name || fail "$name differs between one process and a killed and resumed job"
 done
 ls killed/results.journal* 2>/dev/null && fail "journals left behind after the merge"
+
+# The uncertainty design's points dealt to the ranks give the bands one process gives.
+cat > small.json <<'STUDY'
+{"format": "microstamp-study", "format_version": 1, "name": "small",
+ "identity": {"make": "SIG Sauer", "model": "P229", "serial": "58A-10420#"},
+ "factors": {"firearms": ["duty-40-tilting"], "ammunition": ["standard-small-pistol"],
+             "designs": ["gear"], "rounds": [1]},
+ "pistols": 2, "shots": "last:2"}
+STUDY
+band=(--uncertainty 4 --constants firearm.drag_length_um,transfer.drive)
+"$binary" study small.json --out band-one "${band[@]}" > band-one.json 2> band-one.err ||
+  fail "uncertainty in one process failed: $(tail -1 band-one.err)"
+"$mpirun" -n 3 --oversubscribe "$binary" study small.json --out band-three "${band[@]}" > band-three.json 2> band-three.err ||
+  fail "uncertainty on three ranks failed: $(tail -1 band-three.err)"
+cmp band-one/results.json band-three/results.json || fail "the uncertainty bands differ between one process and three ranks"
+grep -q '"headline_band_5_95"' band-three/results.json || fail "no band in results.json"
 echo "study_under_mpi: one process, three ranks and a killed and resumed job agree byte for byte"
