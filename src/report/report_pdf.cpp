@@ -21,7 +21,7 @@ namespace {
 constexpr double page_width = 595.28, page_height = 841.89;
 constexpr double margin_left = 56, margin_right = 56, margin_top = 56, margin_bottom = 64;
 constexpr double text_width = page_width - margin_left - margin_right;
-constexpr double label_width = 118;  // field labels in one column, values beside them
+constexpr double label_width = 132;  // field labels in one column, values beside them
 
 enum class Font { regular, bold, mono };
 
