@@ -228,7 +228,7 @@ TEST(ServeBrowser, ExaminerUploadsACasingAndSeesItsSerialAndAnotherLabCannotOpen
             browser.wait_for_text("#message", [](const std::string& t) { return visible_text_contains(t, "SHA-256"); });
         EXPECT_TRUE(visible_text_contains(saved, "saved as report-" + lab + "-24-118-item-3.pdf")) << saved;
         const auto report_file = folder / "downloads" / ("report-" + lab + "-24-118-item-3.pdf");
-        for (int i = 0; i < 300 && !std::filesystem::exists(report_file); ++i)
+        for (int i = 0; i < 1200 && !std::filesystem::exists(report_file); ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         ASSERT_TRUE(std::filesystem::exists(report_file)) << "the browser saved no report";
         const std::string pdf = file_text(report_file);
