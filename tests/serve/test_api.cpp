@@ -498,6 +498,10 @@ TEST(ServeApi, TheSameServiceOnPostgreSQL) {
     const json exact = body_of(served.get(avery, "/api/search/identity?manufacturer=SIG%20Sauer&model=P320&serial=58A-104233"));
     EXPECT_EQ(exact["matches"].size(), 1u);
     EXPECT_EQ(status_of(served.get(served.login("dana", other_lab_password), case_path)), 403);
+    const auto report = served.get(avery, case_path + "/exhibits/3/report?format=html");
+    ASSERT_EQ(status_of(report), 200) << report->body.substr(0, 300);
+    EXPECT_NE(report->body.find("-----BEGIN AUDIT PROOF"), std::string::npos) << "proofs from the PostgreSQL log";
+    EXPECT_EQ(find_audit_records(served.url(), "report.issue", hex(sha256(report->body))).size(), 1u);
     served.advance_clock(std::chrono::minutes(31));
     EXPECT_EQ(status_of(served.get(avery, "/api/session")), 401);
     EXPECT_EQ(body_of(served.get(served.login("casey", auditor_password), "/api/audit/verify"))["intact"], true);
