@@ -4,6 +4,7 @@
 // copy check of `report-verify`.
 
 #include "test_locations.hpp"
+#include "support/command_run.hpp"
 
 #include "evidence/database.hpp"
 #include "surface/x3p.hpp"
@@ -25,24 +26,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CommandRun {
-    int exit_code = 0;
-    std::string out, err;
-};
-
-CommandRun run(const std::string& command_line, const fs::path& folder) {
-    const std::string err_file = (folder / "stderr.txt").string();
-    const std::string command = "cd '" + folder.string() + "' && " + command_line + " 2>'" + err_file + "'";
-    CommandRun result;
-    FILE* pipe = popen(command.c_str(), "r");
-    std::array<char, 4096> buffer{};
-    for (std::size_t n; (n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0;) result.out.append(buffer.data(), n);
-    const int status = pclose(pipe);
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::ifstream err(err_file);
-    result.err.assign(std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>());
-    return result;
-}
+CommandRun run(const std::string& command_line, const fs::path& folder) { return run_in_folder(command_line, folder); }
 
 std::string read_file(const fs::path& path) {
     std::ifstream file(path, std::ios::binary);
