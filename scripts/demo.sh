@@ -52,6 +52,8 @@ auditor=(--db "$db" --user alex --password demo-auditor-pass)
 "$microstamp" case "${supervisor[@]}" trace-request --case 26-1125 --item 2 --officer "Det. Okafor" \
   --out "$out/trace-request.json" > /dev/null
 "$microstamp" case "${auditor[@]}" audit verify > "$out/audit-verify.json"
+"$microstamp" case "${examiner[@]}" report --case 26-1125 --item 1 --out "$out/report-item-1.pdf" > "$out/report.json"
+"$microstamp" case "${examiner[@]}" report-verify "$out/report-item-1.pdf" > /dev/null
 head -12 "$out/trace-request.json"
 
 echo "== study: the ring after 1 to 5,000 rounds in two pistol types (a short study; the full protocols are in data/studies)"
@@ -69,4 +71,5 @@ echo "  $out/evidence.db              the evidence store (SQLite): case 26-1125,
 echo "  $out/case.json                the case as the store holds it"
 echo "  $out/trace-request.json       the ATF Form 3312.1 trace request"
 echo "  $out/audit-verify.json        the audit log verified (hash chain, Merkle root, signed checkpoints)"
+echo "  $out/report-item-1.pdf       the examination report of item 1 (its SHA-256 is in the audit log)"
 echo "  $out/study/report.html        the short study's report (results.csv, results.json beside it)"

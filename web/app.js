@@ -103,6 +103,14 @@ async function openCase(key) {
       actions.appendChild(view);
       actions.appendChild(document.createTextNode(" "));
     }
+    if (state.session.permissions.read_evidence) {
+      const report = document.createElement("a");
+      report.textContent = "report (PDF)";
+      report.className = "report-link";
+      report.addEventListener("click", () => run(() => downloadReport(item)));
+      actions.appendChild(report);
+      actions.appendChild(document.createTextNode(" "));
+    }
     if (state.session.permissions.issue_trace_request && reading && reading.status === "decoded") {
       const trace = document.createElement("button");
       trace.type = "button";
@@ -221,6 +229,26 @@ async function upload() {
   await listCases(false);
   say("Item " + answer.exhibit.item_number + " stored (scan " + answer.scan.sha256.slice(0, 12) + "…) and read: " +
     answer.reading.status + ".", "ok");
+}
+
+// The examination report: issued by the server (the issue and the file's SHA-256 are
+// audited) and saved as a file; the request carries the session, so a plain link cannot.
+async function downloadReport(item) {
+  const response = await fetch(casePath(state.caseKey) + "/exhibits/" + encodeURIComponent(item.item_number) +
+    "/report", { headers: { Authorization: "Bearer " + state.token } });
+  if (!response.ok) {
+    const problem = await response.json().catch(() => ({}));
+    throw new Error("report: " + (problem.error || response.status));
+  }
+  const name = "report-" + item.agency_ori + "-" + item.case_number + "-item-" + item.item_number + ".pdf";
+  const save = document.createElement("a");
+  save.href = URL.createObjectURL(await response.blob());
+  save.download = name;
+  document.body.appendChild(save);
+  save.click();
+  save.remove();
+  say("Report for item " + item.item_number + " issued and saved as " + name + " (SHA-256 " +
+    response.headers.get("X-Report-SHA256") + ").", "ok");
 }
 
 async function exportTrace(item) {

@@ -8,6 +8,7 @@
 #include "evidence/errors.hpp"
 #include "evidence/store.hpp"
 #include "read/read.hpp"
+#include "report/report.hpp"
 #include "surface/x3p.hpp"
 #include "surface/image.hpp"
 #include "surface/surface.hpp"
@@ -474,6 +475,53 @@ Command add_case(CLI::App& app) {
             const TraceRequest request = acting.store.issue_trace_request(acting.session, trace->request);
             sign_if_possible(acting.store);
             write_or_print(trace->out, trace->format == "csv" ? trace_request_csv(request) : trace_request_json(request));
+        });
+    }
+    {
+        auto* sub = command->add_subcommand("report", "Issue the examination report of one item (PDF or HTML; audited)");
+        struct Report {
+            ExhibitKey key;
+            ReportOptions options;
+            std::string format = "pdf", out;
+        };
+        auto report = std::make_shared<Report>();
+        sub->add_option("--ori", report->key.case_key.agency_ori, "Agency ORI");
+        sub->add_option("--case", report->key.case_key.case_number, "Case number")->required();
+        sub->add_option("--item", report->key.item_number, "Item number")->required();
+        sub->add_option("--out", report->out, "The report file to write")->required();
+        sub->add_option("--format", report->format, "pdf (default) or html")->check(CLI::IsMember({"pdf", "html"}));
+        sub->add_option("--laboratory", report->options.laboratory, "Laboratory name for the header");
+        sub->add_option("--date", report->options.issued_at, "The report's date, ISO 8601 UTC (default: now)");
+        actions.emplace_back(sub, [options, report] {
+            auto acting = log_on(*options);
+            report->options.format = report->format == "html" ? ReportFormat::html : ReportFormat::pdf;
+            const IssuedReport issued = issue_report(acting.store, acting.session, options->db, report->key, report->options);
+            write_file_atomically(report->out, issued.bytes.data(), issued.bytes.size());
+            print({{"file", report->out}, {"format", issued.file_extension}, {"bytes", issued.bytes.size()},
+                   {"sha256", issued.sha256}, {"audit_record", issued.audit_sequence}});
+        });
+    }
+    {
+        auto* sub = command->add_subcommand("report-verify", "Check a copy of a report against the store's audit log");
+        auto file = std::make_shared<std::string>();
+        sub->add_option("FILE", *file, "The report file (PDF or HTML)")->required();
+        actions.emplace_back(sub, [options, file] {
+            const std::string text = read_text_file(*file);
+            const std::vector<std::uint8_t> bytes(text.begin(), text.end());
+            auto acting = log_on(*options);
+            const ReportCheck check = verify_report(acting.store, acting.session, options->db, bytes);
+            sign_if_possible(acting.store);
+            nlohmann::json json = {{"file", *file}, {"sha256", check.sha256}, {"issued", check.issued.has_value()}};
+            if (check.issued) {
+                json["audit_record"] = check.issued->sequence;
+                json["issued_at"] = check.issued->recorded_at;
+                json["issued_by"] = check.issued->user;
+                json["object"] = check.issued->object;
+            }
+            print(json);
+            if (!check.issued)
+                throw StoreError(*file + ": the store issued no report with SHA-256 " + check.sha256 +
+                                 ": this is not a copy of an issued report");
         });
     }
     {

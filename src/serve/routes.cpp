@@ -5,6 +5,7 @@
 #include "serve/service_state.hpp"
 
 #include "code/catalog.hpp"
+#include "report/report.hpp"
 #include "serve/json_views.hpp"
 #include "serve/scan_reading.hpp"
 #include "serve/web_assets.hpp"
@@ -255,6 +256,23 @@ void Service::State::register_routes() {
             const serve::ScanReading scanned = serve::read_uploaded_scan(std::move(bytes), file_name, read_options, options.max_scan_points);
             response.set_content(std::string(scanned.overlay_png.begin(), scanned.overlay_png.end()), "image/png");
         });
+    add("GET", "/api/cases/{agency}/{case}/exhibits/{item}/report", [this](const httplib::Request& request, httplib::Response& response) {
+        const ExhibitKey key = serve::exhibit_key(parameter(request, 1), parameter(request, 2), parameter(request, 3));
+        const std::string format = request.has_param("format") ? request.get_param_value("format") : "pdf";
+        if (format != "pdf" && format != "html") throw HttpError(400, "format: pdf or html");
+        ReportOptions report_options;
+        report_options.format = format == "html" ? ReportFormat::html : ReportFormat::pdf;
+        // The report makes several store calls and records its own issue or refusal.
+        const IssuedReport report = as_user(request, [&](Store& store, const Session& session) {
+            return issue_report(store, session, options.store_url, key, report_options);
+        });
+        response.set_header("Content-Disposition", "attachment; filename=\"report-" + serve::printable(key.case_key.agency_ori, 16) +
+                                                       "-" + serve::printable(key.case_key.case_number, 32) + "-item-" +
+                                                       serve::printable(key.item_number, 32) + "." + report.file_extension + "\"");
+        response.set_header("X-Report-SHA256", report.sha256);
+        response.set_content(std::string(report.bytes.begin(), report.bytes.end()),
+                             format == "html" ? "text/html; charset=utf-8" : "application/pdf");
+    });
     add("GET", "/api/scans/{sha256}", [this](const httplib::Request& request, httplib::Response& response) {
         const std::string sha256 = parameter(request, 1);
         const std::vector<std::uint8_t> bytes =

@@ -2,6 +2,7 @@
 
 #include "test_locations.hpp"
 #include "store_fixture.hpp"
+#include "support/command_run.hpp"
 
 #include <array>
 #include <cstdio>
@@ -13,24 +14,8 @@
 namespace microstamp::testing {
 namespace {
 
-struct CommandRun {
-    int exit_code = 0;
-    std::string out, err;
-};
-
 CommandRun run(const std::string& arguments, const std::filesystem::path& folder) {
-    const std::string err_file = (folder / "stderr.txt").string();
-    const std::string command = "cd '" + folder.string() + "' && " + std::string(MICROSTAMP_BINARY) + " " + arguments +
-                                " 2>'" + err_file + "'";
-    CommandRun result;
-    FILE* pipe = popen(command.c_str(), "r");
-    std::array<char, 4096> buffer{};
-    for (std::size_t n; (n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0;) result.out.append(buffer.data(), n);
-    const int status = pclose(pipe);
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::ifstream err(err_file);
-    result.err.assign(std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>());
-    return result;
+    return run_in_folder(std::string(MICROSTAMP_BINARY) + " " + arguments, folder);
 }
 
 class CaseCommand : public ::testing::TestWithParam<std::string> {

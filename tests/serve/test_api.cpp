@@ -6,6 +6,9 @@
 #include "served_store.hpp"
 
 #include "code/identity.hpp"
+#include "evidence/database.hpp"
+#include "evidence/exhibit_history.hpp"
+#include "evidence/hashing.hpp"
 #include "surface/surface.hpp"
 
 #include <sodium.h>
@@ -301,6 +304,40 @@ TEST(ServeApi, UploadedScanIsStoredReadAndRecordedWithItsOverlay) {
     EXPECT_EQ(status_of(upload(served, casey, case_path, "5", bytes, "c.x3p")), 403) << "auditors add nothing";
 }
 
+TEST(ServeApi, TheItemsReportIsIssuedForItsAgencyOnlyAndBothAreAudited) {
+    ServedStore served;
+    const std::string avery = served.login("avery", examiner_password);
+    const std::string dana = served.login("dana", other_lab_password);
+    open_case(served, avery, lab, "24-118");
+    ASSERT_EQ(status_of(upload(served, avery, case_path, "3", file_text(casing_scan()), "casing3.x3p")), 201);
+    const auto report = served.get(avery, case_path + "/exhibits/3/report");
+    ASSERT_EQ(status_of(report), 200) << report->body.substr(0, 300);
+    EXPECT_EQ(report->get_header_value("Content-Type"), "application/pdf");
+    EXPECT_EQ(report->body.substr(0, 5), "%PDF-");
+    const std::string sha = hex(sha256(report->body));
+    EXPECT_EQ(report->get_header_value("X-Report-SHA256"), sha);
+    const auto html = served.get(avery, case_path + "/exhibits/3/report?format=html");
+    ASSERT_EQ(status_of(html), 200);
+    EXPECT_NE(html->body.find("<h2>Verification</h2>"), std::string::npos);
+    EXPECT_EQ(status_of(served.get(avery, case_path + "/exhibits/3/report?format=docx")), 400);
+    EXPECT_EQ(status_of(served.get(avery, case_path + "/exhibits/42/report")), 404);
+
+    const auto refused = served.get(dana, case_path + "/exhibits/3/report");
+    EXPECT_EQ(status_of(refused), 403);
+    EXPECT_EQ(refused->body.find("%PDF"), std::string::npos);
+    const auto issues = find_audit_records(served.url(), "report.issue", sha);
+    ASSERT_EQ(issues.size(), 1u);
+    EXPECT_EQ(issues[0].user, "avery");
+    EXPECT_EQ(issues[0].object, "case " + lab + "/24-118 item 3");
+    const auto store = database::open_sqlite((std::filesystem::path(served.url().substr(7))).string(), false);
+    std::int64_t refusals = 0;
+    store->transact(database::TransactionMode::read, [&](database::Transaction& transaction) {
+        refusals = database::as_integer(transaction.query("SELECT COUNT(*) FROM audit_log WHERE action = 'report.issue' "
+                                                          "AND outcome = 'refused' AND user_name = 'dana'")[0][0]);
+    });
+    EXPECT_EQ(refusals, 1);
+}
+
 TEST(ServeApi, SearchesLinksAndTraceRequests) {
     ServedStore served;
     const std::string avery = served.login("avery", examiner_password);
@@ -461,6 +498,10 @@ TEST(ServeApi, TheSameServiceOnPostgreSQL) {
     const json exact = body_of(served.get(avery, "/api/search/identity?manufacturer=SIG%20Sauer&model=P320&serial=58A-104233"));
     EXPECT_EQ(exact["matches"].size(), 1u);
     EXPECT_EQ(status_of(served.get(served.login("dana", other_lab_password), case_path)), 403);
+    const auto report = served.get(avery, case_path + "/exhibits/3/report?format=html");
+    ASSERT_EQ(status_of(report), 200) << report->body.substr(0, 300);
+    EXPECT_NE(report->body.find("-----BEGIN AUDIT PROOF"), std::string::npos) << "proofs from the PostgreSQL log";
+    EXPECT_EQ(find_audit_records(served.url(), "report.issue", hex(sha256(report->body))).size(), 1u);
     served.advance_clock(std::chrono::minutes(31));
     EXPECT_EQ(status_of(served.get(avery, "/api/session")), 401);
     EXPECT_EQ(body_of(served.get(served.login("casey", auditor_password), "/api/audit/verify"))["intact"], true);

@@ -8,6 +8,8 @@
 #include "raw_http.hpp"
 #include "served_store.hpp"
 
+#include "report/report.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -72,7 +74,8 @@ int free_port() {
 // Minimal W3C WebDriver client: one session, CSS selectors, waits by polling.
 class Browser {
 public:
-    explicit Browser(int driver_port) : driver_("127.0.0.1", driver_port) {
+    // Files the page saves land in `downloads`.
+    Browser(int driver_port, const std::filesystem::path& downloads) : driver_("127.0.0.1", driver_port) {
         driver_.set_read_timeout(60, 0);
         const json capabilities = {
             {"capabilities",
@@ -80,6 +83,7 @@ public:
                {{"browserName", "chrome"},
                 {"goog:chromeOptions",
                  {{"binary", "/usr/bin/chromium"},
+                  {"prefs", {{"download.default_directory", downloads.string()}, {"download.prompt_for_download", false}}},
                   // As root (CI containers) Chromium has no sandbox; headless needs no GPU.
                   {"args", {"--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                             "--window-size=1280,1000"}}}}}}}}};
@@ -180,7 +184,7 @@ TEST(ServeBrowser, ExaminerUploadsACasingAndSeesItsSerialAndAnotherLabCannotOpen
 
     const std::string page = "http://127.0.0.1:" + std::to_string(port) + "/";
     {
-        Browser browser(driver_port);
+        Browser browser(driver_port, folder / "downloads");
         browser.go(page);
         browser.type("#login-user", "avery");
         browser.type("#login-password", examiner_password);
@@ -217,6 +221,29 @@ TEST(ServeBrowser, ExaminerUploadsACasingAndSeesItsSerialAndAnotherLabCannotOpen
         EXPECT_TRUE(visible_text_contains(browser.text("#items"), "58A-104233")) << "the item is listed with its identity";
         EXPECT_EQ(browser.wait_for_text("#cases tbody tr td:nth-child(3)", [](const std::string& t) { return t == "1"; }), "1")
             << "the case list counts the item";
+
+        // The item's examination report, downloaded from the page: a PDF the store issued.
+        browser.click("#items .report-link");
+        const std::string saved =
+            browser.wait_for_text("#message", [](const std::string& t) { return visible_text_contains(t, "SHA-256"); });
+        EXPECT_TRUE(visible_text_contains(saved, "saved as report-" + lab + "-24-118-item-3.pdf")) << saved;
+        const auto report_file = folder / "downloads" / ("report-" + lab + "-24-118-item-3.pdf");
+        for (int i = 0; i < 1200 && !std::filesystem::exists(report_file); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        ASSERT_TRUE(std::filesystem::exists(report_file)) << "the browser saved no report";
+        const std::string pdf = file_text(report_file);
+        EXPECT_EQ(pdf.substr(0, 5), "%PDF-");
+        {
+            StoreOptions options;
+            options.password_cost = PasswordCost::minimum;
+            Store store = Store::open(url, options);
+            const Session examiner = store.logon("avery", examiner_password);
+            const ReportCheck check =
+                verify_report(store, examiner, url, std::vector<std::uint8_t>(pdf.begin(), pdf.end()));
+            ASSERT_TRUE(check.issued.has_value()) << "the downloaded file is not a report the store issued";
+            EXPECT_TRUE(visible_text_contains(saved, check.sha256));
+            EXPECT_EQ(check.issued->object, "case " + lab + "/24-118 item 3");
+        }
 
         browser.click("#logout-button");
         browser.wait_for_text("#login-button", [](const std::string& t) { return !t.empty(); });
