@@ -13,7 +13,7 @@ namespace {
 nlohmann::json x3p_info(const std::filesystem::path& path) {
     const X3pFile x3p = read_x3p(path);
     const SurfaceStatistics stats = statistics(x3p.surface);
-    return {{"file", path.string()},
+    nlohmann::json info = {{"file", path.string()},
             {"kind", "x3p"},
             {"size_x", x3p.surface.width},
             {"size_y", x3p.surface.height},
@@ -36,6 +36,12 @@ nlohmann::json x3p_info(const std::filesystem::path& path) {
                 {"version", x3p.metadata.instrument_version}}},
               {"comment", x3p.metadata.comment}}},
             {"warnings", x3p.warnings}};
+    // Statistics of no point at all would be made up: absent, and said why.
+    if (stats.invalid_points == stats.points) {
+        for (const char* field : {"z_min_um", "z_max_um", "z_mean_um"}) info.erase(field);
+        info["warnings"].push_back("no valid point: the height statistics are absent");
+    }
+    return info;
 }
 
 nlohmann::json image_info(const std::filesystem::path& path) {

@@ -1,6 +1,7 @@
 #include "surface/surface.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace microstamp {
@@ -13,8 +14,8 @@ SurfaceStatistics statistics(const Surface& surface) {
     long double sum = 0;
     std::size_t count = 0;
     for (std::size_t i = 0; i < surface.size(); ++i) {
-        if (!surface.valid[i]) continue;
         const double value = surface.heights_um[i];
+        if (!surface.valid[i] || !std::isfinite(value)) continue;
         minimum = std::min(minimum, value);
         maximum = std::max(maximum, value);
         sum += value;

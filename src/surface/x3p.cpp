@@ -576,7 +576,19 @@ double height_from_integer(long long stored, const ZAxis& z) {
 
 // Decodes whole values of the binary point data, X fastest, into micrometres,
 // starting at point `first`. NaN keeps its bits in heights_um so that writing the
-// surface again reproduces them.
+// surface again reproduces them. Instruments also write unmeasured points as +inf or
+// -inf (some focus-variation exporters, with no valid.bin): those are invalid too, and
+// become NaN so that no consumer can take them for a height.
+inline void store_height(double height, double& stored, std::uint8_t& valid) {
+    if (std::isfinite(height)) {
+        stored = height;
+        valid = 1;
+    } else {
+        stored = std::isnan(height) ? height : std::numeric_limits<double>::quiet_NaN();
+        valid = 0;
+    }
+}
+
 template <class Stored, class ToMicrometres>
 void decode_values(std::span<const std::uint8_t> data, Surface& surface, std::size_t first, ToMicrometres&& convert) {
     const std::size_t count = data.size() / sizeof(Stored);
@@ -586,8 +598,7 @@ void decode_values(std::span<const std::uint8_t> data, Surface& surface, std::si
     for (std::size_t i = 0; i < count; ++i) {
         const double height = convert(std::bit_cast<Stored>(load_little_endian<std::make_unsigned_t<Stored>>(
             bytes + sizeof(Stored) * i)));
-        heights[i] = height;
-        valid[i] = std::isnan(height) ? 0 : 1;
+        store_height(height, heights[i], valid[i]);
     }
 }
 
@@ -748,7 +759,11 @@ void read_data_list(pugi::xml_node data_list, const ZAxis& z, Surface& surface, 
                            " is neither 'z' nor 'x;y;z'");
         const std::string_view value = fields.back();
         double height = not_a_number;
-        if (!value.empty() && lowercase(value) != "nan") {
+        // Unmeasured points as exporters spell them: empty, NaN, or an infinity.
+        const std::string word = lowercase(value);
+        const bool unmeasured = word == "nan" || word == "inf" || word == "+inf" || word == "-inf" || word == "infinity" ||
+                                word == "+infinity" || word == "-infinity";
+        if (!value.empty() && !unmeasured) {
             std::optional<double> parsed;
             if (z.data_type == 'I' || z.data_type == 'L') {
                 if (const auto stored = parse_integer(value)) parsed = height_from_integer(*stored, z);
@@ -765,8 +780,7 @@ void read_data_list(pugi::xml_node data_list, const ZAxis& z, Surface& surface, 
                                " is not a value of type " + std::string(1, z.data_type));
             height = *parsed;
         }
-        surface.heights_um[index] = height;
-        surface.valid[index] = std::isnan(height) ? 0 : 1;
+        store_height(height, surface.heights_um[index], surface.valid[index]);
         ++index;
     }
 }

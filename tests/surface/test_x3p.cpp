@@ -668,6 +668,45 @@ TEST(X3pReader, ValidPointsMaskMarksFiniteValuesInvalid) {
         }
 }
 
+// As some focus-variation exporters write unmeasured points: +inf, -inf or NaN heights
+// and no valid.bin. They are invalid, never heights, and the statistics stay finite.
+TEST(X3pReader, NonFiniteHeightsWithoutAMaskAreInvalidPoints) {
+    const double infinity = std::numeric_limits<double>::infinity();
+    const std::vector<double> metres{1e-6, infinity, -2e-6, -infinity, std::nan(""), 4e-6};
+    const std::vector<std::uint8_t> expected_valid{1, 0, 1, 0, 0, 1};
+    for (const char* type : {"D", "F"}) {
+        MainXml xml;
+        xml.z_data_type = std::string(type);
+        Bytes data;
+        if (std::string(type) == "D") {
+            data = little_endian(metres);
+        } else {
+            std::vector<float> floats;
+            for (const double value : metres) floats.push_back(static_cast<float>(value));
+            data = little_endian(floats);
+        }
+        xml.data = data_link(data);
+        const X3pFile file = read_x3p(make_x3p(xml.text(), data), "focus-variation.x3p");
+        EXPECT_EQ(file.surface.valid, expected_valid) << type;
+        for (std::size_t i = 0; i < metres.size(); ++i)
+            if (expected_valid[i] == 0) {
+                EXPECT_TRUE(std::isnan(file.surface.heights_um[i])) << type << " " << i;
+            }
+        const SurfaceStatistics stats = statistics(file.surface);
+        EXPECT_EQ(stats.invalid_points, 3u) << type;
+        EXPECT_NEAR(stats.minimum_um, -2.0, 1e-6) << type;
+        EXPECT_NEAR(stats.maximum_um, 4.0, 1e-6) << type;
+        EXPECT_NEAR(stats.mean_um, 1.0, 1e-6) << type;
+    }
+    // Inline, the same words an exporter writes.
+    MainXml xml;
+    xml.data = std::string("<DataList><Datum>1e-6</Datum><Datum>inf</Datum><Datum>-inf</Datum>"
+                           "<Datum>-2e-6</Datum><Datum>nan</Datum><Datum>4e-6</Datum></DataList>");
+    const X3pFile file = read_x3p(make_x3p(xml.text(), {}), "inline-inf.x3p");
+    EXPECT_EQ(file.surface.valid, (std::vector<std::uint8_t>{1, 0, 0, 1, 0, 1}));
+    EXPECT_NEAR(statistics(file.surface).maximum_um, 4.0, 1e-9);
+}
+
 TEST(X3pReader, Int16WithIncrementOffsetAndMask) {
     const std::vector<std::int16_t> stored{-3, 0, 7, 32767, -32768, 100};
     const Bytes mask{0x3B};  // point 2 invalid
