@@ -1,5 +1,5 @@
 // The ring reader on first-shot casings under the degradations an examiner's
-// photographs suffer (issue 4): each casing is fired once, photographed, then
+// photographs suffer: each casing is fired once, photographed, then
 // degraded one way at a time and read. Counters: share read as the right pistol
 // per condition, and wrong identities (must stay 0).
 //
