@@ -56,7 +56,7 @@ benchmark() {  # PAGE "ENV..." PROGRAM [ARGUMENTS...]
     local page="$1" environment="$2" program="$3"
     shift 3
     local output="$work/$(basename "$program")-$RANDOM.json"
-    local command="${environment:+$environment }$program $*"
+    local command="${environment:+$environment }$program${*:+ $*}"
     echo "figures.sh: $command" >&2
     # shellcheck disable=SC2086
     if ! env $environment nice "$program" "$@" --benchmark_format=json --benchmark_out_format=json \
