@@ -1,4 +1,4 @@
-// Every design's reader on simulated casings (issue 4): clean first
+// Every design's reader on simulated casings: clean first
 // shots of the standard 9 mm profile, one seed per casing, and the same shots after
 // 5,000 rounds of nominal wear, each read from its x3p topography and its PNG
 // photograph. One die per design (SIG Sauer P320, nothing else on the face), the same

@@ -1,4 +1,4 @@
-// Fusion on simulated casings (issue 4): three casings fired by one pistol, each with
+// Fusion on simulated casings: three casings fired by one pistol, each with
 // 70% of its ring's sectors made unreadable (17 of 24 sector wedges of both code tracks
 // removed from the topography, a different random set per casing; the finder circles
 // are left to locate the ring), so that none decodes alone; the three readings are fused. And scenes of two pistols, three casings

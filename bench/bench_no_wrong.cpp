@@ -1,4 +1,4 @@
-// No wrong identity (issue 4): many reads of casings that must not name a pistol
+// No wrong identity: many reads of casings that must not name a pistol
 // wrongly — worn far past service life, dragged, defaced by stone, file, emery and
 // hammer for short and long times, fired with an unstamped pin — and of surfaces with
 // no stamp at all (flat, tilted, noise, ../shared/x3p-samples). Each casing is read

@@ -1,4 +1,4 @@
-// Reader speed on one core (issue 4): the ring read from a 1000 x 1000 first-shot
+// Reader speed on one core: the ring read from a 1000 x 1000 first-shot
 // photograph, from the decoded image and from the PNG bytes, in the same run as
 // zxing-cpp reading a Data Matrix from an image of the same size (the industrial
 // direct-part-mark baseline); and from the topography of the same casing, at the default

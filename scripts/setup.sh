@@ -9,7 +9,7 @@ packages=(
   libsqlite3-dev sqlite3 libpqxx-dev postgresql-15
   libsodium-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libtbb-dev
   libcpp-httplib-dev
-  chromium chromium-driver wrk openssl
+  chromium chromium-driver wrk openssl curl
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   libopenmpi-dev openmpi-bin
   clang-14 libclang-rt-14-dev

@@ -46,7 +46,7 @@ DesignRelief design_relief(const FeatureMap& topography_map);
 DesignRelief design_relief(const Image& photograph, double um_per_px, double spread_um = 15, double grain_levels = 1.5);
 // Whether one low light shades the photograph from one side, so that a wall's shading says
 // which way it faces: simulated oblique light 0.37-0.47, ring light at most 0.08 (every
-// design, first shots and 5,000 rounds; docs/reader.md, session 7), measured over the
+// design, first shots and 5,000 rounds; docs/read.md), measured over the
 // whole photograph. The ring reader measures its own on the code's annulus, at this level.
 inline constexpr double min_wall_light_directionality = 0.15;
 bool light_has_direction(const DesignRelief& relief);

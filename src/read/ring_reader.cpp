@@ -520,7 +520,7 @@ RingSample sample_ring(const FeatureMap& map, const RingPlacement& placement) {
     // smeared (dragged) or shallow arc, split on its own, would read its faint contrast
     // as confidently as a crisp sector and its wrong cells would pass as sure; measured
     // against at least 0.8 of the ring's median split, they come out unsure and are
-    // erased first (tried 0.6, 0.8, 1; docs/reader.md, session 5).
+    // erased first (tried 0.6, 0.8, 1; docs/read.md).
     constexpr double least_share_of_typical = 0.8;
     std::vector<double> splits;
     for (const TwoClasses& local : classes)

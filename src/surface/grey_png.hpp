@@ -2,7 +2,7 @@
 // Grey PNG photographs (colour type 0, 8 or 16 bit, not interlaced), decoded with
 // libdeflate: microscope cameras write exactly these, and inflating them whole into a
 // buffer of the size the header promises is two to three times faster than libpng's
-// streaming zlib (a 1000 x 1000 casing photograph: docs/reader.md). Every other PNG is
+// streaming zlib (a 1000 x 1000 casing photograph: docs/read.md). Every other PNG is
 // left to OpenCV.
 
 #include "surface/image.hpp"
