@@ -1,7 +1,7 @@
 #pragma once
 // `ring`: the project's own machine-readable design for the firing-pin face.
 //
-// Why it looks like this (see docs/ring.md for the full argument):
+// Why it looks like this (see docs/code.md for the full argument):
 // - 48 Reed-Solomon symbols (one byte each) over GF(256): RS(48, 15) carries the
 //   15-byte protected payload with 33 parity symbols, so any 33 erased symbols, or
 //   e errors and f erasures with 2e + f <= 33, are corrected.

@@ -43,7 +43,7 @@ struct ReadOptions {
     // With no ring: scratches running one way (coherence above this) mean abrasion; texture
     // this many times rougher than the primer around the impression means peening or
     // other damage. Below both, the pin carried no code. Measured on simulated casings
-    // (docs/reader.md); topography.
+    // (docs/read.md); topography.
     double min_scratch_coherence = 0.04;
     double min_damage_texture_ratio = 1.2;
     // Photographs with no ring: scratches across the impression turn its shading's main
@@ -55,7 +55,7 @@ struct ReadOptions {
     // `min_photograph_scratch` is called abraded; one below `max_blank_photograph_scratch`
     // with texture below `max_blank_photograph_texture_ratio` is called unstamped; the
     // rest stays unreadable (the topography tells them apart far better). Measured on
-    // simulated casings (docs/reader.md).
+    // simulated casings (docs/read.md).
     double min_photograph_scratch = 0.13;
     double max_blank_photograph_scratch = 0.04;
     double max_blank_photograph_texture_ratio = 1.045;
