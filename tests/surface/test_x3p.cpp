@@ -345,7 +345,7 @@ TEST_P(SampleFile, ReadWriteReadKeepsHeightsBitForBit) {
     }
 
     // data.bin bytes: identical except where two metre values of the file read
-    // as one micrometre value (see x3p.cpp). Of the samples only csafe-logo has
+    // as one micrometre value (see x3p_format.cpp). Of the samples only csafe-logo has
     // such values; each changes by one ulp in metres.
     const Entries original_entries = zip_entries(original);
     Bytes original_data;
@@ -419,7 +419,7 @@ TEST(X3pSamples, EditedMainXmlOnlyWarns) {
 }
 
 // ---------------------------------------------------------------------------
-// Conversion guarantees (x3p.cpp), over many random doubles.
+// Conversion guarantees (x3p_format.cpp), over many random doubles.
 
 TEST(X3pConversion, GuaranteesHoldOverRandomDoubles) {
     std::mt19937_64 random(20250101);
