@@ -1,6 +1,9 @@
 # libmicrostamp: the public API (include/microstamp/) as a shared library. It is made of
 # the stage libraries (position-independent code) and exports only what the public
 # header marks MICROSTAMP_API; every stage symbol stays hidden.
+foreach(stage code surface die physics read evidence)
+  set_target_properties(microstamp_${stage} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+endforeach()
 add_library(microstamp_library SHARED ${PROJECT_SOURCE_DIR}/src/api/microstamp.cpp)
 add_library(microstamp::microstamp ALIAS microstamp_library)
 set_target_properties(microstamp_library PROPERTIES
