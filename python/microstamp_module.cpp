@@ -32,7 +32,7 @@ py::array photograph_array(api::Image&& image) {
     py::array_t<std::uint8_t> narrow({height, width});
     auto* target = narrow.mutable_data();
     for (std::size_t i = 0; i < image.pixels.size(); ++i) target[i] = static_cast<std::uint8_t>(image.pixels[i]);
-    return std::move(narrow);
+    return narrow;
 }
 
 using Heights = py::array_t<double, py::array::c_style | py::array::forcecast>;
