@@ -23,10 +23,10 @@ cd "$scratch/elsewhere"
   --size 600 --out shots >/dev/null 2>&1
 scan=$(ls shots/*.x3p | head -n 1)
 "$program" read "$scan" 2>&1 >/dev/null | tee read.txt
-grep -q "decoded Glock G17 BXR123" read.txt
+grep -q 'decoded Glock G17 #BXR123' read.txt
 "$program" case --db sqlite:cases.db --password 'correct horse battery staple' init --admin admin >/dev/null
 "$program" serve --help >/dev/null
-"$program" study --help | grep -q krivosta-2006
+"$program" study --help >study-help.txt && grep -q krivosta-2006 study-help.txt
 PYTHONPATH="$root/usr/lib/python3/dist-packages" /usr/bin/python3 -c "
 import microstamp, sys
 reading = microstamp.read(sys.argv[1])
