@@ -1,5 +1,5 @@
 // The public API's read of a 1000 x 1000 topography (a casing fired at seed 7), the same
-// read python/bench_read.py times through the Python package: the two differ only by
+// read bench/bench_public_read.py times through the Python package: the two differ only by
 // the bindings' overhead.
 
 #include <microstamp/microstamp.hpp>

@@ -1,7 +1,7 @@
 """Times microstamp.read on a 1000 x 1000 heights array (a casing fired at seed 7), the
 read bench/bench_public_read.cpp times in C++. Prints the median of N reads in ms.
 
-    PYTHONPATH=build/python /usr/bin/python3 python/bench_read.py [N]
+    PYTHONPATH=build/python /usr/bin/python3 bench/bench_public_read.py [N]
 """
 
 import statistics
