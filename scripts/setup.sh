@@ -15,6 +15,7 @@ packages=(
   clang-14 libclang-rt-14-dev
   pybind11-dev python3-dev python3-numpy python3-pytest
   libspng-dev libcairo2-dev poppler-utils
+  dpkg-dev file
 )
 
 missing=()

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <dlfcn.h>
 #include <fstream>
 #include <fmt/core.h>
 #include <fmt/ranges.h>
@@ -228,8 +229,28 @@ Catalog load_catalog(const std::filesystem::path& folder) {
     return parse_catalog(read_text(folder / "manufacturers.csv"), read_text(folder / "models.csv"), folder.string());
 }
 
+// The folder of the program or shared library this code was linked into: an installed
+// tree finds its data beside it (bin/../share/microstamp, lib/<arch>/../../share/microstamp),
+// wherever the tree was unpacked.
+std::filesystem::path installed_data_folder() {
+    std::error_code error;
+    std::vector<std::filesystem::path> modules = {std::filesystem::canonical("/proc/self/exe", error)};
+    Dl_info info{};
+    if (::dladdr(reinterpret_cast<const void*>(&installed_data_folder), &info) != 0 && info.dli_fname != nullptr &&
+        info.dli_fname[0] == '/')
+        modules.emplace_back(info.dli_fname);
+    for (const auto& module : modules)
+        for (const char* relative : {MICROSTAMP_DATA_FROM_BIN, MICROSTAMP_DATA_FROM_LIB}) {
+            const auto candidate = (module.parent_path() / relative).lexically_normal();
+            if (std::filesystem::is_regular_file(candidate / "manufacturers.csv", error)) return candidate;
+        }
+    return {};
+}
+
 std::filesystem::path default_data_folder() {
     if (const char* override_folder = std::getenv("MICROSTAMP_DATA")) return override_folder;
+    static const std::filesystem::path installed = installed_data_folder();
+    if (!installed.empty()) return installed;
     return MICROSTAMP_DATA_DIR;
 }
 
