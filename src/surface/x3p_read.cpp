@@ -15,6 +15,7 @@
 #include <pugixml.hpp>
 
 #include "surface/md5.hpp"
+#include "surface/x3p_axes.hpp"
 #include "surface/x3p_container.hpp"
 #include "surface/x3p_format.hpp"
 
@@ -34,7 +35,9 @@ std::size_t bytes_per_value(char data_type) {
     }
 }
 
-struct ZAxis {
+// How an absolute axis stores its values: every point carries one.
+struct AxisFormat {
+    bool absolute = true;
     char data_type = 'D';
     // Applied to integer types only. x3ptools ignores CZ Increment for F and D,
     // and csafe-logo.x3p declares 1e-06 while storing metres: honouring it
@@ -43,33 +46,72 @@ struct ZAxis {
     double offset_um = 0;
 };
 
+// One point as the point data store it: the values of the absolute axes, X, Y, Z.
+struct PointRecord {
+    AxisFormat x, y, z;
+    std::size_t bytes() const {
+        return (x.absolute ? bytes_per_value(x.data_type) : 0) + (y.absolute ? bytes_per_value(y.data_type) : 0) +
+               bytes_per_value(z.data_type);
+    }
+    bool heights_only() const { return !x.absolute && !y.absolute; }
+    std::size_t absolute_axes() const { return 1 + (x.absolute ? 1 : 0) + (y.absolute ? 1 : 0); }
+};
+
 struct ParsedMain {
     std::size_t size_x = 0;
     std::size_t size_y = 0;
-    double spacing_x_um = 0;
-    double spacing_y_um = 0;
-    ZAxis z;
+    double spacing_x_um = 1;
+    double spacing_y_um = 1;
+    PointRecord record;
     SurfaceMetadata metadata;
     pugi::xml_node record3;
     pugi::xml_node record4;
 };
 
-double incremental_axis_spacing(pugi::xml_node axes, const char* axis_name, const std::string& name) {
+// The data type, increment and offset of an axis whose every point carries a value.
+AxisFormat absolute_axis_format(pugi::xml_node axis, const std::string& axis_name, const std::string& name) {
+    AxisFormat format;
+    const std::string data_type(trim(text_of(child(axis, "DataType"))));
+    if (!child(axis, "DataType")) fail(name, axis_name + " has no DataType");
+    if (data_type.size() != 1 || bytes_per_value(data_type[0]) == 0)
+        fail(name, "unknown " + axis_name + " DataType " + quote_for_message(data_type) + " (expected I, L, F or D)");
+    format.data_type = data_type[0];
+    const std::string increment(trim(text_of(child(axis, "Increment"))));
+    const std::string offset(trim(text_of(child(axis, "Offset"))));
+    if (!increment.empty()) {
+        const auto value = parse_scaled_decimal(increment, 6);
+        if (!value || !std::isfinite(*value))
+            fail(name, axis_name + " Increment " + quote_for_message(increment) + " is not a number");
+        format.increment_um = *value;
+    }
+    if (!offset.empty()) {
+        const auto value = parse_scaled_decimal(offset, 6);
+        if (!value || !std::isfinite(*value)) fail(name, axis_name + " Offset " + quote_for_message(offset) + " is not a number");
+        format.offset_um = *value;
+    }
+    return format;
+}
+
+// A lateral axis: incremental (its spacing) or absolute (each point's coordinate,
+// placed on a grid once the points are read: x3p_axes.hpp).
+AxisFormat lateral_axis(pugi::xml_node axes, const char* axis_name, double& spacing_um, const std::string& name) {
     const pugi::xml_node axis = child(axes, axis_name);
     if (!axis) fail(name, std::string("main.xml has no ") + axis_name + " axis in Record1");
     const std::string axis_type(trim(text_of(child(axis, "AxisType"))));
-    if (axis_type == "A")
-        fail(name, std::string("point-cloud x3p (absolute ") + axis_name[1] + " axis) is not supported");
+    if (axis_type == "A") return absolute_axis_format(axis, axis_name, name);
     if (axis_type != "I")
         fail(name, std::string(axis_name) + " AxisType " + quote_for_message(axis_type) +
                        " is neither I (incremental) nor A");
+    AxisFormat incremental;
+    incremental.absolute = false;
     const pugi::xml_node increment = child(axis, "Increment");
     if (!increment) fail(name, std::string(axis_name) + " has no Increment (grid spacing)");
     const auto spacing = parse_scaled_decimal(text_of(increment), 6);
     if (!spacing || !std::isfinite(*spacing) || *spacing <= 0)
         fail(name, std::string(axis_name) + " Increment " + quote_for_message(text_of(increment)) +
                        " is not a positive spacing in metres");
-    return *spacing;
+    spacing_um = *spacing;
+    return incremental;
 }
 
 ParsedMain parse_main(const pugi::xml_document& document, const std::string& name, std::uint64_t max_points) {
@@ -81,36 +123,18 @@ ParsedMain parse_main(const pugi::xml_document& document, const std::string& nam
     const pugi::xml_node record1 = child(root, "Record1");
     if (!record1) fail(name, "main.xml has no Record1 (axis description)");
     const std::string feature_type(trim(text_of(child(record1, "FeatureType"))));
-    if (feature_type == "PCL") fail(name, "point-cloud x3p (FeatureType PCL) is not supported");
+    if (feature_type == "PCL") fail(name, "a point cloud (FeatureType PCL: unordered 3-D points, not heights on a grid) is not supported");
     const pugi::xml_node axes = child(record1, "Axes");
     if (!axes) fail(name, "main.xml has no Axes in Record1");
-    parsed.spacing_x_um = incremental_axis_spacing(axes, "CX", name);
-    parsed.spacing_y_um = incremental_axis_spacing(axes, "CY", name);
+    parsed.record.x = lateral_axis(axes, "CX", parsed.spacing_x_um, name);
+    parsed.record.y = lateral_axis(axes, "CY", parsed.spacing_y_um, name);
 
     const pugi::xml_node z_axis = child(axes, "CZ");
     if (!z_axis) fail(name, "main.xml has no CZ axis in Record1");
     const std::string z_axis_type(trim(text_of(child(z_axis, "AxisType"))));
     if (z_axis_type != "A")
         fail(name, "CZ AxisType " + quote_for_message(z_axis_type) + " is not A (absolute heights)");
-    const std::string z_type(trim(text_of(child(z_axis, "DataType"))));
-    if (!child(z_axis, "DataType")) fail(name, "CZ has no DataType");
-    if (z_type.size() != 1 || bytes_per_value(z_type[0]) == 0)
-        fail(name, "unknown CZ DataType " + quote_for_message(z_type) + " (expected I, L, F or D)");
-    parsed.z.data_type = z_type[0];
-    const std::string z_increment(trim(text_of(child(z_axis, "Increment"))));
-    const std::string z_offset(trim(text_of(child(z_axis, "Offset"))));
-    if (!z_increment.empty()) {
-        const auto value = parse_scaled_decimal(z_increment, 6);
-        if (!value || !std::isfinite(*value))
-            fail(name, "CZ Increment " + quote_for_message(z_increment) + " is not a number");
-        parsed.z.increment_um = *value;
-    }
-    if (!z_offset.empty()) {
-        const auto value = parse_scaled_decimal(z_offset, 6);
-        if (!value || !std::isfinite(*value))
-            fail(name, "CZ Offset " + quote_for_message(z_offset) + " is not a number");
-        parsed.z.offset_um = *value;
-    }
+    parsed.record.z = absolute_axis_format(z_axis, "CZ", name);
 
     const pugi::xml_node record2 = child(root, "Record2");
     if (record2) {
@@ -134,7 +158,7 @@ ParsedMain parse_main(const pugi::xml_document& document, const std::string& nam
     parsed.record3 = child(root, "Record3");
     if (!parsed.record3) fail(name, "main.xml has no Record3 (the data)");
     if (child(parsed.record3, "ListDimension"))
-        fail(name, "point-cloud x3p (unordered ListDimension) is not supported");
+        fail(name, "a point cloud (a ListDimension of unordered 3-D points, not heights on a grid) is not supported");
     const pugi::xml_node dimensions = child(parsed.record3, "MatrixDimension");
     if (!dimensions) fail(name, "main.xml has no MatrixDimension in Record3");
     const auto dimension = [&](const char* element, std::optional<long long> absent) {
@@ -155,7 +179,9 @@ ParsedMain parse_main(const pugi::xml_document& document, const std::string& nam
     if (size_x == 0 || size_y == 0 || size_z == 0)
         fail(name, "zero dimensions (SizeX " + std::to_string(size_x) + ", SizeY " + std::to_string(size_y) +
                        ", SizeZ " + std::to_string(size_z) + ")");
-    if (size_z != 1) fail(name, "multi-layer x3p (SizeZ " + std::to_string(size_z) + ", must be 1) is not supported");
+    if (size_z != 1)
+        fail(name, "multi-layer x3p (SizeZ " + std::to_string(size_z) + ": a stack of " + std::to_string(size_z) +
+                       " height maps) is not supported; export one layer");
     if (size_x > max_points / size_y)
         fail(name, "matrix of " + std::to_string(size_x) + " x " + std::to_string(size_y) +
                        " points is larger than the " + std::to_string(max_points) + " points allowed");
@@ -165,7 +191,7 @@ ParsedMain parse_main(const pugi::xml_document& document, const std::string& nam
     return parsed;
 }
 
-double height_from_integer(long long stored, const ZAxis& z) {
+double height_from_integer(long long stored, const AxisFormat& z) {
     return static_cast<double>(stored) * z.increment_um + z.offset_um;
 }
 
@@ -197,7 +223,7 @@ void decode_values(std::span<const std::uint8_t> data, Surface& surface, std::si
     }
 }
 
-void decode_binary_points(std::span<const std::uint8_t> data, const ZAxis& z, Surface& surface, std::size_t first) {
+void decode_binary_points(std::span<const std::uint8_t> data, const AxisFormat& z, Surface& surface, std::size_t first) {
     const auto from_integer = [&](auto stored) { return height_from_integer(stored, z); };
     switch (z.data_type) {
     case 'D':
@@ -216,31 +242,67 @@ void decode_binary_points(std::span<const std::uint8_t> data, const ZAxis& z, Su
     }
 }
 
+// One value of an absolute axis, in micrometres.
+double decode_value(const std::uint8_t* bytes, const AxisFormat& axis) {
+    switch (axis.data_type) {
+    case 'D': return micrometres_from_metres(std::bit_cast<double>(load_little_endian<std::uint64_t>(bytes)));
+    case 'F':
+        return micrometres_from_metres(static_cast<double>(std::bit_cast<float>(load_little_endian<std::uint32_t>(bytes))));
+    case 'I': return height_from_integer(std::bit_cast<std::int16_t>(load_little_endian<std::uint16_t>(bytes)), axis);
+    case 'L': return height_from_integer(std::bit_cast<std::int32_t>(load_little_endian<std::uint32_t>(bytes)), axis);
+    default: throw std::logic_error("unchecked data type");
+    }
+}
+
+// Whole records from point `first` on: heights alone in bulk (every incremental file),
+// or each record's coordinates and height in turn.
+void decode_records(std::span<const std::uint8_t> data, const PointRecord& record, Surface& surface,
+                    AxisCoordinates& x_um, AxisCoordinates& y_um, std::size_t first) {
+    if (record.heights_only()) {
+        decode_binary_points(data, record.z, surface, first);
+        return;
+    }
+    const std::size_t record_bytes = record.bytes();
+    for (std::size_t i = 0; i < data.size() / record_bytes; ++i) {
+        const std::uint8_t* bytes = data.data() + i * record_bytes;
+        if (record.x.absolute) {
+            x_um[first + i] = decode_value(bytes, record.x);
+            bytes += bytes_per_value(record.x.data_type);
+        }
+        if (record.y.absolute) {
+            y_um[first + i] = decode_value(bytes, record.y);
+            bytes += bytes_per_value(record.y.data_type);
+        }
+        store_height(decode_value(bytes, record.z), surface.heights_um[first + i], surface.valid[first + i]);
+    }
+}
+
 // Takes the point data as the archive inflates it, in pieces of any length: each
 // piece is hashed and decoded in place, so the data are never held whole beside the
-// heights. A value split between two pieces waits in `partial`.
+// heights. A record split between two pieces waits in `partial`.
 class PointDecoder {
 public:
-    PointDecoder(const ZAxis& z, Surface& surface)
-        : z_(z), surface_(surface), value_bytes_(bytes_per_value(z.data_type)) {}
+    PointDecoder(const PointRecord& record, Surface& surface, AxisCoordinates& x_um, AxisCoordinates& y_um)
+        : record_(record), surface_(surface), x_um_(x_um), y_um_(y_um), record_bytes_(record.bytes()) {}
 
     void consume(std::span<const std::uint8_t> piece) {
         digest_.update(piece);
         if (partial_bytes_ > 0 && decoded_ < surface_.size()) {
-            const std::size_t taken = std::min(value_bytes_ - partial_bytes_, piece.size());
+            const std::size_t taken = std::min(record_bytes_ - partial_bytes_, piece.size());
             std::copy_n(piece.begin(), taken, partial_.begin() + static_cast<std::ptrdiff_t>(partial_bytes_));
             partial_bytes_ += taken;
             piece = piece.subspan(taken);
-            if (partial_bytes_ < value_bytes_) return;
-            decode_binary_points(std::span<const std::uint8_t>(partial_.data(), value_bytes_), z_, surface_, decoded_);
+            if (partial_bytes_ < record_bytes_) return;
+            decode_records(std::span<const std::uint8_t>(partial_.data(), record_bytes_), record_, surface_, x_um_, y_um_,
+                           decoded_);
             ++decoded_;
             partial_bytes_ = 0;
         }
         // Bytes past the matrix are hashed (they are part of the stored file) but not decoded.
-        const std::size_t whole = std::min(piece.size() / value_bytes_, surface_.size() - decoded_);
-        decode_binary_points(piece.first(whole * value_bytes_), z_, surface_, decoded_);
+        const std::size_t whole = std::min(piece.size() / record_bytes_, surface_.size() - decoded_);
+        decode_records(piece.first(whole * record_bytes_), record_, surface_, x_um_, y_um_, decoded_);
         decoded_ += whole;
-        piece = piece.subspan(whole * value_bytes_);
+        piece = piece.subspan(whole * record_bytes_);
         if (decoded_ < surface_.size() && !piece.empty()) {
             std::copy(piece.begin(), piece.end(), partial_.begin());
             partial_bytes_ = piece.size();
@@ -250,17 +312,19 @@ public:
     std::string hex_digest() { return digest_.hex_digest(); }
 
 private:
-    const ZAxis& z_;
+    const PointRecord& record_;
     Surface& surface_;
-    std::size_t value_bytes_;
+    AxisCoordinates& x_um_;
+    AxisCoordinates& y_um_;
+    std::size_t record_bytes_;
     std::size_t decoded_ = 0;
-    std::array<std::uint8_t, 8> partial_{};
+    std::array<std::uint8_t, 24> partial_{};  // X, Y and Z of type D
     std::size_t partial_bytes_ = 0;
     Md5 digest_;
 };
 
-void read_data_link(ZipReader& zip, const std::string& folder, pugi::xml_node data_link, const ZAxis& z,
-                    X3pFile& result, const std::string& name) {
+void read_data_link(ZipReader& zip, const std::string& folder, pugi::xml_node data_link, const PointRecord& record,
+                    AxisCoordinates& x_um, AxisCoordinates& y_um, X3pFile& result, const std::string& name) {
     Surface& surface = result.surface;
     const std::string point_link = text_of(child(data_link, "PointDataLink"));
     if (trim(point_link).empty()) fail(name, "DataLink has no PointDataLink");
@@ -270,18 +334,22 @@ void read_data_link(ZipReader& zip, const std::string& folder, pugi::xml_node da
     const auto point_index = zip.locate(*point_entry);
     if (!point_index) fail(name, "point data file " + *point_entry + " named in main.xml is missing from the archive");
 
-    const std::uint64_t expected = static_cast<std::uint64_t>(surface.size()) * bytes_per_value(z.data_type);
+    const std::uint64_t expected = static_cast<std::uint64_t>(surface.size()) * record.bytes();
     const std::uint64_t stored = zip.size_of(*point_index, *point_entry);
     if (stored < expected)
         fail(name, *point_entry + " is too short: " + std::to_string(stored) + " bytes for " +
-                       std::to_string(surface.width) + " x " + std::to_string(surface.height) + " points of type " +
-                       std::string(1, z.data_type) + " (" + std::to_string(expected) + " bytes needed)");
+                       std::to_string(surface.width) + " x " + std::to_string(surface.height) + " points of " +
+                       (record.heights_only() ? "type " + std::string(1, record.z.data_type)
+                                              : std::to_string(record.bytes()) + " bytes (coordinates and height)") +
+                       " (" + std::to_string(expected) + " bytes needed)");
     // Memory is taken only once the archive vouches for that much data, so a
     // few bytes of XML cannot claim gigabytes. The heights are decoded before the
     // MD5 verdict is known; a failed check throws and they are never returned.
     surface.heights_um.resize(surface.size());
     surface.valid.resize(surface.size());
-    PointDecoder decoder(z, surface);
+    if (record.x.absolute) x_um.resize(surface.size());
+    if (record.y.absolute) y_um.resize(surface.size());
+    PointDecoder decoder(record, surface, x_um, y_um);
     zip.stream(*point_index, *point_entry, std::numeric_limits<std::uint64_t>::max(),
                [&](std::span<const std::uint8_t> piece) { decoder.consume(piece); });
     result.point_data_md5 = decoder.hex_digest();
@@ -323,7 +391,29 @@ void read_data_link(ZipReader& zip, const std::string& folder, pugi::xml_node da
     }
 }
 
-void read_data_list(pugi::xml_node data_list, const ZAxis& z, Surface& surface, const std::string& name) {
+// One value of a Datum in an axis's type, in micrometres; NaN for the words and the
+// empty field by which exporters write an unmeasured point; nullopt when it is none.
+std::optional<double> parse_datum_value(std::string_view value, const AxisFormat& axis) {
+    const std::string word = lowercase(value);
+    if (value.empty() || word == "nan" || word == "inf" || word == "+inf" || word == "-inf" || word == "infinity" ||
+        word == "+infinity" || word == "-infinity")
+        return std::numeric_limits<double>::quiet_NaN();
+    if (axis.data_type == 'I' || axis.data_type == 'L') {
+        if (const auto stored = parse_integer(value)) return height_from_integer(*stored, axis);
+        return std::nullopt;
+    }
+    if (axis.data_type == 'F') {
+        float metres = 0;
+        const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), metres);
+        if (error == std::errc{} && end == value.data() + value.size())
+            return micrometres_from_metres(static_cast<double>(metres));
+        return std::nullopt;
+    }
+    return parse_scaled_decimal(value, 6);
+}
+
+void read_data_list(pugi::xml_node data_list, const PointRecord& record, AxisCoordinates& x_um, AxisCoordinates& y_um,
+                    Surface& surface, const std::string& name) {
     const auto is_datum = [](pugi::xml_node node) {
         return node.type() == pugi::node_element && local_name(node.name()) == "Datum";
     };
@@ -334,12 +424,13 @@ void read_data_list(pugi::xml_node data_list, const ZAxis& z, Surface& surface, 
                        std::to_string(surface.size()));
     surface.heights_um.assign(surface.size(), 0.0);
     surface.valid.assign(surface.size(), 1);
+    if (record.x.absolute) x_um.resize(surface.size());
+    if (record.y.absolute) y_um.resize(surface.size());
     std::size_t index = 0;
-    const double not_a_number = std::numeric_limits<double>::quiet_NaN();
     for (pugi::xml_node datum : data_list.children()) {
         if (!is_datum(datum)) continue;
-        // A Datum lists the coordinates of the absolute axes separated by ';'.
-        // With X and Y incremental that is z alone; "x;y;z" also occurs.
+        // A Datum lists the values of the absolute axes, X, Y, Z, separated by ';'. With X
+        // and Y incremental that is z alone, though "x;y;z" also occurs.
         const std::string text(trim(datum.text().get()));
         std::vector<std::string_view> fields;
         std::string_view rest = text;
@@ -349,33 +440,23 @@ void read_data_list(pugi::xml_node data_list, const ZAxis& z, Surface& surface, 
             if (semicolon == std::string_view::npos) break;
             rest.remove_prefix(semicolon + 1);
         }
-        if (fields.size() != 1 && fields.size() != 3)
-            fail(name, "DataList Datum " + std::to_string(index + 1) + " " + quote_for_message(text) +
-                           " is neither 'z' nor 'x;y;z'");
-        const std::string_view value = fields.back();
-        double height = not_a_number;
-        // Unmeasured points as exporters spell them: empty, NaN, or an infinity.
-        const std::string word = lowercase(value);
-        const bool unmeasured = word == "nan" || word == "inf" || word == "+inf" || word == "-inf" || word == "infinity" ||
-                                word == "+infinity" || word == "-infinity";
-        if (!value.empty() && !unmeasured) {
-            std::optional<double> parsed;
-            if (z.data_type == 'I' || z.data_type == 'L') {
-                if (const auto stored = parse_integer(value)) parsed = height_from_integer(*stored, z);
-            } else if (z.data_type == 'F') {
-                float metres = 0;
-                const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), metres);
-                if (error == std::errc{} && end == value.data() + value.size())
-                    parsed = micrometres_from_metres(static_cast<double>(metres));
-            } else {
-                parsed = parse_scaled_decimal(value, 6);
-            }
-            if (!parsed)
-                fail(name, "DataList Datum " + std::to_string(index + 1) + " " + quote_for_message(value) +
-                               " is not a value of type " + std::string(1, z.data_type));
-            height = *parsed;
-        }
-        store_height(height, surface.heights_um[index], surface.valid[index]);
+        const std::size_t expected = record.absolute_axes();
+        if (fields.size() != expected && fields.size() != 3)
+            fail(name, "DataList Datum " + std::to_string(index + 1) + " " + quote_for_message(text) + " holds " +
+                           std::to_string(fields.size()) + " values, not the " + std::to_string(expected) +
+                           " of the absolute axes");
+        const auto value_of = [&](std::string_view field, const AxisFormat& axis, char letter) {
+            const std::optional<double> value = parse_datum_value(field, axis);
+            if (!value)
+                fail(name, "DataList Datum " + std::to_string(index + 1) + " " + letter + " " + quote_for_message(field) +
+                               " is not a value of type " + std::string(1, axis.data_type));
+            return *value;
+        };
+        // With three fields, x and y are where "x;y;z" puts them; otherwise in axis order.
+        std::size_t field = 0;
+        if (record.x.absolute) x_um[index] = value_of(fields[fields.size() == 3 ? 0 : field++], record.x, 'X');
+        if (record.y.absolute) y_um[index] = value_of(fields[fields.size() == 3 ? 1 : field++], record.y, 'Y');
+        store_height(value_of(fields.back(), record.z, 'Z'), surface.heights_um[index], surface.valid[index]);
         ++index;
     }
 }
@@ -395,7 +476,7 @@ X3pFile read_from_zip(ZipReader& zip, const std::string& name, const X3pReadLimi
     const ParsedMain main = parse_main(document, name, limits.max_points);
     X3pFile result;
     result.metadata = main.metadata;
-    result.z_data_type = main.z.data_type;
+    result.z_data_type = main.record.z.data_type;
     Surface& surface = result.surface;
     surface.width = main.size_x;
     surface.height = main.size_y;
@@ -405,11 +486,14 @@ X3pFile read_from_zip(ZipReader& zip, const std::string& name, const X3pReadLimi
     const pugi::xml_node data_link = child(main.record3, "DataLink");
     const pugi::xml_node data_list = child(main.record3, "DataList");
     if (!data_link && !data_list) fail(name, "Record3 has neither a DataLink nor a DataList");
+    AxisCoordinates x_um, y_um;
     if (data_link) {
-        read_data_link(zip, folder, data_link, main.z, result, name);
+        read_data_link(zip, folder, data_link, main.record, x_um, y_um, result, name);
     } else {
-        read_data_list(data_list, main.z, surface, name);
+        read_data_list(data_list, main.record, x_um, y_um, surface, name);
     }
+    if (!main.record.heights_only())
+        place_on_regular_grid(surface, std::move(x_um), std::move(y_um), result.warnings, name);
     check_main_checksum(zip, folder, main.record4, main_bytes, result.warnings);
     return result;
 }
