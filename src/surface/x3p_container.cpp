@@ -20,6 +20,9 @@ constexpr std::size_t piece_bytes = (std::size_t{1} << 20) - 1;
 // reading time outside the reader; docs/serve.md); larger ones stream through libzip,
 // so no entry is ever held whole above it (256 MiB: a 5,800 x 5,800 scan of doubles).
 constexpr std::uint64_t whole_entry_bytes = std::uint64_t{256} << 20;
+// Deflate expands no byte of its stream into more than 1032 (258-byte matches of two
+// bits each, with block overhead).
+constexpr std::uint64_t deflate_max_ratio = 1032;
 
 // A limit that keeps a hostile or broken file from exhausting memory before its
 // data have been checked (the points and main.xml's size are in X3pReadLimits).
@@ -130,11 +133,24 @@ std::vector<std::uint8_t> ZipReader::read(zip_uint64_t index, const std::string&
     return content;
 }
 
+// An entry's sizes as the directory declares them, refused when its data could not
+// hold them: every size the reader allocates by is vetted here first, so a few bytes
+// cannot claim gigabytes.
 zip_stat_t ZipReader::stat_of(zip_uint64_t index, const std::string& entry) const {
     zip_stat_t stat;
     zip_stat_init(&stat);
     if (zip_stat_index(archive_, index, 0, &stat) != 0 || (stat.valid & ZIP_STAT_SIZE) == 0)
         fail(name_, "cannot read the size of " + entry + " in the archive");
+    constexpr zip_uint64_t sizes = ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD;
+    if ((stat.valid & sizes) == sizes) {
+        const bool impossible = stat.comp_method == ZIP_CM_STORE ? stat.size != stat.comp_size
+                                : stat.comp_method == ZIP_CM_DEFLATE
+                                    ? stat.size / deflate_max_ratio > stat.comp_size + 64
+                                    : false;
+        if (impossible)
+            fail(name_, entry + " claims " + std::to_string(stat.size) + " bytes from " + std::to_string(stat.comp_size) +
+                            " stored, more than its compression can give (a corrupt or hostile archive)");
+    }
     return stat;
 }
 

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 
@@ -208,6 +210,29 @@ TEST(X3pInstruments, LayersAndPointCloudsAreRefusedInOneLineNamingWhatTheFileIs)
     cloud.feature_type = "PCL";
     EXPECT_EQ(refusal(cloud.archive(), "cloud.x3p"),
               "cloud.x3p: a point cloud (FeatureType PCL: unordered 3-D points, not heights on a grid) is not supported");
+}
+
+// Sets the uncompressed size the zip's local header and central directory give `name`.
+void claim_size(Bytes& archive, const std::string& name, std::uint32_t size) {
+    const auto at_name = [&](std::size_t offset) {
+        return offset + name.size() <= archive.size() && std::equal(name.begin(), name.end(), archive.begin() + static_cast<std::ptrdiff_t>(offset));
+    };
+    for (std::size_t at = 0; at + 46 < archive.size(); ++at) {
+        if (archive[at] != 'P' || archive[at + 1] != 'K') continue;
+        if (archive[at + 2] == 3 && archive[at + 3] == 4 && at_name(at + 30)) std::memcpy(&archive[at + 22], &size, 4);
+        if (archive[at + 2] == 1 && archive[at + 3] == 2 && at_name(at + 46)) std::memcpy(&archive[at + 24], &size, 4);
+    }
+}
+
+TEST(X3pInstruments, AnEntryClaimingMoreThanItsCompressedBytesCanHoldIsRefusedBeforeAllocation) {
+    InstrumentX3p scan;
+    scan.size_x = 4096;
+    scan.size_y = 4096;
+    scan.points.assign(8, {"0"});  // 64 bytes of zeros, deflated to a handful
+    Bytes archive = scan.archive();
+    claim_size(archive, "bindata/data.bin", 4096u * 4096u * 8u);
+    EXPECT_NE(refusal(archive, "bomb.x3p").find("bindata/data.bin claims 134217728 bytes from"), std::string::npos)
+        << refusal(archive, "bomb.x3p");
 }
 
 } // namespace
