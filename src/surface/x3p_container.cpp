@@ -17,9 +17,11 @@ namespace {
 constexpr std::size_t piece_bytes = (std::size_t{1} << 20) - 1;
 // Deflated entries up to this size are inflated at once by libdeflate, about 1.6
 // times as fast as zlib through libzip (the point data of a scan are most of its
-// reading time outside the reader; docs/serve.md); larger ones stream through libzip,
-// so no entry is ever held whole above it (256 MiB: a 5,800 x 5,800 scan of doubles).
-constexpr std::uint64_t whole_entry_bytes = std::uint64_t{256} << 20;
+// reading time outside the reader; docs/serve.md); larger ones stream through libzip
+// in pieces, so that a large scan is never held whole beside its heights (32 MiB: a
+// 2,000 x 2,000 scan of doubles; a 4,000 x 4,000 one reads within 1.2 times its point
+// data, bench_x3p_memory).
+constexpr std::uint64_t whole_entry_bytes = std::uint64_t{32} << 20;
 // Deflate expands no byte of its stream into more than 1032 (258-byte matches of two
 // bits each, with block overhead).
 constexpr std::uint64_t deflate_max_ratio = 1032;
