@@ -45,8 +45,8 @@ void flag(const nlohmann::json& json, const char* key, bool& value, const std::s
 
 void reject_unknown_keys(const nlohmann::json& json, const std::vector<std::string>& known, const std::string& source) {
     for (const auto& [key, value] : json.items())
-        if (key.front() != '_' && std::find(known.begin(), known.end(), key) == known.end())
-            throw InputError(fmt::format("{}: unknown field '{}'", source, key));
+        if (!key.starts_with('_') && std::find(known.begin(), known.end(), key) == known.end())
+            throw InputError(fmt::format("{}: unknown field '{}'", source, single_line(key)));
 }
 
 std::filesystem::path profile_path(const std::string& name_or_path, const char* folder) {

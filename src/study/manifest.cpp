@@ -58,7 +58,7 @@ Manifest load_manifest(const std::filesystem::path& path) {
                 throw InputError(fmt::format("shot '{}' is not a round number", fields[3]));
             manifest.entries.push_back(std::move(entry));
         } catch (const InputError& problem) {
-            throw InputError(fmt::format("{}:{}: {}", path.string(), number, problem.what()));
+            throw InputError(single_line(fmt::format("{}:{}: {}", path.string(), number, problem.what())));
         }
     }
     if (manifest.entries.empty()) throw InputError(fmt::format("{}: the manifest lists no scan", path.string()));

@@ -28,7 +28,8 @@ namespace microstamp::fuzz {
 
 inline void check_one_line(std::string_view message) {
     if (message.empty()) finding("an empty error message");
-    if (message.find('\n') != std::string_view::npos) finding(std::string("an error message over lines: ") + std::string(message));
+    if (message.find_first_of("\n\r") != std::string_view::npos)
+        finding(std::string("an error message over lines: ") + std::string(message));
 }
 
 // Runs `parse`; a refusal must be one of the program's errors, in one line.

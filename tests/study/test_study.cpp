@@ -387,6 +387,24 @@ TEST(StudyManifest, ParsesAndRefusesWithTheLine) {
     }
 }
 
+// A spreadsheet's CSV ends its lines in CRLF; a field holding a control character is
+// quoted in a message that stays one line.
+TEST(StudyManifest, CrlfLinesReadAndControlCharactersStayOnOneLine) {
+    const auto folder = scratch("manifest-crlf");
+    std::ofstream(folder / "excel.csv") << "file,expected,firearm,shot\r\nscans/a.x3p,SIG Sauer P229 #58A-104233,pistol-1,7\r\n";
+    const Manifest manifest = load_manifest(folder / "excel.csv");
+    ASSERT_EQ(manifest.entries.size(), 1u);
+    EXPECT_EQ(manifest.entries[0].shot, 7);
+    EXPECT_EQ(manifest.entries[0].firearm, "pistol-1");
+    std::ofstream(folder / "odd.csv") << "file,expected,firearm,shot\na.x3p,SIG Sauer P229 #58A-104233,pistol-1,1\x01" "2\n";
+    try {
+        load_manifest(folder / "odd.csv");
+        FAIL() << "no error";
+    } catch (const InputError& error) {
+        EXPECT_NE(std::string(error.what()).find("shot '1?2' is not a round number"), std::string::npos) << error.what();
+    }
+}
+
 TEST(StudyManifest, RealScanFilesThroughTheReaderAndReport) {
     // Two casings of one pistol written as x3p files, as an instrument would hand them over.
     const auto folder = scratch("manifest-scans");
