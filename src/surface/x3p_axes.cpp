@@ -140,9 +140,9 @@ std::optional<double> place_axis(const AxisWalk& walk, Surface& surface, AxisCoo
         }
     const std::string order = mirrored ? " (its coordinates fall along the matrix, so it was mirrored to rise)" : "";
     if (deviation <= kept_deviation) {
-        warnings.push_back(fmt::format("the absolute {} axis's points lie on a regular grid to within {:.2g}% of its "
-                                       "spacing: read as a grid of {:.6g} um{}",
-                                       walk.letter, 100 * deviation, step, order));
+        warnings.push_back(fmt::format("the absolute {} axis's points lie on a regular grid (largest deviation {:.2f}% "
+                                       "of its spacing, within {:.0f}%): read as a grid of {:.6g} um{}",
+                                       walk.letter, 100 * deviation, 100 * kept_deviation, step, order));
     } else {
         resample(walk, surface, coordinates, positions, first, step);
         warnings.push_back(fmt::format("the absolute {} axis's points stray up to {:.3g}% of its spacing from a regular "
