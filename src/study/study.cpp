@@ -1,5 +1,7 @@
 #include "study/study.hpp"
 
+#include "code/json_depth.hpp"
+
 #include "code/catalog.hpp"
 #include "code/identity.hpp"
 #include "die/die_files.hpp"
@@ -316,6 +318,8 @@ Study load_study(const std::string& name_or_path) {
             throw InputError(fmt::format("no study file '{}'; shipped studies: {}", name_or_path, fmt::join(known_studies(), ", ")));
     }
     const std::string text = read_file_text(path);
+    if (json_nesting_depth(text) > max_json_file_depth)
+        throw InputError(fmt::format("{}: JSON nested deeper than {} levels", path.string(), max_json_file_depth));
     nlohmann::json document;
     try {
         document = nlohmann::json::parse(text, nullptr, true, true);

@@ -161,6 +161,25 @@ TEST(StudyFile, MalformedJsonNamesTheFile) {
     EXPECT_THROW(load_study("no-such-study"), InputError);
 }
 
+// Physics overrides nested 100,000 deep once overflowed the stack (walking the parsed
+// document recurses per level): the depth is refused before parsing.
+TEST(StudyFile, JsonNestedTooDeepIsRefusedBeforeParsing) {
+    const auto folder = scratch("deep");
+    const int depth = 100000;
+    std::string physics;
+    for (int i = 0; i < depth; ++i) physics += "{\"a\":";
+    physics += "1" + std::string(depth, '}');
+    std::ofstream(folder / "deep.json") << "{\"format\": \"microstamp-study\", \"format_version\": 1, \"name\": \"deep\", "
+                                           "\"physics\": " << physics << "}";
+    try {
+        load_study((folder / "deep.json").string());
+        FAIL() << "no error";
+    } catch (const InputError& error) {
+        EXPECT_NE(std::string(error.what()).find("deep.json: JSON nested deeper than 64 levels"), std::string::npos)
+            << error.what();
+    }
+}
+
 TEST(StudyFile, OverridesReachThePhysics) {
     nlohmann::json document = tiny_document();
     document["physics"] = {{"transfer", {{"drive", 1.25}}}};
