@@ -9,7 +9,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     microstamp::X3pReadLimits limits;
-    limits.max_points = 4096u * 4096u;  // the service's ServeOptions::max_scan_points
+    limits.max_points = 4096u * 4096u;       // the service's ServeOptions::max_scan_points
+    limits.max_xml_bytes = std::uint64_t{32} << 20;  // and its cap on an upload's main.xml
     microstamp::fuzz::parse_or_refuse([&] {
         const microstamp::X3pFile file = microstamp::read_x3p(microstamp::fuzz::bytes_of(data, size), "upload.x3p", limits);
         const microstamp::Surface& surface = file.surface;
