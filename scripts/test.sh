@@ -38,3 +38,7 @@ cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 cmake --build build-sanitize -j"$(nproc)" --target test_code test_surface test_die test_physics
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-sanitize --output-on-failure -j"$(nproc)" -L 'code|surface|die|physics'
+
+# Every parser under libFuzzer (clang, ASan, UBSan) for 20 s from its seed corpus: a crash,
+# leak, hang or sanitizer report fails the run (long runs: bash scripts/fuzz.sh --seconds N).
+bash scripts/fuzz.sh --smoke --jobs "$(nproc)"

@@ -5,6 +5,7 @@
 #include "commands.hpp"
 
 #include "code/catalog.hpp"
+#include "code/json_depth.hpp"
 #include "evidence/errors.hpp"
 #include "evidence/store.hpp"
 #include "read/read.hpp"
@@ -569,8 +570,12 @@ Command add_case(CLI::App& app) {
         check->add_option("PROOF", *proof_file, "A proof written by `audit prove`")->required();
         actions.emplace_back(check, [public_key, proof_file] {
             nlohmann::json json;
+            const std::string text = read_text_file(*proof_file);
+            if (json_nesting_depth(text) > max_json_file_depth)
+                throw InputError(*proof_file + ": not a proof: JSON nested deeper than " +
+                                 std::to_string(max_json_file_depth) + " levels");
             try {
-                json = nlohmann::json::parse(read_text_file(*proof_file));
+                json = nlohmann::json::parse(text);
             } catch (const nlohmann::json::exception& error) {
                 throw InputError(*proof_file + ": not a proof: " + error.what());
             }

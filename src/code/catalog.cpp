@@ -40,10 +40,13 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     return previous[b.size()];
 }
 
-// The few known names nearest to what the user typed, for the error message.
+// The few known names nearest to what the user typed, for the error message. Only the
+// first characters are compared: no name is longer, and the edit distance grows with
+// the product of the lengths (a hostile manifest's 9 kB "make" once took 15 s).
 std::string closest(std::string_view typed, const std::vector<std::string>& known) {
+    constexpr std::size_t compared_characters = 64;
     std::vector<std::pair<std::size_t, std::string>> ranked;
-    const std::string typed_lower = lower(typed);
+    const std::string typed_lower = lower(typed.substr(0, compared_characters));
     for (const auto& name : known) {
         const std::string name_lower = lower(name);
         std::size_t distance = edit_distance(typed_lower, name_lower);
@@ -55,6 +58,12 @@ std::string closest(std::string_view typed, const std::vector<std::string>& know
     std::vector<std::string> names;
     for (std::size_t i = 0; i < ranked.size() && i < 3; ++i) names.push_back("'" + ranked[i].second + "'");
     return fmt::format("{}", fmt::join(names, ", "));
+}
+
+// A typed name as a message quotes it: one line, and short.
+std::string quoted_name(std::string_view typed) {
+    constexpr std::size_t shown = 80;
+    return single_line(typed.substr(0, shown)) + (typed.size() > shown ? "..." : "");
 }
 
 struct CsvRow {
@@ -135,7 +144,8 @@ const Manufacturer& Catalog::manufacturer(std::string_view name_or_short) const 
         if (lower(manufacturer.name) == wanted || lower(manufacturer.short_name) == wanted) return manufacturer;
     std::vector<std::string> names;
     for (const auto& manufacturer : manufacturers_) names.push_back(manufacturer.name);
-    throw InputError(fmt::format("unknown manufacturer '{}'; closest known: {}", name_or_short, closest(name_or_short, names)));
+    throw InputError(fmt::format("unknown manufacturer '{}'; closest known: {}", quoted_name(name_or_short),
+                                 closest(name_or_short, names)));
 }
 
 const Model& Catalog::model(const Manufacturer& manufacturer, std::string_view name_or_code) const {
@@ -148,8 +158,8 @@ const Model& Catalog::model(const Manufacturer& manufacturer, std::string_view n
     }
     if (names.empty())
         throw InputError(fmt::format("manufacturer '{}' has no models in the catalog", manufacturer.name));
-    throw InputError(fmt::format("unknown {} model '{}'; closest known: {}", manufacturer.name, name_or_code,
-                                 closest(name_or_code, names)));
+    throw InputError(fmt::format("unknown {} model '{}'; closest known: {}", manufacturer.name,
+                                 quoted_name(name_or_code), closest(name_or_code, names)));
 }
 
 const Manufacturer* Catalog::find_manufacturer(std::uint16_t code) const {

@@ -5,6 +5,13 @@
 
 namespace microstamp {
 
+std::string single_line(std::string_view text) {
+    std::string line(text);
+    for (char& c : line)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
+    return line;
+}
+
 std::string normalise_serial(std::string_view serial) {
     if (serial.empty()) throw InputError("serial number is empty");
     if (serial.size() > max_serial_length)

@@ -28,6 +28,11 @@ struct InputError : std::invalid_argument {
     using std::invalid_argument::invalid_argument;
 };
 
+// Text from a file or a client as a message may quote it: control characters (a line
+// break in a JSON key, a carriage return in a CSV field) become '?', so the message
+// stays one line.
+std::string single_line(std::string_view text);
+
 // Upper-cases and checks a serial number; throws InputError naming the problem.
 std::string normalise_serial(std::string_view serial);
 

@@ -1,6 +1,7 @@
 #include "die/die_files.hpp"
 
 #include "code/gear.hpp"
+#include "code/json_depth.hpp"
 #include "surface/image.hpp"
 #include "surface/x3p.hpp"
 
@@ -209,6 +210,10 @@ Die load_die(const std::filesystem::path& folder, const Catalog& catalog) {
     nlohmann::json manifest;
     try {
         const auto bytes = read_bytes(manifest_path);
+        const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+        if (json_nesting_depth(text) > max_json_file_depth)
+            throw FileError(fmt::format("{}: not a valid manifest (JSON nested deeper than {} levels)",
+                                        manifest_path.string(), max_json_file_depth));
         manifest = nlohmann::json::parse(bytes.begin(), bytes.end());
     } catch (const nlohmann::json::exception& problem) {
         throw FileError(fmt::format("{}: not a valid manifest ({})", manifest_path.string(), problem.what()));

@@ -2,6 +2,7 @@
 
 #include "code/catalog.hpp"
 #include "code/identity.hpp"
+#include "code/json_depth.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -35,6 +36,8 @@ std::string normalise_serial_pattern(std::string_view serial) {
 }
 
 NewReading parse_reading(std::string_view json_text, std::string_view reader_version) {
+    if (json_nesting_depth(json_text) > max_json_file_depth)
+        throw InputError("reading is JSON nested deeper than " + std::to_string(max_json_file_depth) + " levels");
     nlohmann::json document;
     try {
         document = nlohmann::json::parse(json_text);

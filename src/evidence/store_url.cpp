@@ -39,8 +39,9 @@ StoreLocation parse_store_url(std::string_view url) {
     }
     for (const std::string_view scheme : {"postgresql://", "postgres://"}) {
         if (!url.starts_with(scheme)) continue;
-        if (url.find(' ') != std::string_view::npos) reject(url, "contains a space (percent-encode it as %20)");
+        // Every message names the URL by its display form: a refusal must not print the password.
         const std::string display = without_password(url, scheme.size());
+        if (url.find(' ') != std::string_view::npos) reject(display, "contains a space (percent-encode it as %20)");
         const std::string_view rest = url.substr(scheme.size());
         const std::size_t authority_end = std::min(rest.find_first_of("/?"), rest.size());
         const std::string_view authority = rest.substr(0, authority_end);
@@ -60,7 +61,10 @@ StoreLocation parse_store_url(std::string_view url) {
     }
     if (url.find("://") == std::string_view::npos && url.find(':') == std::string_view::npos)
         reject(url, "has no scheme (did you mean sqlite:" + std::string(url) + "?)");
-    reject(url, "has an unknown scheme");
+    // A mistyped scheme ("postgresq://user:secret@host") still hides its password.
+    const std::size_t authority_start = url.find("://");
+    reject(authority_start == std::string_view::npos ? std::string(url) : without_password(url, authority_start + 3),
+           "has an unknown scheme");
 }
 
 } // namespace microstamp

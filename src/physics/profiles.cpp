@@ -2,11 +2,13 @@
 
 #include "code/catalog.hpp"
 #include "code/identity.hpp"
+#include "code/json_depth.hpp"
 
 #include <algorithm>
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 #include <fstream>
+#include <iterator>
 
 namespace microstamp {
 namespace {
@@ -14,8 +16,11 @@ namespace {
 nlohmann::json read_json(const std::filesystem::path& path) {
     std::ifstream file(path);
     if (!file) throw InputError(fmt::format("cannot read profile {}", path.string()));
+    const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    if (json_nesting_depth(text) > max_json_file_depth)
+        throw InputError(fmt::format("{}: JSON nested deeper than {} levels", path.string(), max_json_file_depth));
     try {
-        return nlohmann::json::parse(file, nullptr, true, true);
+        return nlohmann::json::parse(text, nullptr, true, true);
     } catch (const nlohmann::json::exception& problem) {
         throw InputError(fmt::format("{}: malformed JSON ({})", path.string(), problem.what()));
     }
@@ -45,8 +50,8 @@ void flag(const nlohmann::json& json, const char* key, bool& value, const std::s
 
 void reject_unknown_keys(const nlohmann::json& json, const std::vector<std::string>& known, const std::string& source) {
     for (const auto& [key, value] : json.items())
-        if (key.front() != '_' && std::find(known.begin(), known.end(), key) == known.end())
-            throw InputError(fmt::format("{}: unknown field '{}'", source, key));
+        if (!key.starts_with('_') && std::find(known.begin(), known.end(), key) == known.end())
+            throw InputError(fmt::format("{}: unknown field '{}'", source, single_line(key)));
 }
 
 std::filesystem::path profile_path(const std::string& name_or_path, const char* folder) {

@@ -488,7 +488,9 @@ std::optional<std::string> decode_sampled(const DesignRelief& relief, const cv::
     if (!outline) return std::nullopt;
     const GridFrame outlined = frame_of(*outline);
     const std::vector<std::pair<int, int>> sizes = sizes_fitting(outlined);
-    for (const auto& [down, across] : sizes) {
+    for (const auto& size : sizes) {
+        // Named, not bound: clang 14 (the fuzz build) cannot capture structured bindings.
+        const int down = size.first, across = size.second;
         // The outline may be a fraction of a module off (a worn edge module, a photograph's
         // relief spread along the light): frames shrunk and shifted by parts of a module.
         // In each, the relief's modules; a photograph's also integrated from the walls

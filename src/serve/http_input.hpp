@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "code/json_depth.hpp"
+
 #include <cstddef>
 #include <optional>
 #include <stdexcept>
@@ -21,7 +23,7 @@ struct HttpError : std::runtime_error {
 
 // The deepest nesting of arrays and objects in JSON text (strings skipped), counted
 // without parsing, so a hostile document is refused before the parser sees it.
-int json_nesting_depth(std::string_view text);
+using microstamp::json_nesting_depth;
 
 // The body as a JSON object. Throws HttpError: 415 unless the content type is
 // application/json, 413 when longer than `max_bytes`, 400 when deeper than `max_depth`,

@@ -41,6 +41,10 @@ std::string RequestBody::text(std::size_t max_bytes) {
 }
 
 UploadForm RequestBody::form(std::size_t max_scan_bytes, std::size_t max_field_bytes) {
+    // httplib has no multipart reader for another content type (calling it throws
+    // std::bad_function_call): such a body is the client's error, said as one.
+    if (!request_.is_multipart_form_data())
+        throw HttpError(415, "the body must be multipart/form-data with a boundary");
     started_ = true;
     UploadForm form;
     std::string* field = nullptr;  // the text field being read, or none while the scan is

@@ -35,7 +35,8 @@ public:
     std::string text(std::size_t max_bytes);
     // The body as a multipart form whose one file field is `scan`, of at most
     // `max_scan_bytes`; text fields hold at most `max_field_bytes` each. Throws HttpError
-    // 400 (malformed, a text field sent as a file or a second scan) or 413 (too large).
+    // 400 (malformed, a text field sent as a file or a second scan), 413 (too large) or
+    // 415 (not multipart/form-data; nothing is read then).
     UploadForm form(std::size_t max_scan_bytes, std::size_t max_field_bytes);
     // Reads what the route has not and drops it, so that the connection can carry the
     // answer and a next request. False when that failed and the connection must close.

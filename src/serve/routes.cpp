@@ -283,8 +283,10 @@ void Service::State::register_routes() {
 
     // ---- searches and links ----
     add("GET", "/api/search/identity", [this](const httplib::Request& request, httplib::Response& response) {
-        const auto [manufacturer, model] =
-            catalog_codes(query_text(request, "manufacturer", true), query_text(request, "model", true));
+        // Named, not bound: clang 14 (the fuzz build) cannot capture structured bindings.
+        const auto codes = catalog_codes(query_text(request, "manufacturer", true), query_text(request, "model", true));
+        const auto manufacturer = codes.first;
+        const auto model = codes.second;
         const std::string serial = query_text(request, "serial", true);
         send_json(response, as_user(request, [&](Store& store, const Session& session) {
                       return nlohmann::json{{"matches", store.find_identity(session, manufacturer, model, serial)}};

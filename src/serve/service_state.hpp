@@ -196,8 +196,8 @@ struct Service::State {
     // its input is looked at.
     void add(const std::string& method, const std::string& path, Handler handler, bool public_route = false) {
         routes.push_back({method, path});
-        auto wrapped = [this, handler = std::move(handler), public_route](const httplib::Request& request,
-                                                                          httplib::Response& response) {
+        auto wrapped = [handler = std::move(handler), public_route](const httplib::Request& request,
+                                                                    httplib::Response& response) {
             respond(request, response, [&](const httplib::Request& checked, httplib::Response& answer) {
                 if (!public_route) serve::require_session_token(checked);
                 handler(checked, answer);
@@ -216,9 +216,9 @@ struct Service::State {
     // held; one that cannot be read to its end closes the connection.
     void add_reading_body(const std::string& path, BodyHandler handler) {
         routes.push_back({"POST", path});
-        server->Post(serve::path_pattern(path), [this, handler = std::move(handler)](const httplib::Request& request,
-                                                                                     httplib::Response& response,
-                                                                                     const httplib::ContentReader& reader) {
+        server->Post(serve::path_pattern(path), [handler = std::move(handler)](const httplib::Request& request,
+                                                                               httplib::Response& response,
+                                                                               const httplib::ContentReader& reader) {
             serve::RequestBody body(reader, request, response);
             respond(request, response, [&](const httplib::Request& checked, httplib::Response& answer) {
                 serve::require_session_token(checked);

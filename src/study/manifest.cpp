@@ -16,19 +16,44 @@
 
 namespace microstamp {
 
+namespace {
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+// A field as a message quotes it: its first characters, on one line.
+std::string shown(std::string_view text) {
+    constexpr std::size_t characters = 100;
+    return single_line(text.substr(0, characters)) + (text.size() > characters ? "..." : "");
+}
+
+} // namespace
+
 Identity parse_expected_identity(const std::string& text) {
     const auto hash = text.rfind(" #");
     if (hash == std::string::npos)
-        throw InputError(fmt::format("expected identity '{}' is not written as 'Make Model #Serial'", text));
+        throw InputError(fmt::format("expected identity '{}' is not written as 'Make Model #Serial'", shown(text)));
     const std::string names = text.substr(0, hash), serial = text.substr(hash + 2);
-    // The make may hold spaces ("SIG Sauer"): try every split of make and model.
+    // The make may hold spaces ("SIG Sauer"): every split whose first part is a catalogued
+    // make is tried (only those: a line of many spaces must not cost a catalog search each).
+    const Catalog& catalog = default_catalog();
+    const auto is_make = [&](std::string_view make) {
+        while (!make.empty() && (make.front() == ' ' || make.front() == '\t')) make.remove_prefix(1);
+        return std::any_of(catalog.manufacturers().begin(), catalog.manufacturers().end(), [&](const Manufacturer& known) {
+            return equal_ignoring_case(known.name, make) || equal_ignoring_case(known.short_name, make);
+        });
+    };
     for (std::size_t space = names.find(' '); space != std::string::npos; space = names.find(' ', space + 1)) {
+        if (!is_make(names.substr(0, space))) continue;
         try {
-            return default_catalog().identity(names.substr(0, space), names.substr(space + 1), serial);
+            return catalog.identity(names.substr(0, space), names.substr(space + 1), serial);
         } catch (const InputError&) {
         }
     }
-    throw InputError(fmt::format("expected identity '{}': no make and model of the catalog", text));
+    throw InputError(fmt::format("expected identity '{}': no make and model of the catalog", shown(text)));
 }
 
 Manifest load_manifest(const std::filesystem::path& path) {
@@ -58,7 +83,7 @@ Manifest load_manifest(const std::filesystem::path& path) {
                 throw InputError(fmt::format("shot '{}' is not a round number", fields[3]));
             manifest.entries.push_back(std::move(entry));
         } catch (const InputError& problem) {
-            throw InputError(fmt::format("{}:{}: {}", path.string(), number, problem.what()));
+            throw InputError(single_line(fmt::format("{}:{}: {}", path.string(), number, problem.what())));
         }
     }
     if (manifest.entries.empty()) throw InputError(fmt::format("{}: the manifest lists no scan", path.string()));

@@ -1,5 +1,7 @@
 #include "study/study.hpp"
 
+#include "code/json_depth.hpp"
+
 #include "code/catalog.hpp"
 #include "code/identity.hpp"
 #include "die/die_files.hpp"
@@ -20,7 +22,7 @@ constexpr std::uint64_t pistol_purpose = 0x9157;
 
 // Every study error names the file and the field, in one line.
 [[noreturn]] void refuse(const std::string& source, const std::string& message) {
-    throw InputError(fmt::format("{}: {}", source, message));
+    throw InputError(single_line(fmt::format("{}: {}", source, message)));
 }
 
 const nlohmann::json& required(const nlohmann::json& json, const char* key, const std::string& source) {
@@ -77,7 +79,7 @@ std::string text_field(const nlohmann::json& json, const char* key, const std::s
 void reject_unknown(const nlohmann::json& json, const std::vector<std::string>& known, const std::string& source,
                     const std::string& where) {
     for (const auto& [key, value] : json.items())
-        if (key.front() != '_' && std::find(known.begin(), known.end(), key) == known.end())
+        if (!key.starts_with('_') && std::find(known.begin(), known.end(), key) == known.end())
             refuse(source, fmt::format("unknown field '{}'{}; known: {}", key, where, fmt::join(known, ", ")));
 }
 
@@ -316,6 +318,8 @@ Study load_study(const std::string& name_or_path) {
             throw InputError(fmt::format("no study file '{}'; shipped studies: {}", name_or_path, fmt::join(known_studies(), ", ")));
     }
     const std::string text = read_file_text(path);
+    if (json_nesting_depth(text) > max_json_file_depth)
+        throw InputError(fmt::format("{}: JSON nested deeper than {} levels", path.string(), max_json_file_depth));
     nlohmann::json document;
     try {
         document = nlohmann::json::parse(text, nullptr, true, true);

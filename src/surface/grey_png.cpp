@@ -23,6 +23,13 @@ struct Header {
     int bit_depth = 0, colour_type = 0, interlace = 0;
 };
 
+// A chunk type as a message may show it: a damaged file's type bytes can be anything.
+std::string printable_type(const std::uint8_t* type) {
+    std::string text;
+    for (int i = 0; i < 4; ++i) text += type[i] >= 0x21 && type[i] <= 0x7E ? static_cast<char>(type[i]) : '?';
+    return text;
+}
+
 int paeth_predictor(int left, int above, int above_left) {
     const int estimate = left + above - above_left;
     const int distance_left = std::abs(estimate - left), distance_above = std::abs(estimate - above),
@@ -105,8 +112,7 @@ std::optional<Image> decode_grey_png(std::span<const std::uint8_t> bytes, const 
         const std::uint8_t* type = &bytes[at + 4];
         const std::uint8_t* data = type + 4;
         if (libdeflate_crc32(0, type, length + 4) != big_endian_32(data + length))
-            throw FileError(fmt::format("{}: PNG chunk {} fails its CRC (corrupt file)", name,
-                                        std::string_view(reinterpret_cast<const char*>(type), 4)));
+            throw FileError(fmt::format("{}: PNG chunk {} fails its CRC (corrupt file)", name, printable_type(type)));
         const std::string_view kind(reinterpret_cast<const char*>(type), 4);
         if (kind == "IHDR") {
             if (length != 13) throw FileError(fmt::format("{}: PNG header of {} bytes, not 13", name, length));
@@ -133,7 +139,15 @@ std::optional<Image> decode_grey_png(std::span<const std::uint8_t> bytes, const 
         throw FileError(fmt::format("{}: a {}x{} PNG is too large", name, header.width, header.height));
     const std::size_t bytes_per_pixel = header.bit_depth / 8;
     const std::size_t row_bytes = static_cast<std::size_t>(header.width) * bytes_per_pixel;
-    std::vector<std::uint8_t> filtered(static_cast<std::size_t>(header.height) * (row_bytes + 1));
+    const std::size_t filtered_bytes = static_cast<std::size_t>(header.height) * (row_bytes + 1);
+    // Deflate expands no byte of its stream into more than 1032 (258-byte matches of 2
+    // bits each, plus block overhead): data too short for the header's pixels are refused
+    // before the buffer for them is taken.
+    constexpr std::size_t deflate_max_ratio = 1032;
+    if (filtered_bytes / deflate_max_ratio > compressed.size() + 64)
+        throw FileError(fmt::format("{}: PNG image data of {} bytes cannot hold its {}x{} pixels (cut short?)", name,
+                                    compressed.size(), header.width, header.height));
+    std::vector<std::uint8_t> filtered(filtered_bytes);
     const std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)> decompressor(
         libdeflate_alloc_decompressor(), libdeflate_free_decompressor);
     if (!decompressor) throw FileError(fmt::format("{}: out of memory decoding the PNG", name));

@@ -70,7 +70,7 @@ std::vector<std::uint8_t> x3p_bytes(const Surface& surface, const SurfaceMetadat
 
 // Height conversion at the x3p boundary, correctly rounded both ways; NaN
 // passes through with its bits unchanged. No conversion can be exact both ways
-// for every double; x3p.cpp states what these guarantee and why it is the best.
+// for every double; x3p_format.cpp states what these guarantee and why it is the best.
 double micrometres_from_metres(double metres);
 double metres_from_micrometres(double micrometres);
 

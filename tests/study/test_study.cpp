@@ -161,6 +161,25 @@ TEST(StudyFile, MalformedJsonNamesTheFile) {
     EXPECT_THROW(load_study("no-such-study"), InputError);
 }
 
+// Physics overrides nested 100,000 deep once overflowed the stack (walking the parsed
+// document recurses per level): the depth is refused before parsing.
+TEST(StudyFile, JsonNestedTooDeepIsRefusedBeforeParsing) {
+    const auto folder = scratch("deep");
+    const int depth = 100000;
+    std::string physics;
+    for (int i = 0; i < depth; ++i) physics += "{\"a\":";
+    physics += "1" + std::string(depth, '}');
+    std::ofstream(folder / "deep.json") << "{\"format\": \"microstamp-study\", \"format_version\": 1, \"name\": \"deep\", "
+                                           "\"physics\": " << physics << "}";
+    try {
+        load_study((folder / "deep.json").string());
+        FAIL() << "no error";
+    } catch (const InputError& error) {
+        EXPECT_NE(std::string(error.what()).find("deep.json: JSON nested deeper than 64 levels"), std::string::npos)
+            << error.what();
+    }
+}
+
 TEST(StudyFile, OverridesReachThePhysics) {
     nlohmann::json document = tiny_document();
     document["physics"] = {{"transfer", {{"drive", 1.25}}}};
@@ -384,6 +403,24 @@ TEST(StudyManifest, ParsesAndRefusesWithTheLine) {
         FAIL() << "no error";
     } catch (const InputError& error) {
         EXPECT_NE(std::string(error.what()).find("bad.csv:2:"), std::string::npos) << error.what();
+    }
+}
+
+// A spreadsheet's CSV ends its lines in CRLF; a field holding a control character is
+// quoted in a message that stays one line.
+TEST(StudyManifest, CrlfLinesReadAndControlCharactersStayOnOneLine) {
+    const auto folder = scratch("manifest-crlf");
+    std::ofstream(folder / "excel.csv") << "file,expected,firearm,shot\r\nscans/a.x3p,SIG Sauer P229 #58A-104233,pistol-1,7\r\n";
+    const Manifest manifest = load_manifest(folder / "excel.csv");
+    ASSERT_EQ(manifest.entries.size(), 1u);
+    EXPECT_EQ(manifest.entries[0].shot, 7);
+    EXPECT_EQ(manifest.entries[0].firearm, "pistol-1");
+    std::ofstream(folder / "odd.csv") << "file,expected,firearm,shot\na.x3p,SIG Sauer P229 #58A-104233,pistol-1,1\x01" "2\n";
+    try {
+        load_manifest(folder / "odd.csv");
+        FAIL() << "no error";
+    } catch (const InputError& error) {
+        EXPECT_NE(std::string(error.what()).find("shot '1?2' is not a round number"), std::string::npos) << error.what();
     }
 }
 

@@ -146,6 +146,7 @@ void expect_file_error(Action&& action, const std::string& expected) {
 // std::string("...") because GCC 12 at -O3 flags assigning a literal to a
 // string member with a false -Wrestrict (GCC bug 105651).
 struct MainXml {
+    std::string feature_type = "SUR";
     std::string cx_axis_type = "I";
     std::string cx_increment = "1e-06";
     std::string cy_increment = "2e-06";
@@ -160,7 +161,7 @@ struct MainXml {
     std::string text() const {
         return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                "<p:ISO5436_2 xmlns:p=\"http://www.opengps.eu/2008/ISO5436_2\">\n"
-               "<Record1><Revision>ISO5436 - 2000</Revision><FeatureType>SUR</FeatureType><Axes>\n"
+               "<Record1><Revision>ISO5436 - 2000</Revision><FeatureType>" + feature_type + "</FeatureType><Axes>\n"
                "<CX><AxisType>" + cx_axis_type + "</AxisType><DataType>D</DataType><Increment>" + cx_increment +
                "</Increment><Offset>0</Offset></CX>\n"
                "<CY><AxisType>I</AxisType><DataType>D</DataType><Increment>" + cy_increment +
@@ -345,7 +346,7 @@ TEST_P(SampleFile, ReadWriteReadKeepsHeightsBitForBit) {
     }
 
     // data.bin bytes: identical except where two metre values of the file read
-    // as one micrometre value (see x3p.cpp). Of the samples only csafe-logo has
+    // as one micrometre value (see x3p_format.cpp). Of the samples only csafe-logo has
     // such values; each changes by one ulp in metres.
     const Entries original_entries = zip_entries(original);
     Bytes original_data;
@@ -419,7 +420,7 @@ TEST(X3pSamples, EditedMainXmlOnlyWarns) {
 }
 
 // ---------------------------------------------------------------------------
-// Conversion guarantees (x3p.cpp), over many random doubles.
+// Conversion guarantees (x3p_format.cpp), over many random doubles.
 
 TEST(X3pConversion, GuaranteesHoldOverRandomDoubles) {
     std::mt19937_64 random(20250101);
@@ -867,11 +868,12 @@ TEST(X3pReader, RefusesMalformedXml) {
 
 TEST(X3pReader, RefusesPointClouds) {
     MainXml xml;
-    xml.cx_axis_type = std::string("A");
+    xml.feature_type = std::string("PCL");
     const Bytes data(48, 0);
     xml.data = data_link(data);
     expect_file_error([&] { read_x3p(make_x3p(xml.text(), data), "cloud.x3p"); },
-                      "cloud.x3p: point-cloud x3p (absolute X axis) is not supported");
+                      "cloud.x3p: a point cloud (FeatureType PCL: unordered 3-D points, not heights on a grid) is not "
+                      "supported");
 }
 
 TEST(X3pReader, RefusesUnknownDataType) {
@@ -893,7 +895,7 @@ TEST(X3pReader, RefusesZeroAndLayeredDimensions) {
     layered.size_z = std::string("2");
     layered.data = data_link(data);
     expect_file_error([&] { read_x3p(make_x3p(layered.text(), data), "layers.x3p"); },
-                      "layers.x3p: multi-layer x3p (SizeZ 2, must be 1) is not supported");
+                      "layers.x3p: multi-layer x3p (SizeZ 2: a stack of 2 height maps) is not supported");
     MainXml huge;
     huge.size_x = std::string("4000000000");
     huge.size_y = std::string("4000000000");
