@@ -23,6 +23,8 @@ std::vector<std::string> outcome_labels() {
 }
 
 std::string percent(double share) { return fmt::format("{:.1f}%", share * 100); }
+// Wrong-identity rates live far below a tenth of a percent.
+std::string fine_percent(double share) { return fmt::format("{:.3f}%", share * 100); }
 
 std::string rate_cell(long successes, long trials) {
     if (trials == 0) return "&ndash;";
@@ -227,6 +229,19 @@ std::string model_section(const Study& study, const std::vector<Headline>& figur
                                 percent(band["headline_median"].get<double>()), published, inside);
         }
         html += "</table>\n";
+        if (uncertainty.contains("wrong_identities") && !uncertainty["wrong_identities"].empty()) {
+            html += "<table><tr><th>reader</th><th>wrong identities at each point</th><th>band 5-95% of reads</th>"
+                    "<th>worst point: 95% upper bound</th></tr>\n";
+            for (const auto& [reader, band] : uncertainty["wrong_identities"].items()) {
+                std::string samples;
+                for (const auto& count : band["wrong_samples"]) samples += (samples.empty() ? "" : ", ") + std::to_string(count.get<long>());
+                html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}&ndash;{}</td><td>{} of {}: {}</td></tr>\n", html_escape(reader),
+                                    samples, fine_percent(band["share_band_5_95"][0].get<double>()),
+                                    fine_percent(band["share_band_5_95"][1].get<double>()), band["most_wrong"].get<long>(),
+                                    band["most_wrong_reads"].get<long>(), fine_percent(band["most_wrong_upper_95"].get<double>()));
+            }
+            html += "</table>\n";
+        }
     }
     if (model.contains("sensitivity")) {
         const auto& screening = model["sensitivity"];
