@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <opencv2/core.hpp>
 #include <sstream>
+#include <tbb/global_control.h>
 #include <unistd.h>
 
 namespace {
@@ -204,6 +205,37 @@ TEST(StudyRun, ReadsRealCasingsWithGroundTruth) {
     EXPECT_EQ(result.rows[1].outcome, Outcome::correct);
     EXPECT_NE(result.rows[2].outcome, Outcome::correct);
     EXPECT_NE(result.rows[3].outcome, Outcome::correct);
+}
+
+// Groups of a pistol's casings fused: a readable pair names the pistol, a stoned pair
+// names nobody, and the tally is the same on one core as on every core.
+TEST(StudySummary, FusionGainsOfEachGroupOnOneCoreAndOnAll) {
+    const RunResult& result = tiny_results();
+    ASSERT_EQ(result.rows.size(), 4u);
+    std::vector<ResultRow> rows;
+    for (const ResultRow& row : result.rows)
+        if (row.pistol == result.rows[0].pistol) rows.insert(rows.end(), {row, row});
+    ASSERT_EQ(rows.size(), 4u);
+    const auto all_cores = fusion_gains(rows, 2);
+    std::map<std::string, FusionTally> one_core;
+    {
+        tbb::global_control one(tbb::global_control::max_allowed_parallelism, 1);
+        one_core = fusion_gains(rows, 2);
+    }
+    ASSERT_EQ(all_cores.size(), 2u);
+    long fused = 0, groups = 0;
+    for (const auto& [label, tally] : all_cores) {
+        const FusionTally& same = one_core.at(label);
+        EXPECT_EQ(same.groups, tally.groups);
+        EXPECT_EQ(same.fused_correct, tally.fused_correct);
+        EXPECT_EQ(same.fused_wrong, tally.fused_wrong);
+        EXPECT_EQ(tally.fused_wrong, 0);
+        EXPECT_EQ(tally.casings, 2);
+        fused += tally.fused_correct;
+        groups += tally.groups;
+    }
+    EXPECT_EQ(groups, 2);
+    EXPECT_EQ(fused, 1);  // the fresh pair; the stoned pair has nothing to fuse
 }
 
 TEST(StudyRun, EveryDesignOnTheDieIsRead) {
