@@ -17,6 +17,7 @@ std::string_view status_name(ReadStatus status) {
     case ReadStatus::defaced: return "defaced";
     case ReadStatus::no_stamp: return "no_stamp";
     case ReadStatus::unreadable: return "unreadable";
+    case ReadStatus::locations_disagree: return "locations_disagree";
     }
     return "unknown";
 }
@@ -553,6 +554,34 @@ Reading read(const Image& photograph, const ReadOptions& options, const Catalog&
     return reading;
 }
 
+namespace {
+
+nlohmann::json identity_json(const Identity& identity, double confidence) {
+    return {{"manufacturer", identity.manufacturer},
+            {"model", identity.model},
+            {"serial", identity.serial},
+            {"manufacturer_code", identity.manufacturer_code},
+            {"model_code", identity.model_code},
+            {"field_confidence", {{"manufacturer", confidence}, {"model", confidence}, {"serial", confidence}}}};
+}
+
+nlohmann::json stamp_fields_json(const PayloadFields& fields) {
+    return {{"manufacturer_code", fields.manufacturer_code}, {"model_code", fields.model_code}, {"serial", fields.serial}};
+}
+
+nlohmann::json location_json(const LocationReading& location) {
+    nlohmann::json json = {{"location", location.location},
+                           {"status", status_name(location.status)},
+                           {"design", design_name(location.design)},
+                           {"false_identity_bound", location.false_identity_bound}};
+    if (location.identity) json["identity"] = identity_json(*location.identity, 1.0 - location.false_identity_bound);
+    else if (location.fields) json["stamp_fields"] = stamp_fields_json(*location.fields);
+    if (!location.failure.empty()) json["failure"] = location.failure;
+    return json;
+}
+
+} // namespace
+
 nlohmann::json to_json(const Reading& reading) {
     nlohmann::json json = {{"status", status_name(reading.status)},
                            {"design", design_name(reading.design)},
@@ -567,18 +596,12 @@ nlohmann::json to_json(const Reading& reading) {
                            {"decode_attempts", reading.attempts},
                            {"sync_agreement", reading.sync_agreement},
                            {"sync_margin", reading.sync_margin}};
-    if (reading.identity)
-        json["identity"] = {{"manufacturer", reading.identity->manufacturer},
-                            {"model", reading.identity->model},
-                            {"serial", reading.identity->serial},
-                            {"manufacturer_code", reading.identity->manufacturer_code},
-                            {"model_code", reading.identity->model_code},
-                            {"field_confidence",
-                             {{"manufacturer", reading.confidence}, {"model", reading.confidence}, {"serial", reading.confidence}}}};
-    else if (reading.fields)
-        json["stamp_fields"] = {{"manufacturer_code", reading.fields->manufacturer_code},
-                                {"model_code", reading.fields->model_code},
-                                {"serial", reading.fields->serial}};
+    if (reading.identity) json["identity"] = identity_json(*reading.identity, reading.confidence);
+    else if (reading.fields) json["stamp_fields"] = stamp_fields_json(*reading.fields);
+    if (!reading.locations.empty()) {
+        json["locations"] = nlohmann::json::array();
+        for (const LocationReading& location : reading.locations) json["locations"].push_back(location_json(location));
+    }
     if (reading.placement)
         json["geometry"] = {{"centre_px", {reading.placement->centre_column, reading.placement->centre_row}},
                             {"px_per_um", reading.placement->px_per_um},
