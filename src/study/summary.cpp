@@ -226,6 +226,8 @@ std::map<std::string, FusionTally> fusion_gains(const std::vector<ResultRow>& ro
             for (std::size_t member = start; member < start + static_cast<std::size_t>(group); ++member) {
                 ++tally.casings;
                 correct += members[member]->outcome == Outcome::correct;
+                // A casing whose two locations named two pistols is never fused (as `microstamp fuse`).
+                if (members[member]->outcome == Outcome::locations_disagree) continue;
                 if (const auto observation = soft_cells(members[member]->soft_cells)) observations.push_back(*observation);
             }
             tally.single_correct += correct;
