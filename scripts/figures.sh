@@ -87,7 +87,7 @@ for headline in summary["headline"]:
     print(f"| {page}: {name} {headline['design']} | {headline['successes']} of {headline['trials']} "
           f"({headline['rate'] * 100:.1f}%) | `{command}` |")
 for swap in summary.get("swap_detection", []):
-    print(f"| {page}: {name} swaps caught, {swap['group']} | {swap['detected']} of {swap['swapped']} "
+    print(f"| {page}: {name} swaps caught, {swap['group'].replace(' | ', ', ')} | {swap['detected']} of {swap['swapped']} "
           f"({swap['rate'] * 100:.1f}%) | `{command}` |")
 run = summary["run"]
 print(f"| {page}: {name} casings per hour | {run['casings_per_hour']:.0f} | `{command}` |")
