@@ -82,7 +82,7 @@ study() {  # PAGE NAME
 import json, sys
 page, path, command = sys.argv[1], sys.argv[2], sys.argv[3]
 summary = json.load(open(path))
-name = summary.get("name", "")
+name = summary.get("study", summary.get("name", ""))
 for headline in summary["headline"]:
     print(f"| {page}: {name} {headline['design']} | {headline['successes']} of {headline['trials']} "
           f"({headline['rate'] * 100:.1f}%) | `{command}` |")
