@@ -50,6 +50,9 @@ bool agrees(const std::string& partial_text, const std::string& key) {
 // or Data Matrix (whole identity, own integrity) first, then the text, then the gear
 // code where it is consistent with what the text showed.
 Outcome combine(const std::vector<const ResultRow*>& rows) {
+    // Two locations naming two pistols outweigh whatever one location's designs say.
+    for (const ResultRow* row : rows)
+        if (row->outcome == Outcome::locations_disagree) return Outcome::locations_disagree;
     auto find = [&](std::string_view reader) -> const ResultRow* {
         for (const ResultRow* row : rows)
             if (row->reader == reader) return row;
@@ -216,8 +219,11 @@ struct GroupFusion {
 
 GroupFusion fuse_group(const std::vector<const ResultRow*>& members) {
     std::vector<RingObservation> observations;
-    for (const ResultRow* member : members)
+    for (const ResultRow* member : members) {
+        // A casing whose two locations named two pistols is never fused (as `microstamp fuse`).
+        if (member->outcome == Outcome::locations_disagree) continue;
         if (const auto observation = soft_cells(member->soft_cells)) observations.push_back(*observation);
+    }
     GroupFusion result;
     if (observations.empty()) return result;
     for (const FusedGroup& fused : fuse_rings(observations).groups) {
@@ -263,6 +269,34 @@ std::map<std::string, FusionTally> fusion_gains(const std::vector<ResultRow>& ro
         tally.fused_wrong += fusions[index].wrong;
     }
     return tallies;
+}
+
+bool swaps_in_stamped_pin(const std::string& defeat) {
+    for (std::size_t start = 0; start < defeat.size();) {
+        const std::size_t plus = defeat.find('+', start);
+        const std::string step = defeat.substr(start, plus == std::string::npos ? std::string::npos : plus - start);
+        if (step.starts_with("swap:") && step != "swap:blank") return true;
+        if (plus == std::string::npos) break;
+        start = plus + 1;
+    }
+    return false;
+}
+
+std::vector<SwapDetection> swap_detection(const std::vector<CasingOutcome>& casings) {
+    std::vector<SwapDetection> result;
+    for (const CasingOutcome& casing : casings) {
+        if (!swaps_in_stamped_pin(casing.first->defeat)) continue;
+        const std::string label = casing.first->designs + " | " + casing.first->defeat + " | " + casing.first->scan;
+        auto found = std::find_if(result.begin(), result.end(), [&](const SwapDetection& entry) { return entry.label == label; });
+        if (found == result.end()) {
+            result.push_back({label});
+            found = std::prev(result.end());
+        }
+        ++found->swapped;
+        found->detected += casing.outcome == Outcome::locations_disagree;
+        found->named_pin_pistol += casing.outcome == Outcome::wrong;
+    }
+    return result;
 }
 
 } // namespace microstamp

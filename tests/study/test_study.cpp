@@ -549,4 +549,53 @@ TEST(StudyCommand, RunsAStudyFileAndRefusesBadOnesInOneLine) {
     EXPECT_FALSE(std::filesystem::exists(folder / "bad"));
 }
 
+// A pin swapped for the next pistol's: read at both locations, every casing is caught as
+// locations_disagree naming both pistols; at the pin alone, it names the donor.
+TEST(StudyRun, SwappedPinsAreCaughtWhereTheBreechFaceIsRead) {
+    nlohmann::json document = tiny_document();
+    document["factors"]["defeats"] = {"none", "swap:other"};
+    document["breech_face"] = true;
+    RunOptions options;
+    options.journal = scratch("swap") / "journal.csv";
+    const Study study = parse_study(document, "swap.json", "5a9");
+    const RunResult result = run_study(study, options);
+    ASSERT_EQ(result.rows.size(), 4u);
+    for (const ResultRow& row : result.rows) {
+        if (row.defeat == "none") {
+            EXPECT_EQ(row.outcome, Outcome::correct) << row.casing;
+            continue;
+        }
+        EXPECT_EQ(row.outcome, Outcome::locations_disagree) << row.casing;
+        EXPECT_EQ(row.status, "locations_disagree");
+        const std::string donor = fmt::format("SIG Sauer P229 #58A-10420{}", swap_donor(study, row.pistol));
+        EXPECT_EQ(row.read, donor + " | " + row.expected);
+    }
+    const nlohmann::json summary = study_summary(study, result.rows);
+    ASSERT_TRUE(summary.contains("swap_detection"));
+    ASSERT_EQ(summary["swap_detection"].size(), 1u);
+    EXPECT_EQ(summary["swap_detection"][0]["group"], "ring | swap:other | topography");
+    EXPECT_EQ(summary["swap_detection"][0]["swapped"], 2);
+    EXPECT_EQ(summary["swap_detection"][0]["detected"], 2);
+    EXPECT_EQ(summary["wrong_identities"], 0);
+    EXPECT_NE(report_html(study, result.rows, {}, {}).find("Swapped pins detected"), std::string::npos);
+
+    document["breech_face"] = false;
+    options.journal = scratch("swap-pin-only") / "journal.csv";
+    const Study pin_only = parse_study(document, "swap.json", "5aa");
+    const RunResult unseen = run_study(pin_only, options);
+    const nlohmann::json missed = study_summary(pin_only, unseen.rows);
+    EXPECT_EQ(missed["swap_detection"][0]["detected"], 0);
+    EXPECT_EQ(missed["swap_detection"][0]["named_pin_pistol"], 2);
+}
+
+TEST(StudyFile, SwapOtherNeedsPistolsOfTheirOwn) {
+    nlohmann::json document = tiny_document();
+    document["factors"]["defeats"] = {"swap:other"};
+    document["identity"]["serial"] = "ONEPIN";
+    EXPECT_NE(error_of(document).find("swap:other"), std::string::npos) << error_of(document);
+    document = tiny_document();
+    document["breech_face"] = "yes";
+    EXPECT_NE(error_of(document).find("'breech_face' must be true or false"), std::string::npos);
+}
+
 } // namespace
