@@ -6,6 +6,7 @@
 #include "study/report.hpp"
 #include "study/runner.hpp"
 #include "study/summary.hpp"
+#include "die/die_files.hpp"
 #include "physics/fire.hpp"
 #include "surface/x3p.hpp"
 
@@ -586,6 +587,24 @@ TEST(StudyRun, SwappedPinsAreCaughtWhereTheBreechFaceIsRead) {
     const nlohmann::json missed = study_summary(pin_only, unseen.rows);
     EXPECT_EQ(missed["swap_detection"][0]["detected"], 0);
     EXPECT_EQ(missed["swap_detection"][0]["named_pin_pistol"], 2);
+}
+
+// `swap:DIE_FOLDER` puts in the pin of a die written by `microstamp encode`.
+TEST(StudyRun, APinSwappedForADieFoldersIsCaught) {
+    const auto folder = scratch("swap-die") / "donor";
+    DieDesign design;
+    design.designs = {Design::ring};
+    write_die(encode(default_catalog().identity("SIG Sauer", "P229", "99Z-000001"), design), folder);
+    nlohmann::json document = tiny_document();
+    document["factors"]["defeats"] = {"swap:" + folder.string()};
+    document["breech_face"] = true;
+    document["pistols"] = 1;
+    RunOptions options;
+    options.journal = scratch("swap-die-run") / "journal.csv";
+    const RunResult result = run_study(parse_study(document, "swap-die.json", "5ab"), options);
+    ASSERT_EQ(result.rows.size(), 1u);
+    EXPECT_EQ(result.rows[0].outcome, Outcome::locations_disagree);
+    EXPECT_EQ(result.rows[0].read, "SIG Sauer P229 #99Z-000001 | SIG Sauer P229 #58A-104201");
 }
 
 TEST(StudyFile, SwapOtherNeedsPistolsOfTheirOwn) {
