@@ -75,13 +75,18 @@ ExhibitRecord Store::add_exhibit(const Session& session, const NewExhibit& exhib
                                   "ON CONFLICT DO NOTHING",
                                   {id, scan.sha256, scan.file_name});
             }
-            for (const auto& reading : readings) state_->insert_reading(transaction, id, reading, session.user());
+            std::vector<LeadRecord> leads;
+            for (const auto& reading : readings) {
+                const ReadingRecord record = state_->insert_reading(transaction, id, reading, session.user());
+                for (LeadRecord& lead : state_->raise_leads(transaction, record, session.user(), note))
+                    leads.push_back(std::move(lead));
+            }
             std::string hashes;
             for (const auto& scan : scans) hashes += (hashes.empty() ? "" : ",") + scan.sha256;
             note.detail = fmt::format("{} scan(s) [{}], {} reading(s)", scans.size(), hashes, readings.size());
             return ExhibitRecord{id,  case_record.id, case_record.case_number, case_record.agency_ori,
                                  exhibit.item_number, exhibit.collected_at, exhibit.collected_place,
-                                 exhibit.description, at, session.user()};
+                                 exhibit.description, at, session.user(), std::move(leads)};
         });
 }
 
@@ -114,7 +119,7 @@ void Store::bulk_import(const Session& session, const CaseKey& case_key, std::sp
         [&](Transaction& transaction, AuditNote& note) {
             const CaseRecord case_record = state_->find_case(transaction, session, case_key);
             const std::string at = state_->now();
-            std::size_t reading_count = 0;
+            std::size_t reading_count = 0, lead_count = 0;
             for (std::size_t start = 0; start < exhibits.size(); start += batch) {
                 const std::size_t end = std::min(exhibits.size(), start + batch);
                 std::string sql = "INSERT INTO exhibits (case_id, item_number, collected_at, collected_place, "
@@ -149,9 +154,24 @@ void Store::bulk_import(const Session& session, const CaseKey& case_key, std::sp
                     any = true;
                     ++reading_count;
                 }
-                if (any) transaction.query(readings_sql, reading_parameters);
+                if (!any) continue;
+                // One reading per item here, so the item says which reading came back.
+                std::map<std::int64_t, std::size_t> reading_of_exhibit;
+                for (std::size_t i = start; i < end; ++i)
+                    if (exhibits[i].reading) reading_of_exhibit[ids.at(exhibits[i].item_number)] = i;
+                for (const Row& row : transaction.query(readings_sql + " RETURNING id, exhibit_id", reading_parameters)) {
+                    const NewReading& reading = *exhibits[reading_of_exhibit.at(as_integer(row[1]))].reading;
+                    ReadingRecord record;
+                    record.id = as_integer(row[0]);
+                    record.exhibit_id = as_integer(row[1]);
+                    record.status = reading.status;
+                    record.manufacturer_code = reading.manufacturer_code;
+                    record.model_code = reading.model_code;
+                    record.serial = reading.serial;
+                    lead_count += state_->raise_leads(transaction, record, session.user(), note).size();
+                }
             }
-            note.detail = fmt::format("{} exhibits, {} readings", exhibits.size(), reading_count);
+            note.detail = fmt::format("{} exhibits, {} readings, {} leads", exhibits.size(), reading_count, lead_count);
             return 0;
         });
 }

@@ -38,19 +38,7 @@ LinkRecord Store::link(const Session& session, const ExhibitKey& first, const Ex
                 basis_name = "likelihood_ratio";
                 note.detail = fmt::format("likelihood ratio {}", *likelihood_ratio);
             }
-            const std::string at = state_->now();
-            Parameters parameters{a.id, b.id, basis_name};
-            if (likelihood_ratio) parameters.emplace_back(*likelihood_ratio);
-            else parameters.emplace_back(std::monostate{});
-            parameters.emplace_back(note_text);
-            parameters.emplace_back(at);
-            parameters.emplace_back(session.user());
-            const Rows rows = transaction.query(
-                "INSERT INTO links (exhibit_a, exhibit_b, basis, likelihood_ratio, note, created_at, created_by) "
-                "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                parameters);
-            return LinkRecord{as_integer(rows[0][0]), a.id, b.id, basis_name, likelihood_ratio, note_text, at,
-                              session.user()};
+            return state_->insert_link(transaction, a.id, b.id, basis_name, likelihood_ratio, note_text, session.user());
         });
 }
 

@@ -17,6 +17,7 @@ ReadingRecord Store::add_reading(const Session& session, const ExhibitKey& key, 
                                        .empty())
                                    throw InputError("item " + key.item_number + " has no scan " + reading.scan_sha256);
                                ReadingRecord record = state_->insert_reading(transaction, exhibit.id, reading, session.user());
+                               record.leads = state_->raise_leads(transaction, record, session.user(), note);
                                note.detail = fmt::format("reading {} by reader {}: {}", record.id, reading.reader_version,
                                                          reading.status);
                                return record;

@@ -186,12 +186,19 @@ struct AuditEntry {
     std::string object;
     std::string detail;
 };
+struct AuditEvent {
+    std::string action;
+    std::string object;
+    std::string detail;
+};
 struct AuditNote {
     std::string object;
     std::string detail;
     // Set by an operation that does many things in one call (a batch of lookups): one
     // record for each, in this order, instead of the one record above.
     std::vector<AuditEntry> each;
+    // Records of other actions the operation caused (leads found on arrival), after its own.
+    std::vector<AuditEvent> also = {};
 };
 
 // Audit rows per INSERT when an operation appends many: one statement text (prepared

@@ -29,6 +29,36 @@ struct Store::State {
     SerialIndex serial_index;
     std::string decoy_hash;  // argon2id of a password nobody has, made on first need
     std::int64_t serial_index_through = 0;  // readings with id <= this are in the index
+    // The partial readings alone: what a full reading's lead check ranks itself against.
+    SerialIndex partial_index;
+    std::int64_t partial_index_through = 0;
+
+    // leads.cpp: the lead check for a reading just inserted (its records go in `note.also`),
+    // and a lead as the store keeps it.
+    std::vector<LeadRecord> raise_leads(Transaction& transaction, const ReadingRecord& reading, const std::string& user,
+                                        AuditNote& note);
+    LeadRecord lead_by_id(Transaction& transaction, std::int64_t id) const;
+    // A lead an examiner may decide: open, and both its items within the session's reach.
+    LeadRecord open_lead(Transaction& transaction, const Session& session, std::int64_t id,
+                         const std::string& note_text) const;
+    void refresh_partial_index(Transaction& transaction, std::int64_t through);
+
+    LinkRecord insert_link(Transaction& transaction, std::int64_t first, std::int64_t second,
+                           const std::string& basis, std::optional<double> likelihood_ratio, const std::string& note_text,
+                           const std::string& user) {
+        const std::string at = now();
+        Parameters parameters{first, second, basis};
+        if (likelihood_ratio) parameters.emplace_back(*likelihood_ratio);
+        else parameters.emplace_back(std::monostate{});
+        parameters.emplace_back(note_text);
+        parameters.emplace_back(at);
+        parameters.emplace_back(user);
+        const Rows rows = transaction.query(
+            "INSERT INTO links (exhibit_a, exhibit_b, basis, likelihood_ratio, note, created_at, created_by) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            parameters);
+        return LinkRecord{as_integer(rows[0][0]), first, second, basis, likelihood_ratio, note_text, at, user};
+    }
 
     Backend backend() const { return database->backend(); }
     std::string now() const { return format_utc(options.clock()); }
@@ -155,11 +185,14 @@ struct Store::State {
         try {
             database->transact(TransactionMode::write, [&](Transaction& transaction) {
                 Head head = lock_head(transaction);
-                AuditNote note{object, "", {}};
+                AuditNote note{object, "", {}, {}};
                 result.emplace(work(transaction, note));
                 if (note.each.empty())
                     append_audit(transaction, head, session.user(), role, action, note.object, "success", note.detail);
                 else append_audits(transaction, head, session.user(), role, action, "success", note.each);
+                for (const AuditEvent& event : note.also)
+                    append_audit(transaction, head, session.user(), role, event.action, event.object, "success",
+                                 event.detail);
             });
         } catch (const AccessError& error) {
             append_alone(session.user(), role, action, object, "refused", error.what());
