@@ -132,6 +132,7 @@ nlohmann::json to_json(const LeadRecord& lead) {
             {"reading_id", lead.reading_id},
             {"found_for", to_json(lead.found_for)},
             {"other", to_json(lead.other)},
+            {"other_reading_id", lead.other_reading_id},
             {"kind", lead.kind},
             {"manufacturer_code", lead.manufacturer_code},
             {"model_code", lead.model_code},

@@ -24,7 +24,7 @@ constexpr std::string_view lead_select =
     "SELECT l.id, l.reading_id, l.exhibit_id, c1.agency_ori, c1.case_number, e1.item_number, l.other_exhibit_id, "
     "c2.agency_ori, c2.case_number, e2.item_number, l.kind, l.manufacturer_code, l.model_code, l.serial, "
     "l.partial_serial, l.log10_likelihood_ratio, l.found_at, l.status, l.decided_at, l.decided_by, l.resolution, "
-    "l.link_id FROM leads l JOIN exhibits e1 ON e1.id = l.exhibit_id JOIN cases c1 ON c1.id = e1.case_id "
+    "l.link_id, l.other_reading_id FROM leads l JOIN exhibits e1 ON e1.id = l.exhibit_id JOIN cases c1 ON c1.id = e1.case_id "
     "JOIN exhibits e2 ON e2.id = l.other_exhibit_id JOIN cases c2 ON c2.id = e2.case_id ";
 
 LeadRecord lead_from_row(const Row& row) {
@@ -45,6 +45,7 @@ LeadRecord lead_from_row(const Row& row) {
     lead.decided_by = as_text(row[19]);
     lead.resolution = as_text(row[20]);
     if (!is_null(row[21])) lead.link_id = as_integer(row[21]);
+    lead.other_reading_id = as_integer(row[22]);
     return lead;
 }
 

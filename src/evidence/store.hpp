@@ -120,6 +120,7 @@ struct LeadRecord {
     std::int64_t reading_id = 0;  // the reading whose arrival raised the lead
     LeadSide found_for;           // the item that reading belongs to
     LeadSide other;               // the item whose reading matched
+    std::int64_t other_reading_id = 0;  // that reading
     std::string kind;             // "exact" or "partial"
     std::uint16_t manufacturer_code = 0, model_code = 0;
     std::string serial;          // the identity the matching readings name (the full side's, for a partial lead)

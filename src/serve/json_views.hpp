@@ -27,7 +27,7 @@ namespace microstamp {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CaseRecord, id, agency_ori, case_number, offense_code, opened_at, opened_by)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LeadSide, exhibit_id, agency_ori, case_number, item_number)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LeadRecord, id, reading_id, found_for, other, kind, manufacturer_code, model_code,
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LeadRecord, id, reading_id, found_for, other, other_reading_id, kind, manufacturer_code, model_code,
                                    serial, partial_serial, log10_likelihood_ratio, found_at, status, decided_at,
                                    decided_by, resolution, link_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ExhibitRecord, id, case_id, case_number, agency_ori, item_number, collected_at,
