@@ -145,6 +145,21 @@ std::vector<LeadRecord> Store::State::raise_leads(Transaction& transaction, cons
     const std::string at = now();
     std::vector<NewLead> found;
     std::set<std::int64_t> named;  // items already given a lead by this reading
+    // Partial leads from an index's ranking: the partial side is this reading's item when
+    // the reading is the partial one, else the ranked item's.
+    const auto add_partial = [&](const SerialIndex& index, bool this_is_partial) {
+        for (const auto& ranked : index.rank(*reading.serial, PartialMatchModel{}, partial_leads_per_reading + 1,
+                                             reading.manufacturer_code, reading.model_code)) {
+            if (ranked.exhibit_id == reading.exhibit_id || !named.insert(ranked.exhibit_id).second ||
+                lead_stands(transaction, reading.exhibit_id, ranked.exhibit_id))
+                continue;
+            const std::string& full = this_is_partial ? ranked.serial : *reading.serial;
+            const std::string& partial = this_is_partial ? *reading.serial : ranked.serial;
+            found.push_back({ranked.exhibit_id, reading_of(transaction, ranked.exhibit_id, ranked.serial), "partial",
+                             this_is_partial ? reading.exhibit_id : ranked.exhibit_id, ranked.manufacturer_code,
+                             ranked.model_code, full, partial, ranked.score.log10_likelihood_ratio});
+        }
+    };
     if (reading.status == "decoded" && has_identity(reading)) {
         // This item's open partial leads are settled first (its serial is now read in full),
         // so that the exact lead that replaces an agreeing one is raised below.
@@ -175,27 +190,11 @@ std::vector<LeadRecord> Store::State::raise_leads(Transaction& transaction, cons
         }
         // Items read only in part whose serials this full reading fits.
         refresh_partial_index(transaction, reading.id);
-        for (const auto& ranked : partial_index.rank(*reading.serial, PartialMatchModel{}, partial_leads_per_reading + 1,
-                                                     reading.manufacturer_code, reading.model_code)) {
-            if (ranked.exhibit_id == reading.exhibit_id || !named.insert(ranked.exhibit_id).second ||
-                lead_stands(transaction, reading.exhibit_id, ranked.exhibit_id))
-                continue;
-            found.push_back({ranked.exhibit_id, reading_of(transaction, ranked.exhibit_id, ranked.serial), "partial",
-                             ranked.exhibit_id, ranked.manufacturer_code, ranked.model_code, *reading.serial,
-                             ranked.serial, ranked.score.log10_likelihood_ratio});
-        }
+        add_partial(partial_index, false);
     } else if (reading.status == "partial") {
         // As search_partial ranks: every stored serial this partial reading fits, best first.
         refresh_serial_index(transaction);
-        for (const auto& ranked : serial_index.rank(*reading.serial, PartialMatchModel{}, partial_leads_per_reading + 1,
-                                                    reading.manufacturer_code, reading.model_code)) {
-            if (ranked.exhibit_id == reading.exhibit_id || !named.insert(ranked.exhibit_id).second ||
-                lead_stands(transaction, reading.exhibit_id, ranked.exhibit_id))
-                continue;
-            found.push_back({ranked.exhibit_id, reading_of(transaction, ranked.exhibit_id, ranked.serial), "partial",
-                             reading.exhibit_id, ranked.manufacturer_code, ranked.model_code, ranked.serial,
-                             *reading.serial, ranked.score.log10_likelihood_ratio});
-        }
+        add_partial(serial_index, true);
     }
     std::vector<LeadRecord> leads;
     for (const NewLead& lead : found) {

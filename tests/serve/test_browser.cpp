@@ -160,6 +160,11 @@ TEST(ServeBrowser, ExaminerUploadsACasingAndSeesItsSerialAndAnotherLabCannotOpen
         store.add_user(root, "dana", Role::examiner, other_lab_password, other_lab);
         store.add_user(root, "morgan", Role::examiner, examiner_password);  // a state laboratory: every agency
     }
+    const auto open_store = [&url] {
+        StoreOptions options;
+        options.password_cost = PasswordCost::minimum;
+        return Store::open(url, options);
+    };
     const std::filesystem::path scan = casing_scan();
     Child server({MICROSTAMP_BINARY, "serve", "--db", url, "--listen", "127.0.0.1:0", "--threads", "4"},
                  folder / "serve.out");
@@ -236,9 +241,7 @@ TEST(ServeBrowser, ExaminerUploadsACasingAndSeesItsSerialAndAnotherLabCannotOpen
         const std::string pdf = file_text(report_file);
         EXPECT_EQ(pdf.substr(0, 5), "%PDF-");
         {
-            StoreOptions options;
-            options.password_cost = PasswordCost::minimum;
-            Store store = Store::open(url, options);
+            Store store = open_store();
             const Session examiner = store.logon("avery", examiner_password);
             const ReportCheck check =
                 verify_report(store, examiner, url, std::vector<std::uint8_t>(pdf.begin(), pdf.end()));
@@ -270,9 +273,7 @@ TEST(ServeBrowser, ExaminerUploadsACasingAndSeesItsSerialAndAnotherLabCannotOpen
         // A second casing of the same pistol, filed by the other lab: the store raises a
         // lead on arrival, which a state examiner (who reaches both labs) confirms on the page.
         {
-            StoreOptions options;
-            options.password_cost = PasswordCost::minimum;
-            Store store = Store::open(url, options);
+            Store store = open_store();
             const Session state_lab = store.logon("morgan", examiner_password);
             const ReadingRecord first = store.show_exhibit(state_lab, {{lab, "24-118"}, "3"}).readings.at(0);
             const Session other = store.logon("dana", other_lab_password);
@@ -321,9 +322,7 @@ TEST(ServeBrowser, ExaminerUploadsACasingAndSeesItsSerialAndAnotherLabCannotOpen
         EXPECT_TRUE(visible_text_contains(confirmed, "linked")) << confirmed;
         EXPECT_TRUE(visible_text_contains(browser.text("#items"), other_lab + "/P-9 item 1")) << "the link is listed";
         {
-            StoreOptions options;
-            options.password_cost = PasswordCost::minimum;
-            Store store = Store::open(url, options);
+            Store store = open_store();
             const auto leads = store.list_leads(store.logon("morgan", examiner_password), {std::nullopt, "", "confirmed"});
             ASSERT_EQ(leads.size(), 1u);
             EXPECT_EQ(leads[0].decided_by, "morgan");
