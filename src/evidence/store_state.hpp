@@ -182,6 +182,16 @@ struct Store::State {
         }
         using Result = decltype(work(std::declval<Transaction&>(), std::declval<AuditNote&>()));
         std::optional<Result> result;
+        // The in-memory serial indexes learn readings inside the transaction (a lead check
+        // ranks against them); a rollback takes those readings back, so the indexes too.
+        const std::size_t serial_entries = serial_index.size(), partial_entries = partial_index.size();
+        const std::int64_t serial_through = serial_index_through, partial_through = partial_index_through;
+        const auto rewind_indexes = [&] {
+            serial_index.truncate(serial_entries);
+            partial_index.truncate(partial_entries);
+            serial_index_through = serial_through;
+            partial_index_through = partial_through;
+        };
         try {
             database->transact(TransactionMode::write, [&](Transaction& transaction) {
                 Head head = lock_head(transaction);
@@ -194,15 +204,20 @@ struct Store::State {
                     append_audit(transaction, head, session.user(), role, event.action, event.object, "success",
                                  event.detail);
             });
-        } catch (const AccessError& error) {
-            append_alone(session.user(), role, action, object, "refused", error.what());
-            throw;
-        } catch (const InputError& error) {
-            append_alone(session.user(), role, action, object, "failure", error.what());
-            throw;
-        } catch (const ConflictError& error) {
-            append_alone(session.user(), role, action, object, "failure", error.what());
-            throw;
+        } catch (...) {
+            rewind_indexes();
+            try {
+                throw;
+            } catch (const AccessError& error) {
+                append_alone(session.user(), role, action, object, "refused", error.what());
+                throw;
+            } catch (const InputError& error) {
+                append_alone(session.user(), role, action, object, "failure", error.what());
+                throw;
+            } catch (const ConflictError& error) {
+                append_alone(session.user(), role, action, object, "failure", error.what());
+                throw;
+            }
         }
         return std::move(*result);
     }

@@ -7,6 +7,8 @@
 
 #include "evidence/errors.hpp"
 
+#include <fmt/core.h>
+
 namespace microstamp::testing {
 namespace {
 
@@ -168,6 +170,23 @@ TEST_P(Leads, ConfirmAndRejectAreRoleCheckedAndAudited) {
     EXPECT_EQ(rejections[1].first, "success");
     EXPECT_EQ(rejections[2].first, "failure");
     EXPECT_TRUE(store->verify_audit(auditor()).intact);
+}
+
+TEST_P(Leads, ARolledBackImportLeavesNoLeadAndNoCandidateBehind) {
+    file(seattle(), "WA0010000", "24-118", "3", {decoded_reading(412, 7, "58A-104233")});
+    // The first 500 items are written and checked for leads, then item 501 is refused:
+    // the whole import, its leads and what the ranking learnt from it are taken back.
+    std::vector<BulkExhibit> bulk;
+    bulk.push_back({"b1", "2024-05-01", "scene", partial_reading(412, 7, "58A-1?42?3")});
+    for (int i = 2; i <= 500; ++i) bulk.push_back({fmt::format("b{}", i), "2024-05-01", "scene", std::nullopt});
+    bulk.push_back({"", "2024-05-01", "scene", std::nullopt});
+    EXPECT_THROW(store->bulk_import(seattle(), {"", "24-118"}, bulk), InputError);
+    EXPECT_TRUE(store->list_leads(seattle()).empty());
+    PartialQuery query;
+    query.serial_pattern = "58A-1?42?3";
+    const auto candidates = store->search_partial(seattle(), query);
+    ASSERT_EQ(candidates.size(), 1u);
+    EXPECT_EQ(candidates[0].exhibit.item_number, "3");
 }
 
 MICROSTAMP_ON_BOTH_BACKENDS(Leads);
