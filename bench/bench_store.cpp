@@ -281,6 +281,40 @@ void ingest_into(benchmark::State& state, Fixture& f, Store& store, const Sessio
     state.SetItemsProcessed(state.iterations());
 }
 
+// The lead check's cost per reading: the same ingest with the check off, and readings
+// that do raise leads (the serial of an item already stored: one exact lead each,
+// audited; a partial reading with two unread characters, ranked against every serial).
+void ingest_without_leads(benchmark::State& state, const std::string& backend) {
+    Fixture& f = fixture(backend);
+    StoreOptions options = f.options;
+    options.leads_on_arrival = false;
+    Store store = Store::open(f.url, options);
+    ingest_into(state, f, store, store.logon("avery", password));
+}
+
+void ingest_with_lead(benchmark::State& state, const std::string& backend, const std::string& status) {
+    Fixture& f = fixture(backend);
+    std::mt19937_64 random(5);
+    if (status == "partial")  // the serial index is loaded once per process, as search_partial loads it
+        f.store->search_partial(*f.session, {"58A-1?4???", std::nullopt, std::nullopt, {}, 20});
+    for (auto _ : state) {
+        NewReading reading;
+        reading.reader_version = "bench";
+        reading.status = status;
+        reading.json = "{}";
+        reading.manufacturer_code = 412;
+        reading.model_code = 7;
+        std::string serial = f.serials[random() % f.serials.size()];
+        if (status == "partial") serial[5] = serial[8] = '?';
+        reading.serial = serial;
+        const ExhibitRecord added = f.store->add_exhibit(
+            *f.session, {{"", "BENCH-1"}, fmt::format("ingest-{}", ++f.ingested), "2024-05-01", "bench", ""}, {},
+            {reading});
+        if (added.leads.empty()) state.SkipWithError("a reading of a stored serial raised no lead");
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
 void ingest(benchmark::State& state, const std::string& backend) {
     Fixture& f = fixture(backend);
     ingest_into(state, f, *f.store, *f.session);
@@ -328,6 +362,18 @@ void register_backend(const std::string& backend) {
         ->UseRealTime();
     benchmark::RegisterBenchmark((backend + "/ingest_exhibit_scan_reading").c_str(), ingest, backend)
         ->Unit(benchmark::kMicrosecond)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark((backend + "/ingest_exhibit_scan_reading_without_leads").c_str(), ingest_without_leads,
+                                 backend)
+        ->Unit(benchmark::kMicrosecond)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark((backend + "/ingest_reading_raising_exact_lead").c_str(), ingest_with_lead, backend,
+                                 std::string("decoded"))
+        ->Unit(benchmark::kMicrosecond)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark((backend + "/ingest_reading_raising_partial_leads").c_str(), ingest_with_lead, backend,
+                                 std::string("partial"))
+        ->Unit(benchmark::kMillisecond)
         ->UseRealTime();
     benchmark::RegisterBenchmark((backend + "/ingest_exhibit_scan_reading_power_loss").c_str(), ingest_power_loss,
                                  backend)

@@ -71,6 +71,8 @@ function latestReading(item) {
 
 async function openCase(key) {
   const detail = await api("GET", casePath(key));
+  const caseLeads = (await api("GET", "/api/leads?agency=" + encodeURIComponent(detail.agency_ori) + "&case=" +
+    encodeURIComponent(detail.case_number))).leads;
   state.caseKey = { agency: detail.agency_ori, number: detail.case_number };
   $("case-title").textContent = "Case " + detail.agency_ori + " / " + detail.case_number;
   $("case-meta").textContent = "NCIC offense " + detail.offense_code + " · opened " + detail.opened_at + " by " + detail.opened_by;
@@ -94,6 +96,15 @@ async function openCase(key) {
       a.addEventListener("click", () => run(() => openCase({ agency: other.agency_ori, number: other.case_number })));
       links.appendChild(a);
       links.appendChild(document.createElement("br"));
+    }
+    const itemLeads = caseLeads.filter((lead) => lead.found_for.exhibit_id === item.id || lead.other.exhibit_id === item.id);
+    const leadsCell = cell(row, "");
+    if (itemLeads.length) {
+      const a = document.createElement("a");
+      a.className = "lead-link";
+      a.textContent = itemLeads.filter((lead) => lead.status === "open").length + " open of " + itemLeads.length;
+      a.addEventListener("click", () => run(() => showLeads(item, itemLeads)));
+      leadsCell.appendChild(a);
     }
     const actions = cell(row, "");
     if (reading && reading.scan_sha256) {
@@ -122,6 +133,7 @@ async function openCase(key) {
     body.appendChild(row);
   }
   $("case-view").hidden = false;
+  $("leads").hidden = true;
   $("upload-item").value = String(detail.exhibits.length + 1);
   say("Opened case " + detail.agency_ori + "/" + detail.case_number + ".", "ok");
 }
@@ -130,6 +142,7 @@ async function openCase(key) {
 async function listCases(older) {
   if (!state.session.permissions.read_evidence) { $("case-list").hidden = true; return; }
   const answer = await api("GET", "/api/cases?limit=50" + (older ? "&before=" + state.casesBefore : ""));
+  const openLeads = (await api("GET", "/api/leads?status=open")).leads;
   const body = $("cases").querySelector("tbody");
   if (!older) body.replaceChildren();
   for (const entry of answer.cases) {
@@ -142,6 +155,8 @@ async function listCases(older) {
     cell(row, entry.offense_code);
     cell(row, entry.items);
     cell(row, entry.opened_at + " by " + entry.opened_by);
+    cell(row, openLeads.filter((lead) => [lead.found_for, lead.other].some((side) =>
+      side.agency_ori === entry.agency_ori && side.case_number === entry.case_number)).length, "lead-count");
     body.appendChild(row);
   }
   state.casesBefore = answer.next_before;
@@ -231,6 +246,89 @@ async function upload() {
     answer.reading.status + ".", "ok");
 }
 
+// An item's leads, and the two readings of one lead side by side: this item's and the
+// other's (which its agency's rules may refuse to show, as they refuse its case).
+function sidesOf(lead, item) {
+  const mine = lead.found_for.exhibit_id === item.id;
+  return {
+    here: { side: mine ? lead.found_for : lead.other, reading: mine ? lead.reading_id : lead.other_reading_id },
+    there: { side: mine ? lead.other : lead.found_for, reading: mine ? lead.other_reading_id : lead.reading_id },
+  };
+}
+
+async function showOverlay(image, caption, end) {
+  const where = end.side.agency_ori + " / " + end.side.case_number + " / item " + end.side.item_number;
+  image.removeAttribute("src");
+  const response = await fetch(casePath({ agency: end.side.agency_ori, number: end.side.case_number }) + "/exhibits/" +
+    encodeURIComponent(end.side.item_number) + "/readings/" + end.reading + "/overlay.png",
+  { headers: { Authorization: "Bearer " + state.token } });
+  if (!response.ok) {
+    const problem = await response.json().catch(() => ({}));
+    caption.textContent = where + ": no overlay (" + (problem.error || response.status) + ")";
+    return;
+  }
+  // A data: URL, since the page's Content-Security-Policy admits no blob: images.
+  const blob = await response.blob();
+  image.src = await new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.onerror = () => reject(new Error("overlay: " + reader.error));
+    reader.readAsDataURL(blob);
+  });
+  caption.textContent = where + ", reading " + end.reading;
+}
+
+async function compareLead(lead, item) {
+  const ends = sidesOf(lead, item);
+  await Promise.all([showOverlay($("lead-overlay-this"), $("lead-caption-this"), ends.here),
+    showOverlay($("lead-overlay-other"), $("lead-caption-other"), ends.there)]);
+}
+
+async function decideLead(lead, decision) {
+  const note = window.prompt(decision === "confirm" ? "Why are they one firearm?" : "Why not?", "") || "";
+  const decided = await api("POST", "/api/leads/" + lead.id + "/" + decision, { note });
+  await openCase(state.caseKey);
+  await listCases(false);
+  say("Lead " + decided.id + " " + decided.status + (decided.link_id ? ": linked (link " + decided.link_id + ")." : "."), "ok");
+}
+
+function showLeads(item, leads) {
+  $("leads").hidden = false;
+  $("leads-title").textContent = "Leads of item " + item.item_number;
+  const body = $("lead-list").querySelector("tbody");
+  body.replaceChildren();
+  for (const lead of leads) {
+    const row = document.createElement("tr");
+    const there = sidesOf(lead, item).there.side;
+    cell(row, lead.id);
+    cell(row, lead.kind + (lead.partial_serial ? " (read " + lead.partial_serial + ")" : ""));
+    cell(row, lead.manufacturer_code + "/" + lead.model_code + " #" + lead.serial);
+    cell(row, there.agency_ori + " / " + there.case_number + " / item " + there.item_number);
+    cell(row, lead.log10_likelihood_ratio === null ? "" : lead.log10_likelihood_ratio.toFixed(2));
+    cell(row, lead.found_at);
+    cell(row, lead.status + (lead.decided_by ? " by " + lead.decided_by : ""), "lead-status");
+    const actions = cell(row, "");
+    const compare = document.createElement("a");
+    compare.textContent = "compare";
+    compare.className = "lead-compare";
+    compare.addEventListener("click", () => run(() => compareLead(lead, item)));
+    actions.appendChild(compare);
+    if (lead.status === "open" && state.session.permissions.handle_evidence) {
+      for (const decision of ["confirm", "reject"]) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = (decision === "confirm" ? "" : "secondary ") + "lead-" + decision;
+        button.textContent = decision === "confirm" ? "Confirm" : "Reject";
+        button.addEventListener("click", () => run(() => decideLead(lead, decision)));
+        actions.appendChild(document.createTextNode(" "));
+        actions.appendChild(button);
+      }
+    }
+    body.appendChild(row);
+  }
+  if (leads.length) return compareLead(leads[0], item);
+}
+
 // The examination report: issued by the server (the issue and the file's SHA-256 are
 // audited) and saved as a file; the request carries the session, so a plain link cannot.
 async function downloadReport(item) {
@@ -296,6 +394,7 @@ function wire() {
       $("case-view").hidden = true;
       $("result").hidden = true;
       $("case-list").hidden = true;
+      $("leads").hidden = true;
     }
     say("Logged out.", "ok");
   }));

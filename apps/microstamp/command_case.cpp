@@ -120,6 +120,39 @@ nlohmann::json to_json(const LinkRecord& link) {
             {"created_by", link.created_by}};
 }
 
+nlohmann::json to_json(const LeadSide& side) {
+    return {{"exhibit_id", side.exhibit_id},
+            {"agency_ori", side.agency_ori},
+            {"case_number", side.case_number},
+            {"item_number", side.item_number}};
+}
+
+nlohmann::json to_json(const LeadRecord& lead) {
+    return {{"id", lead.id},
+            {"reading_id", lead.reading_id},
+            {"found_for", to_json(lead.found_for)},
+            {"other", to_json(lead.other)},
+            {"other_reading_id", lead.other_reading_id},
+            {"kind", lead.kind},
+            {"manufacturer_code", lead.manufacturer_code},
+            {"model_code", lead.model_code},
+            {"serial", lead.serial},
+            {"partial_serial", lead.partial_serial},
+            {"log10_likelihood_ratio", optional_json(lead.log10_likelihood_ratio)},
+            {"found_at", lead.found_at},
+            {"status", lead.status},
+            {"decided_at", lead.decided_at},
+            {"decided_by", lead.decided_by},
+            {"resolution", lead.resolution},
+            {"link_id", optional_json(lead.link_id)}};
+}
+
+nlohmann::json to_json(const std::vector<LeadRecord>& leads) {
+    nlohmann::json json = nlohmann::json::array();
+    for (const auto& lead : leads) json.push_back(to_json(lead));
+    return json;
+}
+
 nlohmann::json to_json(const ExhibitDetail& detail) {
     nlohmann::json json = to_json(detail.exhibit);
     json["custody"] = nlohmann::json::array();
@@ -289,7 +322,10 @@ Command add_case(CLI::App& app) {
             const ExhibitRecord record = ingest_exhibit(acting.store, acting.session, add->exhibit, scans,
                                                         readings.empty() ? reader : ScanReader{}, readings);
             sign_if_possible(acting.store);
-            print(to_json(acting.store.show_exhibit(acting.session, {add->exhibit.case_key, record.item_number})));
+            nlohmann::json json = to_json(acting.store.show_exhibit(acting.session, {add->exhibit.case_key, record.item_number}));
+            // The leads its readings raised on arrival, in this agency or any other.
+            json["leads"] = to_json(record.leads);
+            print(json);
         });
     }
     {
@@ -359,6 +395,43 @@ Command add_case(CLI::App& app) {
                                   link->identical ? std::nullopt : std::optional<double>(link->likelihood_ratio), link->note);
             sign_if_possible(acting.store);
             print(to_json(record));
+        });
+    }
+    {
+        auto* leads = command->add_subcommand("leads", "Leads raised when readings arrived: list, confirm (a link) or reject");
+        leads->fallthrough();
+        auto query = std::make_shared<LeadQuery>();
+        auto case_key = std::make_shared<CaseKey>();
+        leads->add_option("--ori", case_key->agency_ori, "Agency ORI of --case");
+        leads->add_option("--case", case_key->case_number, "Only leads touching this case");
+        leads->add_option("--since", query->since, "Only leads found at or after this ISO 8601 time");
+        leads->add_option("--status", query->status, "open, confirmed, rejected or resolved (default: all)");
+        auto lead_id = std::make_shared<std::int64_t>(0);
+        auto note = std::make_shared<std::string>();
+        auto* confirm = leads->add_subcommand("confirm", "Confirm a lead: the two items are linked");
+        auto* reject = leads->add_subcommand("reject", "Reject a lead");
+        for (auto* decision : {confirm, reject}) {
+            decision->add_option("ID", *lead_id, "The lead's id")->required();
+            decision->add_option("--note", *note, "Examiner's note");
+        }
+        actions.emplace_back(leads, [options, query, case_key, confirm, reject] {
+            if (confirm->parsed() || reject->parsed()) return;
+            auto acting = log_on(*options);
+            if (!case_key->case_number.empty()) query->case_key = *case_key;
+            print(to_json(acting.store.list_leads(acting.session, *query)));
+            sign_if_possible(acting.store);
+        });
+        actions.emplace_back(confirm, [options, lead_id, note] {
+            auto acting = log_on(*options);
+            const LeadRecord lead = acting.store.confirm_lead(acting.session, *lead_id, *note);
+            sign_if_possible(acting.store);
+            print(to_json(lead));
+        });
+        actions.emplace_back(reject, [options, lead_id, note] {
+            auto acting = log_on(*options);
+            const LeadRecord lead = acting.store.reject_lead(acting.session, *lead_id, *note);
+            sign_if_possible(acting.store);
+            print(to_json(lead));
         });
     }
     {

@@ -60,6 +60,10 @@ public:
     void add(std::int64_t exhibit_id, std::uint16_t manufacturer_code, std::uint16_t model_code,
              std::string_view serial);
     std::size_t size() const { return entries_.size(); }
+    // Forgets the entries added after the first `size` (those of a rolled-back transaction).
+    void truncate(std::size_t size) {
+        if (size < entries_.size()) entries_.resize(size);
+    }
 
     // The best `limit` exhibits (each once, by its best reading) whose ratio exceeds 1,
     // best first; ties by exhibit id. Optional codes restrict to one make or model.

@@ -103,12 +103,29 @@ CREATE INDEX readings_by_identity_covering ON readings (manufacturer_code, model
 DROP INDEX readings_by_identity;
 )sql";
 
+// Version 5: leads raised when a reading arrives. The exact check is the covering
+// identity index of version 4; these indexes make "is there already a lead between
+// these two items" and "the open partial leads of this item" lookups, not scans.
+constexpr std::string_view version_5 = R"sql(
+CREATE TABLE leads (id {id}, reading_id BIGINT NOT NULL REFERENCES readings (id),
+  exhibit_id BIGINT NOT NULL REFERENCES exhibits (id), other_exhibit_id BIGINT NOT NULL REFERENCES exhibits (id),
+  other_reading_id BIGINT NOT NULL REFERENCES readings (id), kind TEXT NOT NULL, partial_exhibit_id BIGINT,
+  manufacturer_code INTEGER NOT NULL, model_code INTEGER NOT NULL, serial TEXT NOT NULL,
+  partial_serial TEXT NOT NULL, log10_likelihood_ratio DOUBLE PRECISION, found_at TEXT NOT NULL,
+  status TEXT NOT NULL, decided_at TEXT NOT NULL, decided_by TEXT NOT NULL, resolution TEXT NOT NULL,
+  link_id BIGINT REFERENCES links (id));
+CREATE INDEX leads_by_pair ON leads (exhibit_id, other_exhibit_id);
+CREATE INDEX leads_by_other ON leads (other_exhibit_id);
+CREATE INDEX leads_by_partial_item ON leads (partial_exhibit_id, status);
+)sql";
+
 constexpr Migration all_migrations[] = {
     {1, "cases, exhibits, custody, scans, readings, links, trace requests, users, audit log", version_1, "", ""},
     {2, "exhibit descriptions, search indexes, append-only triggers", version_2, version_2_sqlite,
      version_2_postgresql},
     {3, "user agencies, bearer sessions with idle lock", version_3, "", ""},
     {4, "exact-identity lookups answered from the index alone", version_4, "", ""},
+    {5, "leads raised when a reading arrives", version_5, "", ""},
 };
 
 void replace_all(std::string& text, std::string_view token, std::string_view replacement) {

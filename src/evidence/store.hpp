@@ -51,6 +51,9 @@ struct StoreOptions {
     // use; the user logs on again. A session also ends this long after logon, however busy.
     std::chrono::milliseconds session_idle_limit = std::chrono::minutes(30);
     std::chrono::milliseconds session_lifetime = std::chrono::hours(12);
+    // Check every reading recorded for leads (LeadRecord). Off only to measure what the
+    // check costs, or for a migration whose leads are wanted from a later pass.
+    bool leads_on_arrival = true;
 };
 
 // Proof of a logon, issued only by Store::logon.
@@ -101,6 +104,40 @@ struct CaseListQuery {
     std::size_t limit = 100;                  // at most this many (1-1000), newest first
 };
 
+// A lead: when a reading arrives, the store looks for other items whose readings name
+// the same firearm (kind "exact": the same decoded make, model and serial) or, for a
+// partial reading, whose serials are compatible with it (kind "partial", ranked by
+// likelihood ratio as search_partial ranks), in every agency. An examiner confirms a
+// lead (it becomes a link) or rejects it; a later full reading of an item settles the
+// partial leads raised for it (status "resolved"). Both items are named by agency,
+// case and item; opening the other agency's case is still refused to a user of one agency.
+struct LeadSide {
+    std::int64_t exhibit_id = 0;
+    std::string agency_ori, case_number, item_number;
+};
+struct LeadRecord {
+    std::int64_t id = 0;
+    std::int64_t reading_id = 0;  // the reading whose arrival raised the lead
+    LeadSide found_for;           // the item that reading belongs to
+    LeadSide other;               // the item whose reading matched
+    std::int64_t other_reading_id = 0;  // that reading
+    std::string kind;             // "exact" or "partial"
+    std::uint16_t manufacturer_code = 0, model_code = 0;
+    std::string serial;          // the identity the matching readings name (the full side's, for a partial lead)
+    std::string partial_serial;  // a partial lead: the partial reading's serial, '?' where unread
+    std::optional<double> log10_likelihood_ratio;  // a partial lead's ratio
+    std::string found_at;
+    std::string status;  // "open", "confirmed", "rejected" or "resolved"
+    std::string decided_at, decided_by, resolution;
+    std::optional<std::int64_t> link_id;  // the link a confirmation made
+};
+struct LeadQuery {
+    std::optional<CaseKey> case_key = {};  // only leads touching this case
+    std::string since = {};                // only leads found at or after this ISO 8601 time
+    std::string status = {};               // only leads with this status; empty: all
+    std::size_t limit = 1000;              // at most this many (1-10000), oldest first
+};
+
 struct NewExhibit {
     CaseKey case_key;
     std::string item_number;      // unique within the case
@@ -113,6 +150,7 @@ struct ExhibitRecord {
     std::int64_t case_id = 0;
     std::string case_number, agency_ori;
     std::string item_number, collected_at, collected_place, description, created_at, created_by;
+    std::vector<LeadRecord> leads = {};  // add_exhibit's answer: the leads its readings raised
 };
 
 struct NewCustodyEvent {
@@ -137,6 +175,7 @@ struct ReadingRecord {
     std::string scan_sha256, reader_version, json, status, recorded_at, recorded_by;
     std::optional<std::uint16_t> manufacturer_code, model_code;
     std::optional<std::string> serial;
+    std::vector<LeadRecord> leads = {};  // add_reading's answer: the leads this reading raised
 };
 
 enum class LinkBasis { identical_identity, likelihood_ratio };
@@ -278,6 +317,15 @@ public:
     std::vector<std::vector<IdentityMatch>> find_identities(const Session& session,
                                                             std::span<const IdentityQuery> queries);
     std::vector<Candidate> search_partial(const Session& session, const PartialQuery& query);
+
+    // Leads touching the session's agency (every lead for a user without one), oldest
+    // first. Audited as a read.
+    std::vector<LeadRecord> list_leads(const Session& session, const LeadQuery& query = {});
+    // Confirming makes the lead a link (identical identity for an exact lead, its
+    // likelihood ratio for a partial one); rejecting closes it. Only an open lead, and
+    // only by a user who may reach both items' cases. Audited.
+    LeadRecord confirm_lead(const Session& session, std::int64_t lead_id, const std::string& note);
+    LeadRecord reject_lead(const Session& session, std::int64_t lead_id, const std::string& note);
 
     TraceRequest issue_trace_request(const Session& session, const NewTraceRequest& request);
 

@@ -26,8 +26,12 @@ struct adl_serializer<std::optional<T>> {
 namespace microstamp {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CaseRecord, id, agency_ori, case_number, offense_code, opened_at, opened_by)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LeadSide, exhibit_id, agency_ori, case_number, item_number)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LeadRecord, id, reading_id, found_for, other, other_reading_id, kind, manufacturer_code, model_code,
+                                   serial, partial_serial, log10_likelihood_ratio, found_at, status, decided_at,
+                                   decided_by, resolution, link_id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ExhibitRecord, id, case_id, case_number, agency_ori, item_number, collected_at,
-                                   collected_place, description, created_at, created_by)
+                                   collected_place, description, created_at, created_by, leads)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CustodyEvent, id, exhibit_id, from, to, happened_at, purpose, recorded_at,
                                    recorded_by)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ScanRecord, sha256, format, file_name, summary, acquired_at, acquired_by,

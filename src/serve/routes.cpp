@@ -196,6 +196,7 @@ void Service::State::register_routes() {
         answer["exhibit"] = as_user(request, [&](Store& store, const Session& session) {
             return nlohmann::json(store.add_exhibit(session, exhibit, scans, {reading}));
         });
+        answer["leads"] = answer["exhibit"]["leads"];
         answer["stored_status"] = reading.status;
         answer["reading"] = nlohmann::json::parse(reading.json);
         answer["candidates"] = nlohmann::json::array();
@@ -325,6 +326,31 @@ void Service::State::register_routes() {
                                                        ratio, note));
                   }), 201);
     });
+
+    // ---- leads raised on arrival ----
+    add("GET", "/api/leads", [this](const httplib::Request& request, httplib::Response& response) {
+        LeadQuery query;
+        if (const std::string case_number = query_text(request, "case", false); !case_number.empty())
+            query.case_key = CaseKey{query_text(request, "agency", false), case_number};
+        query.since = query_text(request, "since", false);
+        query.status = query_text(request, "status", false);
+        if (const auto limit = query_number(request, "limit", 1, 10000)) query.limit = static_cast<std::size_t>(*limit);
+        send_json(response, as_user(request, [&](Store& store, const Session& session) {
+                      return nlohmann::json{{"leads", store.list_leads(session, query)}};
+                  }));
+    });
+    for (const std::string decision : {"confirm", "reject"})
+        add("POST", "/api/leads/{id}/" + decision, [this, decision](const httplib::Request& request,
+                                                                   httplib::Response& response) {
+            const auto lead_id = static_cast<std::int64_t>(
+                serve::parse_number(parameter(request, 1), "lead id", 1, 9.007199254740992e15));
+            const nlohmann::json body = json_body(request);
+            const std::string note = optional_text(body, "note");
+            send_json(response, as_user(request, [&](Store& store, const Session& session) {
+                          return nlohmann::json(decision == "confirm" ? store.confirm_lead(session, lead_id, note)
+                                                                      : store.reject_lead(session, lead_id, note));
+                      }));
+        });
 
     // ---- trace requests and audit ----
     add("POST", "/api/trace-requests", [this](const httplib::Request& request, httplib::Response& response) {

@@ -112,6 +112,44 @@ TEST_P(CaseCommand, AWholeCaseFromInitToVerifiedAudit) {
     EXPECT_NE(broken.err.find("contents do not match its hash"), std::string::npos) << broken.err;
 }
 
+TEST_P(CaseCommand, AddAnswersWithItsLeadsWhichAreListedConfirmedAndRejected) {
+    ASSERT_EQ(run("case " + db + " --password 'admin password 1' init --admin root", scratch.folder).exit_code, 0);
+    ASSERT_EQ(as("root", "admin password 1", "user-add avery --role examiner --new-password 'examiner pass 1'").exit_code, 0);
+    std::ofstream(scratch.folder / "reading.json")
+        << R"({"reader_version":"manual 1","status":"decoded","identity":{"manufacturer_code":1,"model_code":1,"serial":"58A-104233"}})";
+    const auto examiner = [&](const std::string& arguments) { return as("avery", "examiner pass 1", arguments); };
+    ASSERT_EQ(examiner("open --ori WA0010000 --case 24-118 --offense 5212").exit_code, 0);
+    ASSERT_EQ(examiner("open --ori WA0270000 --case T-77 --offense 5212").exit_code, 0);
+    const std::string add = " --collected-at 2024-05-01 --place Pine --reading reading.json";
+    const CommandRun first = examiner("add --ori WA0010000 --case 24-118 --item 1" + add);
+    ASSERT_EQ(first.exit_code, 0) << first.err;
+    EXPECT_TRUE(nlohmann::json::parse(first.out).at("leads").empty());
+    const CommandRun second = examiner("add --ori WA0270000 --case T-77 --item 1" + add);
+    ASSERT_EQ(second.exit_code, 0) << second.err;
+    const nlohmann::json leads = nlohmann::json::parse(second.out).at("leads");
+    ASSERT_EQ(leads.size(), 1u) << second.out;
+    EXPECT_EQ(leads[0]["kind"], "exact");
+    EXPECT_EQ(leads[0]["other"]["case_number"], "24-118");
+    ASSERT_EQ(examiner("add --ori WA0270000 --case T-77 --item 2" + add).exit_code, 0);  // two more leads
+
+    const CommandRun listed = examiner("leads --ori WA0010000 --case 24-118 --status open");
+    ASSERT_EQ(listed.exit_code, 0) << listed.err;
+    EXPECT_EQ(nlohmann::json::parse(listed.out).size(), 2u);
+    const CommandRun confirmed = examiner("leads confirm 1 --note 'one pistol'");
+    ASSERT_EQ(confirmed.exit_code, 0) << confirmed.err;
+    EXPECT_EQ(nlohmann::json::parse(confirmed.out).at("status"), "confirmed");
+    const CommandRun rejected = examiner("leads reject 2");
+    ASSERT_EQ(rejected.exit_code, 0) << rejected.err;
+    EXPECT_EQ(nlohmann::json::parse(rejected.out).at("status"), "rejected");
+    const CommandRun again = examiner("leads reject 1");
+    EXPECT_NE(again.exit_code, 0);
+    EXPECT_NE(again.err.find("lead 1 is confirmed, not open"), std::string::npos) << again.err;
+    EXPECT_NE(as("root", "admin password 1", "leads confirm 3").exit_code, 0) << "an administrator handles no evidence";
+    const CommandRun bad = examiner("leads --status pending");
+    EXPECT_NE(bad.exit_code, 0);
+    EXPECT_EQ(nlohmann::json::parse(examiner("leads --status open").out).size(), 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, CaseCommand, ::testing::Values("sqlite", "postgresql"), backend_name);
 
 } // namespace

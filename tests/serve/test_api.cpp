@@ -225,6 +225,47 @@ TEST(ServeApi, TheCaseListHoldsTheCasesTheUserMayOpen) {
     EXPECT_EQ(status_of(served.get(avery, "/api/cases?before=x")), 400);
 }
 
+TEST(ServeApi, AnUploadInAnotherAgencyAnswersWithItsLeadAndALabThatReachesBothConfirmsIt) {
+    ServedStore served;
+    const std::string avery = served.login("avery", examiner_password);
+    const std::string dana = served.login("dana", other_lab_password);
+    open_case(served, avery, lab, "24-118");
+    open_case(served, dana, other_lab, "P-9");
+    const std::string bytes = file_text(casing_scan());
+    ASSERT_EQ(status_of(upload(served, avery, case_path, "3", bytes, "casing3.x3p", "?overlay=false")), 201);
+    const auto second = upload(served, dana, "/api/cases/" + other_lab + "/P-9", "1", bytes, "c.x3p", "?overlay=false");
+    ASSERT_EQ(status_of(second), 201) << second->body;
+    const json answer = body_of(second);
+    ASSERT_EQ(answer["leads"].size(), 1u) << second->body;
+    EXPECT_EQ(answer["leads"][0]["kind"], "exact");
+    EXPECT_EQ(answer["leads"][0]["serial"], "58A-104233");
+    EXPECT_EQ(answer["leads"][0]["other"]["case_number"], "24-118");
+    const std::string lead = std::to_string(answer["leads"][0]["id"].get<int>());
+
+    for (const std::string& token : {avery, dana}) {
+        const json listed = body_of(served.get(token, "/api/leads?status=open"));
+        ASSERT_EQ(listed["leads"].size(), 1u);
+        EXPECT_EQ(listed["leads"][0]["id"].get<int>(), std::stoi(lead));
+    }
+    EXPECT_EQ(status_of(served.get(dana, case_path)), 403) << "the lead opens no other agency's case";
+    EXPECT_EQ(status_of(served.post(dana, "/api/leads/" + lead + "/confirm", json::object())), 403);
+    EXPECT_EQ(status_of(served.post(served.login("casey", auditor_password), "/api/leads/" + lead + "/reject",
+                                    json::object())),
+              403);
+    EXPECT_EQ(status_of(served.get(avery, "/api/leads?status=pending")), 400);
+
+    const std::string root = served.login("root", admin_password);
+    ASSERT_EQ(status_of(served.post(root, "/api/users",
+                                    {{"name", "state"}, {"role", "examiner"}, {"password", examiner_password}})),
+              201);
+    const std::string state = served.login("state", examiner_password);
+    const auto confirmed = served.post(state, "/api/leads/" + lead + "/confirm", {{"note", "one pistol"}});
+    ASSERT_EQ(status_of(confirmed), 200) << confirmed->body;
+    EXPECT_EQ(body_of(confirmed)["status"], "confirmed");
+    EXPECT_EQ(body_of(served.get(avery, case_path + "/exhibits/3"))["links"].size(), 1u);
+    EXPECT_EQ(status_of(served.post(state, "/api/leads/" + lead + "/reject", json::object())), 400) << "not open";
+}
+
 TEST(ServeApi, UploadedScanIsStoredReadAndRecordedWithItsOverlay) {
     ServedStore served;
     const std::string avery = served.login("avery", examiner_password);

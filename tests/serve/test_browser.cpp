@@ -2,7 +2,8 @@
 // (the W3C WebDriver protocol, spoken with httplib), against `microstamp serve` run as
 // the binary. An examiner logs on, opens a case, uploads a casing scan made by
 // `microstamp fire` and sees its serial on the page, with the case in her list of cases;
-// an examiner of another lab neither sees that case listed nor can open it.
+// an examiner of another lab neither sees that case listed nor can open it; when that lab
+// files a second casing of the pistol, a state examiner confirms the lead on the page.
 
 #include "test_locations.hpp"
 #include "raw_http.hpp"
@@ -157,7 +158,13 @@ TEST(ServeBrowser, ExaminerUploadsACasingAndSeesItsSerialAndAnotherLabCannotOpen
         const Session root = store.logon("root", admin_password);
         store.add_user(root, "avery", Role::examiner, examiner_password, lab);
         store.add_user(root, "dana", Role::examiner, other_lab_password, other_lab);
+        store.add_user(root, "morgan", Role::examiner, examiner_password);  // a state laboratory: every agency
     }
+    const auto open_store = [&url] {
+        StoreOptions options;
+        options.password_cost = PasswordCost::minimum;
+        return Store::open(url, options);
+    };
     const std::filesystem::path scan = casing_scan();
     Child server({MICROSTAMP_BINARY, "serve", "--db", url, "--listen", "127.0.0.1:0", "--threads", "4"},
                  folder / "serve.out");
@@ -234,9 +241,7 @@ TEST(ServeBrowser, ExaminerUploadsACasingAndSeesItsSerialAndAnotherLabCannotOpen
         const std::string pdf = file_text(report_file);
         EXPECT_EQ(pdf.substr(0, 5), "%PDF-");
         {
-            StoreOptions options;
-            options.password_cost = PasswordCost::minimum;
-            Store store = Store::open(url, options);
+            Store store = open_store();
             const Session examiner = store.logon("avery", examiner_password);
             const ReportCheck check =
                 verify_report(store, examiner, url, std::vector<std::uint8_t>(pdf.begin(), pdf.end()));
@@ -264,6 +269,66 @@ TEST(ServeBrowser, ExaminerUploadsACasingAndSeesItsSerialAndAnotherLabCannotOpen
         EXPECT_TRUE(visible_text_contains(refusal, "may not reach")) << refusal;
         EXPECT_EQ(browser.script("return document.querySelector('#case-view').hidden;"), true);
         EXPECT_FALSE(visible_text_contains(browser.script("return document.body.innerText;").get<std::string>(), "58A-104233"));
+
+        // A second casing of the same pistol, filed by the other lab: the store raises a
+        // lead on arrival, which a state examiner (who reaches both labs) confirms on the page.
+        {
+            Store store = open_store();
+            const Session state_lab = store.logon("morgan", examiner_password);
+            const ReadingRecord first = store.show_exhibit(state_lab, {{lab, "24-118"}, "3"}).readings.at(0);
+            const Session other = store.logon("dana", other_lab_password);
+            store.open_case(other, {other_lab, "P-9", "5212"});
+            const AcquiredScan acquired = acquire_scan(scan);
+            const NewReading again{acquired.sha256,     first.reader_version, first.json, first.status,
+                                   first.manufacturer_code, first.model_code,    first.serial};
+            const ExhibitRecord added = store.add_exhibit(
+                other, {{other_lab, "P-9"}, "1", "2024-05-03T10:00Z", "Alder St", ""}, {acquired}, {again});
+            ASSERT_EQ(added.leads.size(), 1u);
+        }
+        browser.click("#logout-button");
+        browser.wait_for_text("#login-button", [](const std::string& t) { return !t.empty(); });
+        browser.type("#login-user", "morgan");
+        browser.type("#login-password", examiner_password);
+        browser.click("#login-button");
+        browser.wait_for_text("#cases", [](const std::string& t) { return visible_text_contains(t, "P-9"); });
+        EXPECT_EQ(browser.script("return Array.from(document.querySelectorAll('#cases .lead-count'))"
+                                 ".map((c) => c.textContent).join(',');"),
+                  "1,1")
+            << "each case counts its open lead";
+        browser.type("#case-agency", lab);
+        browser.type("#case-number", "24-118");
+        browser.click("#case-open-button");
+        for (int i = 0; i < 600 && browser.script("return document.querySelector('#items .lead-link') === null;") == true; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        EXPECT_EQ(browser.wait_for_text("#items .lead-link", [](const std::string& t) { return !t.empty(); }),
+                  "1 open of 1");
+        browser.click("#items .lead-link");
+        EXPECT_TRUE(visible_text_contains(
+            browser.wait_for_text("#lead-list", [](const std::string& t) { return visible_text_contains(t, "P-9"); }),
+            other_lab + " / P-9 / item 1"));
+        for (const std::string image : {"#lead-overlay-this", "#lead-overlay-other"}) {
+            bool drawn = false;
+            for (int i = 0; i < 600 && !drawn; ++i) {
+                drawn = browser.script("return document.querySelector('" + image + "').naturalWidth > 0;") == true;
+                if (!drawn) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            }
+            EXPECT_TRUE(drawn) << image << ": " << browser.text("#lead-caption-this") << " / "
+                               << browser.text("#lead-caption-other");
+        }
+        browser.script("window.prompt = () => 'one pistol, two scenes';");
+        browser.click("#lead-list .lead-confirm");
+        const std::string confirmed =
+            browser.wait_for_text("#message", [](const std::string& t) { return visible_text_contains(t, "confirmed"); });
+        EXPECT_TRUE(visible_text_contains(confirmed, "linked")) << confirmed;
+        EXPECT_TRUE(visible_text_contains(browser.text("#items"), other_lab + "/P-9 item 1")) << "the link is listed";
+        {
+            Store store = open_store();
+            const auto leads = store.list_leads(store.logon("morgan", examiner_password), {std::nullopt, "", "confirmed"});
+            ASSERT_EQ(leads.size(), 1u);
+            EXPECT_EQ(leads[0].decided_by, "morgan");
+            EXPECT_EQ(leads[0].resolution, "one pistol, two scenes");
+            EXPECT_TRUE(leads[0].link_id.has_value());
+        }
     }
     EXPECT_TRUE(server.running()) << "the server is still up";
     std::error_code ignored;
