@@ -221,7 +221,7 @@ void first_shot_photographs(benchmark::State& state) {
                 if (verbose && (failed || std::string_view(std::getenv("MICROSTAMP_BENCH_VERBOSE")) == "2"))
                     std::fprintf(stderr, "casing %d %s: %s truth %s\n", casing, condition.name.c_str(), to_json(reading).dump().c_str(),
                                  shot.truth.at("pose").dump().c_str());
-                if (verbose && casing_selected(casing) && index == 0)
+                if (verbose && std::string_view(std::getenv("MICROSTAMP_BENCH_VERBOSE")) == "2" && index == 0)
                     std::fprintf(stderr, "casing %d image %d x %d at %.4f um/px\n", casing, clean.cols, clean.rows, shot.photograph.um_per_px);
                 if (save_failed && failed)
                     cv::imwrite(fmt::format("{}/casing-{:03}-{}.png", save_failed, casing, condition.name), as_mat(degraded));
