@@ -10,7 +10,7 @@
 //
 //   MICROSTAMP_BENCH_CASINGS=200 build/bench/bench_designs   (200 when unset; MICROSTAMP_BENCH_VERBOSE=1 logs failures)
 //
-// The figures are for the oblique light (the default). MICROSTAMP_BENCH_LIGHTING=ring
+// The figures quoted in docs/read.md are for the oblique light (the default). MICROSTAMP_BENCH_LIGHTING=ring
 // photographs every casing under a ring light instead (a lab may light any stamp so):
 // report those apart, labelled.
 

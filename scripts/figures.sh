@@ -82,10 +82,13 @@ study() {  # PAGE NAME
 import json, sys
 page, path, command = sys.argv[1], sys.argv[2], sys.argv[3]
 summary = json.load(open(path))
-name = summary.get("name", "")
+name = summary.get("study", summary.get("name", ""))
 for headline in summary["headline"]:
     print(f"| {page}: {name} {headline['design']} | {headline['successes']} of {headline['trials']} "
           f"({headline['rate'] * 100:.1f}%) | `{command}` |")
+for swap in summary.get("swap_detection", []):
+    print(f"| {page}: {name} swaps caught, {swap['group'].replace(' | ', ', ')} | {swap['detected']} of {swap['swapped']} "
+          f"({swap['rate'] * 100:.1f}%) | `{command}` |")
 run = summary["run"]
 print(f"| {page}: {name} casings per hour | {run['casings_per_hour']:.0f} | `{command}` |")
 print(f"| {page}: {name} CPU per casing | {run['cpu_seconds_per_casing'] * 1000:.0f} ms | `{command}` |")
@@ -114,7 +117,7 @@ if $quick; then
     study study.md demo-short
 else
     benchmark study.md "" "$bench/bench_study" --benchmark_filter=study_throughput
-    for name in krivosta-2006 lizotte-2008 ucdavis-2008 ca-4075 reader-wear-5000; do
+    for name in krivosta-2006 lizotte-2008 ucdavis-2008 ca-4075 reader-wear-5000 swap; do
         study study.md "$name"
     done
 fi

@@ -9,7 +9,8 @@
 #              that a later run resumes from them (default $MICROSTAMP_FUZZ_DIR, else
 #              ~/.cache/microstamp-fuzz); each harness also reads its seeds in
 #              tests/fuzz/corpus/NAME
-# --smoke      20 s per harness from the seeds alone, in a scratch folder (scripts/test.sh)
+# --smoke      20 s per harness from the seeds alone, in a scratch folder, with a fixed
+#              random seed so that a failing smoke pass can be run again (scripts/test.sh)
 # HARNESS      x3p png image study manifest die_manifest store_url http_body ring (default: all)
 #
 # Builds build-fuzz first (clang++-14, MICROSTAMP_FUZZ=ON: every stage with coverage, ASan
@@ -36,7 +37,9 @@ while (($#)); do
   esac
 done
 ((${#harnesses[@]})) || harnesses=(x3p png image study manifest die_manifest store_url http_body ring)
+seed_option=()
 if ((smoke)); then
+  seed_option=(-seed=1)
   dir="$(mktemp -d)"
   trap 'rm -rf "$dir"' EXIT
 fi
@@ -53,7 +56,7 @@ run_one() {
   # New inputs go to the first folder; the checkout's seeds are read, never written.
   nice -n 19 "build-fuzz/tests/fuzz/fuzz_$name" "$corpus" "tests/fuzz/corpus/$name" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
-    -artifact_prefix="$findings/" -print_final_stats=1 >"$log" 2>&1 || true
+    -artifact_prefix="$findings/" -print_final_stats=1 "${seed_option[@]}" >"$log" 2>&1 || true
   local executions coverage features units
   executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   coverage=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)

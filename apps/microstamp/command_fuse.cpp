@@ -14,20 +14,29 @@ Command add_fuse(CLI::App& app) {
     struct Options {
         std::vector<std::string> files;
         double um_per_px = 0;
+        std::vector<std::string> breech_faces;
     };
     auto options = std::make_shared<Options>();
     command->add_option("FILE", options->files, "Scans (x3p) or photographs of casings from one scene")->required();
     command->add_option("--um-per-px", options->um_per_px, "Photographs: micrometres per pixel (microscope calibration)");
+    command->add_option("--breech-face", options->breech_faces,
+                        "The case-head scan of each casing, one per FILE in order: a casing whose firing pin and breech "
+                        "face name different pistols (a swapped pin) is never fused (repeatable)");
     return {command, [options] {
         std::vector<RingObservation> observations;
         std::vector<std::string> sources;
         nlohmann::json unread = nlohmann::json::array();
-        for (const auto& name : options->files) {
+        for (const CasingFiles& casing : casing_files(options->files, options->breech_faces)) {
+            const std::string& name = casing.firing_pin;
             ReadOptions read_options;
             read_options.um_per_px = options->um_per_px;
-            const Reading reading = read_scan_file(name, read_options);
-            if (!reading.observation) {
-                unread.push_back({{"file", name}, {"status", status_name(reading.status)}, {"failure", reading.failure}});
+            const Reading reading = read_casing(casing, read_options);
+            // Two pistols' stamps on one casing: fused with either, it would lend one of
+            // them a casing it may not have fired.
+            if (!reading.observation || reading.status == ReadStatus::locations_disagree) {
+                nlohmann::json entry = {{"file", name}, {"status", status_name(reading.status)}, {"failure", reading.failure}};
+                if (!reading.locations.empty()) entry["locations"] = to_json(reading)["locations"];
+                unread.push_back(entry);
                 continue;
             }
             observations.push_back(*reading.observation);

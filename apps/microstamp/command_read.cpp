@@ -16,6 +16,7 @@ Command add_read(CLI::App& app) {
         double um_per_px = 0;
         bool json = true;
         std::string overlay;
+        std::vector<std::string> breech_faces;
     };
     auto options = std::make_shared<Options>();
     command->add_option("FILE", options->files, "Scans or photographs of spent casings")->required();
@@ -24,20 +25,26 @@ Command add_read(CLI::App& app) {
     command->add_flag("--json", options->json, "Machine output (always JSON on stdout; accepted for scripts)");
     command->add_option("--overlay", options->overlay,
                         "Write a PNG showing the located ring, every cell as read and the result (one FILE)");
+    command->add_option("--breech-face", options->breech_faces,
+                        "The case-head scan of the same casing (fire --breech-face writes it), one per FILE in order: "
+                        "both locations are read and compared; a pin swapped for another pistol's reads "
+                        "locations_disagree (repeatable)");
     return {command, [options] {
         if (!options->overlay.empty() && options->files.size() != 1)
             throw InputError("--overlay draws one reading: give exactly one FILE");
         nlohmann::json results = nlohmann::json::array();
-        for (const auto& name : options->files) {
+        for (const CasingFiles& casing : casing_files(options->files, options->breech_faces)) {
+            const std::string& name = casing.firing_pin;
             ReadOptions read_options;
             read_options.um_per_px = options->um_per_px;
             const auto started = std::chrono::steady_clock::now();
             Image picture;
-            const Reading reading = read_scan_file(name, read_options, options->overlay.empty() ? nullptr : &picture);
+            const Reading reading = read_casing(casing, read_options, options->overlay.empty() ? nullptr : &picture);
             const double elapsed_ms =
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
             nlohmann::json result = to_json(reading);
             result["file"] = name;
+            if (!casing.breech_face.empty()) result["breech_face_file"] = casing.breech_face;
             result["timings_ms"]["with_file"] = elapsed_ms;  // loading and decoding the file included
             if (!options->overlay.empty()) {
                 const auto png = overlay_png(picture, reading);
@@ -46,7 +53,9 @@ Command add_read(CLI::App& app) {
             }
             results.push_back(result);
             fmt::print(stderr, "{}: {}{}\n", name, status_name(reading.status),
-                       reading.identity ? " " + describe(*reading.identity) : std::string());
+                       reading.identity ? " " + describe(*reading.identity)
+                       : reading.status == ReadStatus::locations_disagree ? " (" + reading.failure + ")"
+                                                                           : std::string());
         }
         std::cout << (results.size() == 1 ? results[0] : results).dump(2) << '\n';
     }};

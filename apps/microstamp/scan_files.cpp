@@ -1,5 +1,6 @@
 #include "scan_files.hpp"
 
+#include "read/locations.hpp"
 #include "read/overlay.hpp"
 #include "surface/image.hpp"
 #include "surface/x3p.hpp"
@@ -23,6 +24,22 @@ Reading read_scan_file(const std::string& name, const ReadOptions& options, Imag
     Reading reading = read(image, options);
     if (picture) *picture = std::move(image);
     return reading;
+}
+
+std::vector<CasingFiles> casing_files(const std::vector<std::string>& firing_pins, const std::vector<std::string>& breech_faces) {
+    if (!breech_faces.empty() && breech_faces.size() != firing_pins.size())
+        throw InputError(fmt::format("{} casing scan(s) and {} --breech-face scan(s): give one breech face per casing, in order",
+                                     firing_pins.size(), breech_faces.size()));
+    std::vector<CasingFiles> casings;
+    for (std::size_t index = 0; index < firing_pins.size(); ++index)
+        casings.push_back({firing_pins[index], breech_faces.empty() ? std::string() : breech_faces[index]});
+    return casings;
+}
+
+Reading read_casing(const CasingFiles& files, const ReadOptions& options, Image* picture) {
+    const Reading firing_pin = read_scan_file(files.firing_pin, options, picture);
+    if (files.breech_face.empty()) return firing_pin;
+    return compare_locations(firing_pin, read_scan_file(files.breech_face, options));
 }
 
 } // namespace microstamp::cli

@@ -52,11 +52,22 @@ NewReading parse_reading(std::string_view json_text, std::string_view reader_ver
         reading.reader_version = document["reader_version"].get<std::string>();
     else throw InputError("reading has no reader_version: add it to the JSON or give --reader-version");
     if (!document.contains("status") || !document["status"].is_string())
-        throw InputError("reading has no status (decoded, partial or failed)");
+        throw InputError("reading has no status (decoded, partial, failed or locations_disagree)");
     reading.status = document["status"].get<std::string>();
-    if (reading.status != "decoded" && reading.status != "partial" && reading.status != "failed")
-        throw InputError("reading status '" + reading.status + "' is not decoded, partial or failed");
+    if (reading.status != "decoded" && reading.status != "partial" && reading.status != "failed" &&
+        reading.status != "locations_disagree")
+        throw InputError("reading status '" + reading.status + "' is not decoded, partial, failed or locations_disagree");
     const auto identity = document.find("identity");
+    if (reading.status == "locations_disagree") {
+        // Two pistols named by one casing (a swapped pin): kept with no identity, so no
+        // search or link ever takes it for either; the JSON names both.
+        if (identity != document.end() && !identity->is_null())
+            throw InputError("reading: locations_disagree names two pistols in 'locations', never one identity");
+        const auto locations = document.find("locations");
+        if (locations == document.end() || !locations->is_array() || locations->size() < 2)
+            throw InputError("reading: locations_disagree needs 'locations', the reading of each location");
+        return reading;
+    }
     if (identity != document.end() && !identity->is_null()) {
         if (!identity->is_object()) throw InputError("reading: identity must be an object");
         reading.manufacturer_code = code_field(*identity, "manufacturer_code");

@@ -5,10 +5,12 @@
 //
 // The store indexes a few fields of the JSON so it can search them:
 //   {"reader_version": "0.3.0",                 (or given separately)
-//    "status": "decoded" | "partial" | "failed",
+//    "status": "decoded" | "partial" | "failed" | "locations_disagree",
 //    "identity": {"manufacturer_code": 412, "model_code": 7, "serial": "58A-104233"}}
 // A partial reading writes '?' for each serial character it could not read
-// ("58A-1?4233"); a failed one may omit the identity.
+// ("58A-1?4233"); a failed one may omit the identity. A casing whose firing pin and
+// breech face named different pistols (`locations_disagree`, a swapped pin) has no
+// identity and lists each location's in "locations".
 
 #include <cstdint>
 #include <functional>

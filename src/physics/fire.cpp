@@ -101,7 +101,8 @@ void fire(const Die& die, const PistolPin& pin, const Firearm& firearm, const Am
     for (std::size_t done = 0; done < shots.size(); ++done) {
         const long number = shots[done];
         // The pin as it is when round `number` is fired: worn by the rounds before it.
-        PinFace face = wear(pin.fresh, pin.chips, number - 1, constants);
+        const PinFace worn = wear(pin.fresh, pin.chips, number - 1, constants);
+        PinFace face = worn;
         for (std::size_t index = 0; index < options.defeats.size(); ++index) {
             const Defeat& step = options.defeats[index];
             if (step.kind == DefeatKind::swap) {
@@ -121,7 +122,11 @@ void fire(const Die& die, const PistolPin& pin, const Firearm& firearm, const Am
         scan(shot.casing, options, derive_seed(shot_seed, topography_scan_purpose),
              derive_seed(shot_seed, photograph_scan_purpose), shot.topography, shot.photograph);
         if (options.breech_face) {
-            const Surface head = breech_impression(transfer, firearm, ammunition, pose, constants, options.grid);
+            // The defeats act on the pin: a swapped or filed pin leaves the breech face's
+            // die as the pistol's rounds wore it, which is what the second location is for.
+            const TransferMap breech_transfer =
+                options.defeats.empty() ? transfer : prepare_transfer(worn, ammunition, constants, options.grid.spacing_um);
+            const Surface head = breech_impression(breech_transfer, firearm, ammunition, pose, constants, options.grid);
             Surface head_topography;
             Image head_photograph;
             scan(head, options, derive_seed(shot_seed, topography_scan_purpose, 1),

@@ -23,7 +23,9 @@ struct FireOptions {
     CasingGrid grid;
     Scanner scanner;
     Microscope microscope;
-    bool breech_face = false;     // also print the die on the breech face and scan the case head
+    // Also print the die on the breech face and scan the case head. The breech face
+    // wears with the rounds like the pin; the defeats (a swap among them) act on the pin only.
+    bool breech_face = false;
     // Which scans to make of each shot; a scan not asked for is left empty in the Shot.
     // A study reads one kind, and each costs 2-4 ms a shot at the default grid (a tenth
     // of the shot).

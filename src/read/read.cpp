@@ -2,6 +2,7 @@
 
 #include "read/impression_locator.hpp"
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <fmt/core.h>
@@ -17,6 +18,7 @@ std::string_view status_name(ReadStatus status) {
     case ReadStatus::defaced: return "defaced";
     case ReadStatus::no_stamp: return "no_stamp";
     case ReadStatus::unreadable: return "unreadable";
+    case ReadStatus::locations_disagree: return "locations_disagree";
     }
     return "unknown";
 }
@@ -359,6 +361,133 @@ bool decode_climbed(const FeatureMap& relief, const RingPlacement& start, const 
 // located (each attempt counted like any other); a thorough read does all of it.
 enum class Effort { quick, thorough };
 
+// What the strategies of one read of a photograph's shading share: the maps, where the
+// ring was located, the light, and the relief once a strategy has asked for it.
+struct ShadingRead {
+    const FeatureMap& shading;
+    const FeatureMap& energy;
+    const ReadOptions& options;
+    const Catalog& catalog;
+    const LocateOptions& locate_options;
+    StageClock& clock;
+    std::string_view prefix;          // of every lap: "quick_" for a quick look
+    bool quick = false;
+    bool located_on_relief = false;  // the placement already came from the relief
+    RingPlacement located;            // where the finder circles were found
+    LightEstimate light;
+    RingPlacement refined;            // the placement refined on the relief (refine_placement)
+    std::optional<FeatureMap> relief_map;
+
+    void lap(std::string_view stage) { clock.lap(fmt::format("{}{}", prefix, stage)); }
+    bool directional() const { return light.directionality >= options.min_light_directionality; }
+    // The relief around the located ring, recovered at the first strategy that needs it.
+    const FeatureMap& relief() {
+        if (!relief_map) {
+            relief_map = relief_around(shading, located, light.azimuth);
+            lap("relief");
+        }
+        return *relief_map;
+    }
+};
+
+// One way of reading the ring on a photograph: when it may run, what it costs, and the
+// attempt itself, which decodes into `reading` (adding to its decode attempts).
+struct ShadingStrategy {
+    std::string_view name;
+    std::string_view runs_when;
+    std::string_view cost;
+    bool (*runs)(const ShadingRead& read);
+    void (*attempt)(ShadingRead& read, Reading& reading);
+};
+
+// The one place that says in what order a photograph is tried. The first strategy that
+// runs decodes into the reading itself, so its result stands even when it fails (the
+// later ones build on it); each later one works on a copy that replaces the reading only
+// if it decodes, and otherwise leaves its decode attempts counted. The first to decode
+// ends the read. Costs are per strategy on a 1000-pixel photograph at 2.5 um working
+// pixels (docs/read.md, Figures).
+constexpr std::array<ShadingStrategy, 7> shading_strategies = {{
+    {"edge_energy_under_even_light",
+     "the light is too even to integrate along (directionality below min_light_directionality): a ring light",
+     "one decode on the edge contrast",
+     [](const ShadingRead& read) { return !read.directional(); },
+     [](ShadingRead& read, Reading& reading) {
+         decode_at(read.energy, read.located, read.options, read.catalog, reading);
+         read.lap("decode_edge_energy");
+     }},
+    {"relief_where_located",
+     "a quick look under a side light: the shading's relief, decoded where the finders were found",
+     "the relief's recovery and one decode",
+     [](const ShadingRead& read) { return read.quick && read.directional(); },
+     [](ShadingRead& read, Reading& reading) {
+         decode_at(read.relief(), read.located, read.options, read.catalog, reading);
+         read.lap("decode_relief");
+     }},
+    {"relief_refined",
+     "a thorough read under a side light: the placement refined on the relief, then decoded",
+     "the relief's recovery, a refinement search and one decode",
+     [](const ShadingRead& read) { return !read.quick && read.directional(); },
+     [](ShadingRead& read, Reading& reading) {
+         const FeatureMap& relief = read.relief();
+         read.refined = refine_placement(relief, read.located);
+         read.lap("refine");
+         decode_at(relief, read.refined, read.options, read.catalog, reading);
+         read.lap("decode_relief");
+     }},
+    {"climbed_on_sync_cells",
+     "after relief_refined: where the sync cells agree best near the refined placement, on the relief and turned over",
+     "two climbs and two decodes",
+     [](const ShadingRead& read) { return !read.quick && read.directional(); },
+     [](ShadingRead& read, Reading& reading) {
+         decode_climbed(read.relief(), read.refined, read.options, read.catalog, "decode_climbed_on_sync_cells", read.clock,
+                        reading);
+     }},
+    // Edge contrast may have found finders that are not there (a worn outer finder, 10%
+    // small, out of the climb's reach): where the relief's own finders lie elsewhere,
+    // climb from there too.
+    {"relocated_on_relief",
+     "after the climb, when the finders were located on edge contrast: sought again on the relief, climbed from "
+     "there if they lie elsewhere",
+     "a ring search on the relief; if it moves, a second relief, two climbs and two decodes",
+     [](const ShadingRead& read) { return !read.quick && read.directional() && !read.located_on_relief; },
+     [](ShadingRead& read, Reading& reading) {
+         const auto found = locate_on_relief(read.shading, read.refined, read.locate_options, read.options);
+         read.lap("locate_on_relief");
+         if (!found || same_placement(*found, read.refined)) return;
+         decode_climbed(relief_around(read.shading, *found, estimate_light(read.shading, *found).azimuth), *found, read.options,
+                        read.catalog, "decode_relocated_on_relief", read.clock, reading);
+     }},
+    {"edge_energy_second_opinion",
+     "a thorough read whose relief did not decode: the edge contrast where the finders were found",
+     "one decode",
+     [](const ShadingRead& read) { return !read.quick && read.directional(); },
+     [](ShadingRead& read, Reading& reading) {
+         decode_at(read.energy, read.located, read.options, read.catalog, reading);
+         read.lap("decode_edge_energy");
+     }},
+    // Each too unsure alone (a dragged sector, a darkened side, a blot): the two maps'
+    // soft values at the relief's placement, added, so that a cell either shows clearly
+    // counts and a cell they disagree on is left unsure.
+    {"relief_and_edge_energy_added",
+     "last: the relief's soft cells (as relief_refined sampled them) and the edge contrast's at the same placement, added",
+     "one sampling and one decode",
+     [](const ShadingRead& read) { return !read.quick && read.directional(); },
+     [](ShadingRead& read, Reading& reading) {
+         const RingSample relief_sample{*reading.observation, reading.erased_sectors, 0};
+         const RingSample energy_sample = sample_ring(read.energy, *reading.placement);
+         RingPhase added{*reading.placement, relief_sample, 0};
+         for (std::size_t symbol = 0; symbol < added.sample.observation.cells.size(); ++symbol)
+             for (std::size_t cell = 0; cell < added.sample.observation.cells[symbol].size(); ++cell) {
+                 float& value = added.sample.observation.cells[symbol][cell];
+                 value = std::clamp(value + energy_sample.observation.cells[symbol][cell], -1.0f, 1.0f);
+             }
+         added.sample.erased_sectors = std::min(relief_sample.erased_sectors, energy_sample.erased_sectors);
+         decode_phase(read.relief(), added, read.options, read.catalog, reading);
+         reading.feature = "relief+edge_energy";
+         read.lap("decode_both");
+     }},
+}};
+
 // `located`: where the ring was found already (on the same pixels), so that it is not sought again.
 Reading read_shading(const FeatureMap& shading, double hint, const ReadOptions& options, const Catalog& catalog,
                      StageClock& clock, Effort effort = Effort::thorough, const std::optional<RingPlacement>& located_before = {}) {
@@ -393,70 +522,25 @@ Reading read_shading(const FeatureMap& shading, double hint, const ReadOptions& 
     // Under a low side light the shading gives back the relief with its sign, which
     // tells a printed cell from a flat one far better than edge contrast can; under a
     // ring light there is no direction to integrate along and edge contrast is all there is.
-    const RingPlacement located = *reading.placement;
-    const LightEstimate light = estimate_light(shading, located);
-    reading.light_directionality = light.directionality;
-    if (light.directionality < options.min_light_directionality) {
-        decode_at(energy, located, options, catalog, reading);
-        lap("decode_edge_energy");
-        return reading;
-    }
-    const FeatureMap relief = relief_around(shading, located, light.azimuth);
-    lap("relief");
-    if (quick) {
-        decode_at(relief, located, options, catalog, reading);
-        lap("decode_relief");
-        return reading;
-    }
-    const RingPlacement placement = refine_placement(relief, located);
-    clock.lap("refine");
-    decode_at(relief, placement, options, catalog, reading);
-    clock.lap("decode_relief");
-    if (reading.status == ReadStatus::decoded) return reading;
-    Reading climbed = reading;
-    if (decode_climbed(relief, placement, options, catalog, "decode_climbed_on_sync_cells", clock, climbed)) return climbed;
-    reading.attempts = climbed.attempts;
-    reading.false_identity_bound = climbed.false_identity_bound;
-    // Edge contrast may have found finders that are not there (a worn outer finder, 10%
-    // small, out of the climb's reach): where the relief's own finders lie elsewhere,
-    // climb from there too.
-    if (!located_on_relief) {
-        const auto found = locate_on_relief(shading, placement, locate_options, options);
-        clock.lap("locate_on_relief");
-        if (found && !same_placement(*found, placement)) {
-            Reading again = reading;
-            if (decode_climbed(relief_around(shading, *found, estimate_light(shading, *found).azimuth), *found, options, catalog,
-                               "decode_relocated_on_relief", clock, again))
-                return again;
-            reading.attempts = again.attempts;
-            reading.false_identity_bound = again.false_identity_bound;
+    ShadingRead read{shading, energy, options, catalog, locate_options, clock, prefix, quick, located_on_relief,
+                     *reading.placement, {}, {}, std::nullopt};
+    read.light = estimate_light(shading, read.located);
+    reading.light_directionality = read.light.directionality;
+    bool first = true;
+    for (const ShadingStrategy& strategy : shading_strategies) {
+        if (!strategy.runs(read)) continue;
+        if (first) {
+            strategy.attempt(read, reading);
+            first = false;
+        } else {
+            Reading attempt = reading;
+            strategy.attempt(read, attempt);
+            if (attempt.status == ReadStatus::decoded) return attempt;
+            reading.attempts = attempt.attempts;
+            reading.false_identity_bound = attempt.false_identity_bound;
         }
+        if (reading.status == ReadStatus::decoded) return reading;
     }
-    // Edge contrast as a second opinion; a failed one does not replace what the relief showed.
-    Reading second = reading;
-    decode_at(energy, located, options, catalog, second);
-    clock.lap("decode_edge_energy");
-    if (second.status == ReadStatus::decoded) return second;
-    // Each too unsure alone (a dragged sector, a darkened side, a blot): the two maps'
-    // soft values at the relief's placement, added, so that a cell either shows clearly
-    // counts and a cell they disagree on is left unsure.
-    Reading both = reading;
-    both.attempts = second.attempts;
-    const RingSample relief_sample{*reading.observation, reading.erased_sectors, 0};
-    const RingSample energy_sample = sample_ring(energy, *reading.placement);
-    RingPhase added{*reading.placement, relief_sample, 0};
-    for (std::size_t symbol = 0; symbol < added.sample.observation.cells.size(); ++symbol)
-        for (std::size_t cell = 0; cell < added.sample.observation.cells[symbol].size(); ++cell) {
-            float& value = added.sample.observation.cells[symbol][cell];
-            value = std::clamp(value + energy_sample.observation.cells[symbol][cell], -1.0f, 1.0f);
-        }
-    added.sample.erased_sectors = std::min(relief_sample.erased_sectors, energy_sample.erased_sectors);
-    decode_phase(relief, added, options, catalog, both);
-    both.feature = "relief+edge_energy";
-    clock.lap("decode_both");
-    if (both.status == ReadStatus::decoded) return both;
-    reading.attempts = both.attempts;
-    reading.false_identity_bound = both.false_identity_bound;
     return reading;
 }
 
@@ -585,6 +669,34 @@ Reading read(const Image& photograph, const ReadOptions& options, const Catalog&
     return reading;
 }
 
+namespace {
+
+nlohmann::json identity_json(const Identity& identity, double confidence) {
+    return {{"manufacturer", identity.manufacturer},
+            {"model", identity.model},
+            {"serial", identity.serial},
+            {"manufacturer_code", identity.manufacturer_code},
+            {"model_code", identity.model_code},
+            {"field_confidence", {{"manufacturer", confidence}, {"model", confidence}, {"serial", confidence}}}};
+}
+
+nlohmann::json stamp_fields_json(const PayloadFields& fields) {
+    return {{"manufacturer_code", fields.manufacturer_code}, {"model_code", fields.model_code}, {"serial", fields.serial}};
+}
+
+nlohmann::json location_json(const LocationReading& location) {
+    nlohmann::json json = {{"location", location.location},
+                           {"status", status_name(location.status)},
+                           {"design", design_name(location.design)},
+                           {"false_identity_bound", location.false_identity_bound}};
+    if (location.identity) json["identity"] = identity_json(*location.identity, 1.0 - location.false_identity_bound);
+    else if (location.fields) json["stamp_fields"] = stamp_fields_json(*location.fields);
+    if (!location.failure.empty()) json["failure"] = location.failure;
+    return json;
+}
+
+} // namespace
+
 nlohmann::json to_json(const Reading& reading) {
     nlohmann::json json = {{"status", status_name(reading.status)},
                            {"design", design_name(reading.design)},
@@ -599,18 +711,12 @@ nlohmann::json to_json(const Reading& reading) {
                            {"decode_attempts", reading.attempts},
                            {"sync_agreement", reading.sync_agreement},
                            {"sync_margin", reading.sync_margin}};
-    if (reading.identity)
-        json["identity"] = {{"manufacturer", reading.identity->manufacturer},
-                            {"model", reading.identity->model},
-                            {"serial", reading.identity->serial},
-                            {"manufacturer_code", reading.identity->manufacturer_code},
-                            {"model_code", reading.identity->model_code},
-                            {"field_confidence",
-                             {{"manufacturer", reading.confidence}, {"model", reading.confidence}, {"serial", reading.confidence}}}};
-    else if (reading.fields)
-        json["stamp_fields"] = {{"manufacturer_code", reading.fields->manufacturer_code},
-                                {"model_code", reading.fields->model_code},
-                                {"serial", reading.fields->serial}};
+    if (reading.identity) json["identity"] = identity_json(*reading.identity, reading.confidence);
+    else if (reading.fields) json["stamp_fields"] = stamp_fields_json(*reading.fields);
+    if (!reading.locations.empty()) {
+        json["locations"] = nlohmann::json::array();
+        for (const LocationReading& location : reading.locations) json["locations"].push_back(location_json(location));
+    }
     if (reading.placement)
         json["geometry"] = {{"centre_px", {reading.placement->centre_column, reading.placement->centre_row}},
                             {"px_per_um", reading.placement->px_per_um},

@@ -26,6 +26,9 @@ enum class ReadStatus {
     defaced,     // the code area was abraded or peened
     no_stamp,    // an impression with no code (an unstamped pin)
     unreadable,  // no impression found, or too damaged to say more
+    // The firing pin and the breech face each decoded, to different pistols: a swapped
+    // pin (locations.hpp). Never one identity; `Reading::locations` names both.
+    locations_disagree,
 };
 std::string_view status_name(ReadStatus status);
 
@@ -87,6 +90,18 @@ struct ReadOptions {
     const KeyDirectory* key_directory = nullptr;
 };
 
+// What one location of a casing (the firing pin's impression, the breech face's stamp)
+// read on its own, kept in the reading that compares them (locations.hpp).
+struct LocationReading {
+    std::string location;                   // "firing_pin" or "breech_face"
+    ReadStatus status = ReadStatus::unreadable;
+    Design design = Design::ring;
+    std::optional<Identity> identity;
+    std::optional<PayloadFields> fields;
+    double false_identity_bound = 0;
+    std::string failure;
+};
+
 struct Reading {
     ReadStatus status = ReadStatus::unreadable;
     std::optional<Identity> identity;
@@ -122,6 +137,8 @@ struct Reading {
     std::vector<DesignReading> designs;       // what each other design's reader saw
     // Wall time of each stage the read went through, in the order run (milliseconds).
     std::vector<std::pair<std::string, double>> stage_ms;
+    // Both locations of the casing, when both were read (compare_locations).
+    std::vector<LocationReading> locations;
 };
 
 // `map`, when given, receives the feature map the topography was read on (the overlay

@@ -27,6 +27,10 @@ std::string UploadForm::text(const std::string& name, const std::string& fallbac
 int RequestBody::failed_read_status() const { return response_.status == 413 ? 413 : 400; }
 
 std::string RequestBody::text(std::size_t max_bytes) {
+    // The other half of form()'s refusal: a multipart body reaches httplib's multipart
+    // reader, which a plain read leaves empty (std::bad_function_call).
+    if (request_.is_multipart_form_data())
+        throw HttpError(415, "this route takes a JSON body, not multipart/form-data");
     started_ = true;
     std::string body;
     bool too_long = false;

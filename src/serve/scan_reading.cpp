@@ -112,6 +112,8 @@ NewReading stored_reading(const Reading& reading, const std::string& scan_sha256
         record.model_code = code("/identity/model_code") ? code("/identity/model_code") : code("/stamp_fields/model_code");
         if (pattern && record.manufacturer_code && record.model_code) record.serial = normalise_serial_pattern(*pattern);
         else record.manufacturer_code = record.model_code = std::nullopt;
+    } else if (reading.status == ReadStatus::locations_disagree) {
+        record.status = "locations_disagree";
     } else {
         record.status = "failed";
     }

@@ -1,5 +1,7 @@
 #include "study/design_readers.hpp"
 
+#include "read/locations.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -13,6 +15,7 @@ Outcome outcome_of(ReadStatus status) {
     case ReadStatus::defaced: return Outcome::defaced;
     case ReadStatus::no_stamp: return Outcome::no_stamp;
     case ReadStatus::unreadable: return Outcome::unreadable;
+    case ReadStatus::locations_disagree: return Outcome::locations_disagree;
     }
     return Outcome::unreadable;
 }
@@ -53,6 +56,13 @@ void judge_ring_reading(const Reading& reading, const Identity& expected, Result
     } else {
         row.outcome = outcome_of(reading.status);
     }
+    if (reading.status == ReadStatus::locations_disagree) {
+        // Both pistols, firing pin first: never one identity.
+        std::string named;
+        for (const LocationReading& location : reading.locations)
+            if (location.identity) named += (named.empty() ? "" : " | ") + describe(*location.identity);
+        row.read = named;
+    }
 }
 
 void judge_design_reading(const DesignReading& reading, const Die& die, ResultRow& row) {
@@ -71,7 +81,8 @@ void judge_design_reading(const DesignReading& reading, const Die& die, ResultRo
     }
 }
 
-std::vector<ResultRow> read_designs(const Die& die, const CasingScan& scan, double um_per_px, const ResultRow& truth) {
+std::vector<ResultRow> read_designs(const Die& die, const CasingScan& scan, double um_per_px, const ResultRow& truth,
+                                    const std::optional<CasingScan>& breech_face) {
     // One call of the reader, as `microstamp read` makes it, asked for exactly the
     // designs the die carries, every one of them read even when the ring decodes.
     ReadOptions options;
@@ -80,14 +91,17 @@ std::vector<ResultRow> read_designs(const Die& die, const CasingScan& scan, doub
     for (const Design design : die.layout.designs)
         if (design != Design::ring) options.designs.push_back(design);
     options.designs_alongside_ring = true;
-    const Reading reading = std::holds_alternative<const Surface*>(scan) ? read(*std::get<const Surface*>(scan), options)
-                                                                         : read(*std::get<const Image*>(scan), options);
+    const auto read_scan = [&](const CasingScan& one) {
+        return std::holds_alternative<const Surface*>(one) ? read(*std::get<const Surface*>(one), options)
+                                                           : read(*std::get<const Image*>(one), options);
+    };
+    const Reading reading = breech_face ? compare_locations(read_scan(scan), read_scan(*breech_face)) : read_scan(scan);
     std::vector<ResultRow> rows;
     for (const Design design : die.layout.designs) {
         ResultRow row = truth;
         if (design == Design::ring) {
             Reading ring = reading;
-            if (reading.design != Design::ring) {
+            if (reading.design != Design::ring && reading.status != ReadStatus::locations_disagree) {
                 // Another design answered for a ring that did not decode: the ring's own verdict.
                 ring.identity.reset();
                 ring.fields.reset();

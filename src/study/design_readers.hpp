@@ -10,6 +10,7 @@
 #include "surface/image.hpp"
 #include "surface/surface.hpp"
 
+#include <optional>
 #include <variant>
 #include <vector>
 
@@ -18,8 +19,11 @@ namespace microstamp {
 using CasingScan = std::variant<const Surface*, const Image*>;
 
 // Fills the reading columns (status, outcome, read, quality) of a row per design.
-// `um_per_px`: the photograph's scale (ignored for topography).
-std::vector<ResultRow> read_designs(const Die& die, const CasingScan& scan, double um_per_px, const ResultRow& truth);
+// `um_per_px`: the photograph's scale (ignored for topography). With `breech_face`, the
+// case head's scan is read too and the ring row judges both locations together
+// (read/locations.hpp): a swapped pin is `locations_disagree`.
+std::vector<ResultRow> read_designs(const Die& die, const CasingScan& scan, double um_per_px, const ResultRow& truth,
+                                    const std::optional<CasingScan>& breech_face = std::nullopt);
 
 // The ring reading of one scan judged against the identity expected.
 void judge_ring_reading(const Reading& reading, const Identity& expected, ResultRow& row);

@@ -21,6 +21,7 @@ PointFigures point_figures(const Study& study, const std::vector<ResultRow>& row
     for (const auto& [design, cells] : tallies)
         for (const auto& [cell, tally] : cells)
             figures.cells[design][cell] = static_cast<double>(tally.first) / static_cast<double>(tally.second);
+    for (const WrongIdentities& reader : wrong_identities(rows)) figures.wrong[reader.reader] = {reader.wrong, reader.reads};
     return figures;
 }
 
@@ -72,6 +73,31 @@ nlohmann::json constants_json(const std::vector<UncertainConstant>& constants) {
     return list;
 }
 
+// Per reader, the wrong identities at each point, their 5-95% band as a share of the
+// reader's reads, and the most any point gave with its exact 95% upper bound.
+nlohmann::json wrong_identity_bands(const std::vector<PointFigures>& points) {
+    std::map<std::string, std::vector<std::pair<long, long>>> per_reader;
+    for (const auto& point : points)
+        for (const auto& [reader, tally] : point.wrong) per_reader[reader].push_back(tally);
+    nlohmann::json bands = nlohmann::json::object();
+    for (const auto& [reader, tallies] : per_reader) {
+        std::vector<double> shares;
+        std::vector<long> counts;
+        std::pair<long, long> worst{0, 0};
+        for (const auto& [wrong, reads] : tallies) {
+            shares.push_back(reads > 0 ? static_cast<double>(wrong) / static_cast<double>(reads) : 0.0);
+            counts.push_back(wrong);
+            if (wrong > worst.first || worst.second == 0) worst = {wrong, reads};
+        }
+        bands[reader] = {{"wrong_samples", counts},
+                         {"share_band_5_95", {quantile(shares, 0.05), quantile(shares, 0.95)}},
+                         {"most_wrong", worst.first},
+                         {"most_wrong_reads", worst.second},
+                         {"most_wrong_upper_95", binomial_upper_bound(worst.first, worst.second)}};
+    }
+    return bands;
+}
+
 } // namespace
 
 nlohmann::json morris_screening_json(const MorrisDesign& design, const std::vector<UncertainConstant>& constants,
@@ -119,7 +145,8 @@ nlohmann::json uncertainty_bands_json(const std::vector<UncertainConstant>& cons
             {"samples", points.size()},
             {"seed", seed},
             {"constants", constants_json(constants)},
-            {"bands", per_design}};
+            {"bands", per_design},
+            {"wrong_identities", wrong_identity_bands(points)}};
 }
 
 } // namespace microstamp

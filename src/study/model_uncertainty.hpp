@@ -12,10 +12,13 @@
 
 namespace microstamp {
 
-// What a point's rows say: the headline rate per design, and per design and cell.
+// What a point's rows say: the headline rate per design, per design and cell, and the
+// wrong identities of each reader (a claim of never naming the wrong pistol needs its band
+// as much as a rate does).
 struct PointFigures {
     std::map<std::string, double> headline;                 // design -> rate
     std::map<std::string, std::map<int, double>> cells;     // design -> cell -> share correct
+    std::map<std::string, std::pair<long, long>> wrong;     // reader -> (wrong, reads)
 };
 PointFigures point_figures(const Study& study, const std::vector<ResultRow>& rows);
 

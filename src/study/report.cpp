@@ -14,7 +14,7 @@
 namespace microstamp {
 namespace {
 
-const std::vector<std::string> outcome_colours = {"#009E73", "#D55E00", "#E69F00", "#CC79A7", "#56B4E9", "#999999", "#dddddd"};
+const std::vector<std::string> outcome_colours = {"#009E73", "#D55E00", "#0072B2", "#E69F00", "#CC79A7", "#56B4E9", "#999999", "#dddddd"};
 
 std::vector<std::string> outcome_labels() {
     std::vector<std::string> labels;
@@ -23,6 +23,8 @@ std::vector<std::string> outcome_labels() {
 }
 
 std::string percent(double share) { return fmt::format("{:.1f}%", share * 100); }
+// Wrong-identity rates live far below a tenth of a percent.
+std::string fine_percent(double share) { return fmt::format("{:.3f}%", share * 100); }
 
 std::string rate_cell(long successes, long trials) {
     if (trials == 0) return "&ndash;";
@@ -166,6 +168,21 @@ std::string defeat_section(const std::vector<CasingOutcome>& casings) {
            stacked_bars_svg(ordered, outcome_labels(), outcome_colours) + "\n";
 }
 
+std::string swap_section(const std::vector<CasingOutcome>& casings, bool breech_face) {
+    const auto swaps = swap_detection(casings);
+    if (swaps.empty()) return "";
+    std::string html = fmt::format("<h2>Swapped pins detected</h2>\n<p>design | defeat | scan: casings fired with the pin swapped "
+                                   "for another pistol's, caught when the firing pin and the breech face name different "
+                                   "pistols (<code>locations_disagree</code>), with 95% Wilson intervals.{}</p>\n"
+                                   "<table><tr><th>group</th><th>detected</th><th>named the pin's pistol</th></tr>\n",
+                                   breech_face ? "" : " This study does not print the breech face (<code>\"breech_face\": true</code>): nothing can catch a swap.");
+    for (const SwapDetection& swap : swaps)
+        html += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"{}\">{}</td></tr>\n", html_escape(swap.label),
+                            rate_cell(swap.detected, swap.swapped), swap.named_pin_pistol > 0 ? "bad" : "good",
+                            swap.named_pin_pistol);
+    return html + "</table>\n";
+}
+
 std::string fusion_section(const std::vector<ResultRow>& rows, int group) {
     const auto gains = fusion_gains(rows, group);
     std::string html = fmt::format("<h2>Fusion gains</h2>\n<p>Ring impressions of {} consecutive kept casings of one pistol, fused "
@@ -227,6 +244,19 @@ std::string model_section(const Study& study, const std::vector<Headline>& figur
                                 percent(band["headline_median"].get<double>()), published, inside);
         }
         html += "</table>\n";
+        if (uncertainty.contains("wrong_identities") && !uncertainty["wrong_identities"].empty()) {
+            html += "<table><tr><th>reader</th><th>wrong identities at each point</th><th>band 5-95% of reads</th>"
+                    "<th>worst point: 95% upper bound</th></tr>\n";
+            for (const auto& [reader, band] : uncertainty["wrong_identities"].items()) {
+                std::string samples;
+                for (const auto& count : band["wrong_samples"]) samples += (samples.empty() ? "" : ", ") + std::to_string(count.get<long>());
+                html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}&ndash;{}</td><td>{} of {}: {}</td></tr>\n", html_escape(reader),
+                                    samples, fine_percent(band["share_band_5_95"][0].get<double>()),
+                                    fine_percent(band["share_band_5_95"][1].get<double>()), band["most_wrong"].get<long>(),
+                                    band["most_wrong_reads"].get<long>(), fine_percent(band["most_wrong_upper_95"].get<double>()));
+            }
+            html += "</table>\n";
+        }
     }
     if (model.contains("sensitivity")) {
         const auto& screening = model["sensitivity"];
@@ -291,17 +321,28 @@ std::string replay_commands(const Study& study, const ResultRow& row) {
     std::string fire = fmt::format("microstamp fire --die {} --firearm {} --ammo {} --rounds {} --shots {} --seed {} "
                                    "--spacing {} --out shots-{}", die, row.firearm, row.ammunition, row.rounds, row.shot,
                                    row.seed, row.spacing_um, row.casing);
+    if (study.breech_face) fire += " --breech-face";
+    // `swap:other` is the next pistol's pin: its die is encoded beside this one.
+    std::string donor;
     if (row.defeat != "none" && !row.defeat.empty()) {
         std::size_t start = 0;
         for (std::size_t plus = row.defeat.find('+'); ; plus = row.defeat.find('+', start)) {
-            fire += " --defeat " + row.defeat.substr(start, plus == std::string::npos ? plus : plus - start);
+            std::string step = row.defeat.substr(start, plus == std::string::npos ? plus : plus - start);
+            if (step == "swap:other") {
+                step = fmt::format("swap:{}-donor", die);
+                donor = fmt::format("microstamp encode --make '{}' --model '{}' --serial {} --design {} --pin-diameter {} "
+                                    "--depth {} --out {}-donor; ", study.make, study.model,
+                                    pistol_serial(study, swap_donor(study, row.pistol)), row.designs,
+                                    study_firearm(study, row.firearm).pin_diameter_um, study.engraving_depth_um, die);
+            }
+            fire += " --defeat " + step;
             if (plus == std::string::npos) break;
             start = plus + 1;
         }
     }
     return fmt::format("microstamp encode --make '{}' --model '{}' --serial {} --design {} --pin-diameter {} --depth {} "
-                       "--out {}; {}", study.make, study.model, pistol_serial(study, row.pistol), row.designs,
-                       study_firearm(study, row.firearm).pin_diameter_um, study.engraving_depth_um, die, fire);
+                       "--out {}; {}{}", study.make, study.model, pistol_serial(study, row.pistol), row.designs,
+                       study_firearm(study, row.firearm).pin_diameter_um, study.engraving_depth_um, die, donor, fire);
 }
 
 nlohmann::json study_parameters(const Study& study) {
@@ -328,10 +369,20 @@ nlohmann::json study_summary(const Study& study, const std::vector<ResultRow>& r
         published.push_back({{"source", figure.source}, {"text", figure.text}, {"rate", figure.rate}, {"design", figure.design}});
     long wrong = 0;
     for (const auto& row : rows) wrong += row.outcome == Outcome::wrong;
+    nlohmann::json swaps = nlohmann::json::array();
+    for (const SwapDetection& swap : swap_detection(casings)) {
+        const Interval interval = wilson_interval(swap.detected, swap.swapped);
+        swaps.push_back({{"group", swap.label},
+                         {"swapped", swap.swapped},
+                         {"detected", swap.detected},
+                         {"named_pin_pistol", swap.named_pin_pistol},
+                         {"rate", swap.rate()},
+                         {"interval_95", {interval.low, interval.high}}});
+    }
     nlohmann::json bounds = nlohmann::json::array();
     for (const WrongIdentities& tally : wrong_identities(rows))
         bounds.push_back({{"reader", tally.reader}, {"reads", tally.reads}, {"wrong", tally.wrong}, {"upper_95", tally.upper_95}});
-    return {{"study", study.name},
+    nlohmann::json summary = {{"study", study.name},
             {"study_sha256", study.sha256},
             {"protocol", study.protocol == Protocol::pistol_pass ? "pistol_pass" : "identity"},
             {"casings", casings.size()},
@@ -340,6 +391,8 @@ nlohmann::json study_summary(const Study& study, const std::vector<ResultRow>& r
             {"wrong_identity_bounds", bounds},
             {"headline", designs},
             {"published", published}};
+    if (!swaps.empty()) summary["swap_detection"] = swaps;
+    return summary;
 }
 
 std::string report_html(const Study& study, const std::vector<ResultRow>& rows, const nlohmann::json& parameters,
@@ -360,6 +413,7 @@ std::string report_html(const Study& study, const std::vector<ResultRow>& rows, 
     html += outcome_section(casings);
     html += margin_section(rows);
     html += defeat_section(casings);
+    html += swap_section(casings, study.breech_face);
     html += fusion_section(rows, study.fusion_group);
     if (study.protocol == Protocol::pistol_pass) html += verdict_section(casings);
     html += wrong_section(study, rows);

@@ -19,10 +19,12 @@
 namespace microstamp {
 
 // correct / wrong (an identity or key that is not the casing's) / what the reader said
-// when it named nothing: partial, defaced, no_stamp, unreadable; no_reader when there is
-// no reader for the design yet.
-enum class Outcome { correct, wrong, partial, defaced, no_stamp, unreadable, no_reader };
-inline constexpr int outcome_count = 7;
+// when it named nothing: locations_disagree (the firing pin and the breech face named
+// different pistols: a swapped pin caught), partial, defaced, no_stamp, unreadable;
+// no_reader when there is no reader for the design yet. In this order of how telling
+// a non-answer is.
+enum class Outcome { correct, wrong, locations_disagree, partial, defaced, no_stamp, unreadable, no_reader };
+inline constexpr int outcome_count = 8;
 std::string_view outcome_name(Outcome outcome);
 Outcome parse_outcome(std::string_view text);
 

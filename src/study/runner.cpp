@@ -1,5 +1,6 @@
 #include "study/runner.hpp"
 
+#include "die/die_files.hpp"
 #include "physics/fire.hpp"
 #include "study/design_readers.hpp"
 #include "surface/surface.hpp"
@@ -26,6 +27,8 @@ struct Bench {
     std::vector<StudyCell> cells;
     // A die per (designs, serial, pin diameter): the pin fits the firearm it is fired in.
     std::map<std::tuple<std::string, std::string, double>, Die> dies;
+    // The pins `swap:DIE_FOLDER` puts in, by folder.
+    std::map<std::string, PinFace> swap_pins;
 };
 
 using DieKey = std::tuple<std::string, std::string, double>;
@@ -40,8 +43,16 @@ Bench prepare(const Study& study, const std::vector<Casing>& pending) {
     for (const auto& name : study.firearms) bench.firearms.emplace(name, study_firearm(study, name));
     for (const auto& name : study.ammunition) bench.ammunition.emplace(name, study_ammunition(study, name));
     bench.cells = cells(study);
-    for (const Casing& casing : pending)
-        bench.dies.try_emplace(die_key(study, bench, bench.cells[static_cast<std::size_t>(casing.cell)], casing.pistol));
+    for (const Casing& casing : pending) {
+        const StudyCell& cell = bench.cells[static_cast<std::size_t>(casing.cell)];
+        bench.dies.try_emplace(die_key(study, bench, cell, casing.pistol));
+        for (const Defeat& step : parse_defeats(cell.defeat)) {
+            if (step.kind != DefeatKind::swap || step.replacement == "blank") continue;
+            if (step.replacement == "other") bench.dies.try_emplace(die_key(study, bench, cell, swap_donor(study, casing.pistol)));
+            else if (!bench.swap_pins.contains(step.replacement))
+                bench.swap_pins.emplace(step.replacement, pin_face(load_die(step.replacement)));
+        }
+    }
     std::vector<std::pair<const DieKey, Die>*> slots;
     for (auto& entry : bench.dies) slots.push_back(&entry);
     tbb::parallel_for(std::size_t{0}, slots.size(), [&](std::size_t index) {
@@ -108,16 +119,26 @@ std::vector<ResultRow> fire_and_read(const Study& study, const Bench& bench, Pin
     options.grid = {cell.scan.size, cell.scan.size, cell.scan.spacing_um};
     options.topography = cell.scan.kind == ScanKind::topography;
     options.photograph = cell.scan.kind == ScanKind::photograph;
+    options.breech_face = study.breech_face;
     const ResultRow truth = truth_row(cell, casing, die);
     const std::shared_ptr<const PistolPin> pin = pin_for(pins, key, die, options.seed, bench.constants);
+    // A swapped-in pin: unstamped, another pistol's of the study, or a die folder's.
+    const ReplacementPin replacement = [&](const std::string& name, const PinFace& like) {
+        if (name == "blank") return blank_face(like);
+        if (name == "other") return pin_face(bench.dies.at(die_key(study, bench, cell, swap_donor(study, casing.pistol))));
+        return bench.swap_pins.at(name);
+    };
     std::vector<ResultRow> rows;
     fire(die, *pin, bench.firearms.at(cell.firearm), bench.ammunition.at(cell.ammunition), options,
          [&](Shot&& shot) {
-             const CasingScan scan = cell.scan.kind == ScanKind::topography ? CasingScan(&shot.topography)
-                                                                            : CasingScan(&shot.photograph);
-             rows = read_designs(die, scan, cell.scan.spacing_um, truth);
+             const bool topography = cell.scan.kind == ScanKind::topography;
+             const CasingScan scan = topography ? CasingScan(&shot.topography) : CasingScan(&shot.photograph);
+             std::optional<CasingScan> breech_face;
+             if (topography && shot.breech_topography) breech_face = CasingScan(&*shot.breech_topography);
+             if (!topography && shot.breech_photograph) breech_face = CasingScan(&*shot.breech_photograph);
+             rows = read_designs(die, scan, cell.scan.spacing_um, truth, breech_face);
          },
-         blank_replacement, {}, bench.constants);
+         replacement, {}, bench.constants);
     return rows;
 }
 

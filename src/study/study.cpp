@@ -221,7 +221,8 @@ Study parse_study(const nlohmann::json& document, const std::string& source, con
     if (!document.is_object()) refuse(source, "a study file is a JSON object");
     reject_unknown(document,
                    {"format", "format_version", "name", "description", "protocol", "published", "identity", "factors",
-                    "pistols", "shots", "fusion_group", "engraving_depth_um", "physics", "firearm_overrides", "ammunition_overrides"},
+                    "pistols", "shots", "fusion_group", "engraving_depth_um", "physics", "firearm_overrides", "ammunition_overrides",
+                    "breech_face"},
                    source, "");
     if (text_field(document, "format", "", source) != "microstamp-study")
         refuse(source, "'format' must be \"microstamp-study\"");
@@ -272,6 +273,13 @@ Study parse_study(const nlohmann::json& document, const std::string& source, con
         study.engraving_depth_um = depth.get<double>();
     }
     study.fusion_group = whole_number(document, "fusion_group", 3, 2, 100, source);
+    if (document.contains("breech_face")) {
+        if (!document["breech_face"].is_boolean()) refuse(source, "'breech_face' must be true or false");
+        study.breech_face = document["breech_face"].get<bool>();
+    }
+    for (const auto& defeat : study.defeats)
+        if (defeat.find("swap:other") != std::string::npos && study.serial.find('#') == std::string::npos)
+            refuse(source, "defeat 'swap:other' needs pistols of their own serials: put '#' in the identity's serial");
     try {
         study.shots = parse_shot_plan(text_field(document, "shots", "last:1", source));
         for (const auto& designs : study.designs) parse_designs(designs);
@@ -392,6 +400,8 @@ std::string pistol_serial(const Study& study, int pistol) {
         if (character == '#') character = number[next++];
     return serial;
 }
+
+int swap_donor(const Study& study, int pistol) { return pistol % std::max(study.pistols, 2) + 1; }
 
 std::uint64_t pistol_seed(std::uint64_t seed, int pistol) {
     return derive_seed(seed, pistol_purpose, static_cast<std::uint64_t>(pistol));

@@ -80,6 +80,10 @@ struct Study {
     int pistols = 1;                     // per cell
     ShotPlan shots{.last = 1};
     int fusion_group = 3;                // casings of one pistol fused together in the fusion plot
+    // Also print the die on each pistol's breech face, scan the case head the same way
+    // and read both locations of every casing together (read/locations.hpp): what
+    // catches a swapped pin (`swap:other`, `swap:DIE_FOLDER`).
+    bool breech_face = false;
 
     // Overrides of data/physics.json (merged), and of firearm and ammunition profiles
     // by name: the calibrated values live here, with the study that fits them.
@@ -123,6 +127,9 @@ struct Casing {
 std::vector<StudyCell> cells(const Study& study);
 std::vector<Casing> casings(const Study& study);
 std::string pistol_serial(const Study& study, int pistol);
+// The pistol whose stamped pin `swap:other` puts in pistol `pistol`: the next pistol of
+// the cell (the last takes the first's), pistol 2 when a cell has one.
+int swap_donor(const Study& study, int pistol);
 // Seed of pistol `pistol` in replicate `seed`: shared by every cell, so that designs,
 // ammunition and defeats are compared on the same strikes.
 std::uint64_t pistol_seed(std::uint64_t seed, int pistol);

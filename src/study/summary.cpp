@@ -7,6 +7,7 @@
 #include <cmath>
 #include <fmt/core.h>
 #include <map>
+#include <tbb/parallel_for.h>
 #include <tuple>
 
 namespace microstamp {
@@ -49,6 +50,9 @@ bool agrees(const std::string& partial_text, const std::string& key) {
 // or Data Matrix (whole identity, own integrity) first, then the text, then the gear
 // code where it is consistent with what the text showed.
 Outcome combine(const std::vector<const ResultRow*>& rows) {
+    // Two locations naming two pistols outweigh whatever one location's designs say.
+    for (const ResultRow* row : rows)
+        if (row->outcome == Outcome::locations_disagree) return Outcome::locations_disagree;
     auto find = [&](std::string_view reader) -> const ResultRow* {
         for (const ResultRow* row : rows)
             if (row->reader == reader) return row;
@@ -206,40 +210,93 @@ std::string group_label(const ResultRow& row) {
     return fmt::format("{} | {} | {} | {} | {} | {}", row.designs, row.firearm, row.ammunition, row.rounds, row.defeat, row.scan);
 }
 
+namespace {
+
+// One fusion group's outcome: which pistol its fused rings name, if any.
+struct GroupFusion {
+    bool right = false, wrong = false;
+};
+
+GroupFusion fuse_group(const std::vector<const ResultRow*>& members) {
+    std::vector<RingObservation> observations;
+    for (const ResultRow* member : members) {
+        // A casing whose two locations named two pistols is never fused (as `microstamp fuse`).
+        if (member->outcome == Outcome::locations_disagree) continue;
+        if (const auto observation = soft_cells(member->soft_cells)) observations.push_back(*observation);
+    }
+    GroupFusion result;
+    if (observations.empty()) return result;
+    for (const FusedGroup& fused : fuse_rings(observations).groups) {
+        if (!fused.decoding.fields) continue;
+        const auto& fields = *fused.decoding.fields;
+        const auto identity = default_catalog().identity(fields.manufacturer_code, fields.model_code, fields.serial);
+        (identity && describe(*identity) == members.front()->expected ? result.right : result.wrong) = true;
+    }
+    return result;
+}
+
+} // namespace
+
 std::map<std::string, FusionTally> fusion_gains(const std::vector<ResultRow>& rows, int group) {
     // Ring rows of each pistol in each cell, in shot order (rows are sorted by casing,
     // and a pistol's casings are enumerated in shot order).
     std::map<std::tuple<int, int, std::string>, std::vector<const ResultRow*>> pistols;
     for (const ResultRow& row : rows)
         if (row.reader == "ring") pistols[{row.cell, row.pistol, row.firearm}].push_back(&row);
-    std::map<std::string, FusionTally> tallies;
-    for (const auto& [key, members] : pistols) {
+    std::vector<std::vector<const ResultRow*>> groups;
+    for (const auto& [key, members] : pistols)
         for (std::size_t start = 0; start + static_cast<std::size_t>(group) <= members.size();
-             start += static_cast<std::size_t>(group)) {
-            FusionTally& tally = tallies[group_label(*members[start])];
-            ++tally.groups;
-            std::vector<RingObservation> observations;
-            long correct = 0;
-            for (std::size_t member = start; member < start + static_cast<std::size_t>(group); ++member) {
-                ++tally.casings;
-                correct += members[member]->outcome == Outcome::correct;
-                if (const auto observation = soft_cells(members[member]->soft_cells)) observations.push_back(*observation);
-            }
-            tally.single_correct += correct;
-            tally.any_correct += correct > 0;
-            if (observations.empty()) continue;
-            bool right = false, wrong = false;
-            for (const FusedGroup& fused : fuse_rings(observations).groups) {
-                if (!fused.decoding.fields) continue;
-                const auto& fields = *fused.decoding.fields;
-                const auto identity = default_catalog().identity(fields.manufacturer_code, fields.model_code, fields.serial);
-                (identity && describe(*identity) == members[start]->expected ? right : wrong) = true;
-            }
-            tally.fused_correct += right;
-            tally.fused_wrong += wrong;
+             start += static_cast<std::size_t>(group))
+            groups.emplace_back(members.begin() + static_cast<std::ptrdiff_t>(start),
+                                members.begin() + static_cast<std::ptrdiff_t>(start) + group);
+    // A failed group's fusion searches its candidates (milliseconds each): on every core,
+    // tallied afterwards in the groups' order so the figures do not depend on the cores.
+    std::vector<GroupFusion> fusions(groups.size());
+    tbb::parallel_for(std::size_t{0}, groups.size(), [&](std::size_t index) { fusions[index] = fuse_group(groups[index]); });
+    std::map<std::string, FusionTally> tallies;
+    for (std::size_t index = 0; index < groups.size(); ++index) {
+        const auto& members = groups[index];
+        FusionTally& tally = tallies[group_label(*members.front())];
+        ++tally.groups;
+        long correct = 0;
+        for (const ResultRow* member : members) {
+            ++tally.casings;
+            correct += member->outcome == Outcome::correct;
         }
+        tally.single_correct += correct;
+        tally.any_correct += correct > 0;
+        tally.fused_correct += fusions[index].right;
+        tally.fused_wrong += fusions[index].wrong;
     }
     return tallies;
+}
+
+bool swaps_in_stamped_pin(const std::string& defeat) {
+    for (std::size_t start = 0; start < defeat.size();) {
+        const std::size_t plus = defeat.find('+', start);
+        const std::string step = defeat.substr(start, plus == std::string::npos ? std::string::npos : plus - start);
+        if (step.starts_with("swap:") && step != "swap:blank") return true;
+        if (plus == std::string::npos) break;
+        start = plus + 1;
+    }
+    return false;
+}
+
+std::vector<SwapDetection> swap_detection(const std::vector<CasingOutcome>& casings) {
+    std::vector<SwapDetection> result;
+    for (const CasingOutcome& casing : casings) {
+        if (!swaps_in_stamped_pin(casing.first->defeat)) continue;
+        const std::string label = casing.first->designs + " | " + casing.first->defeat + " | " + casing.first->scan;
+        auto found = std::find_if(result.begin(), result.end(), [&](const SwapDetection& entry) { return entry.label == label; });
+        if (found == result.end()) {
+            result.push_back({label});
+            found = std::prev(result.end());
+        }
+        ++found->swapped;
+        found->detected += casing.outcome == Outcome::locations_disagree;
+        found->named_pin_pistol += casing.outcome == Outcome::wrong;
+    }
+    return result;
 }
 
 } // namespace microstamp

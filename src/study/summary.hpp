@@ -92,6 +92,20 @@ struct FusionTally {
 // Keyed by "design | firearm | ammunition | rounds | defeat | scan".
 std::map<std::string, FusionTally> fusion_gains(const std::vector<ResultRow>& rows, int group);
 
-std::string group_label(const ResultRow& row);  // "design | firearm | ammunition | rounds | defeat | scan"
+std::string group_label(const ResultRow& row);
+
+// Pins swapped for another pistol's stamped pin (a `swap:` defeat other than
+// `swap:blank`), per "design | defeat | scan": how many casings the two locations
+// caught (`locations_disagree`), and how many named the swapped-in pin's pistol
+// instead (the breech face unread or not printed).
+struct SwapDetection {
+    std::string label;
+    long swapped = 0;
+    long detected = 0;
+    long named_pin_pistol = 0;
+    double rate() const { return swapped > 0 ? static_cast<double>(detected) / static_cast<double>(swapped) : 0; }
+};
+bool swaps_in_stamped_pin(const std::string& defeat);
+std::vector<SwapDetection> swap_detection(const std::vector<CasingOutcome>& casings);  // "design | firearm | ammunition | rounds | defeat | scan"
 
 } // namespace microstamp

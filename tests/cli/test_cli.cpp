@@ -241,6 +241,75 @@ TEST(Cli, ReadAndFuseNameThePistol) {
     std::filesystem::remove_all(out);
 }
 
+// A pin swapped for another pistol's: the casing's two locations name two pistols.
+// `read` says so and names both, `fuse` never groups it, and the evidence store keeps the
+// reading with its status and never finds it under either pistol.
+TEST(Cli, ASwappedPinReadsLocationsDisagreeThroughReadFuseAndTheStore) {
+    const auto dir = scratch("swap");
+    std::filesystem::create_directories(dir);
+    const auto donor = dir / "donor-die";
+    ASSERT_EQ(run(fmt::format("encode --make 'SIG Sauer' --model P320 --serial 77B-500001 --out {}", donor.string())).exit_code, 0);
+    const std::string fire = fmt::format("fire --die {} --firearm service-9mm-striker --ammo standard-small-pistol --rounds 20 "
+                                         "--seed 5 --breech-face", die_folder().string());
+    const CommandResult swapped = run(fmt::format("{} --defeat swap:{} --out {}", fire, donor.string(), (dir / "swapped").string()));
+    ASSERT_EQ(swapped.exit_code, 0) << swapped.err;
+    ASSERT_EQ(run(fmt::format("{} --out {}", fire, (dir / "own").string())).exit_code, 0);
+    const auto pin = [&](const char* run_name) { return (dir / run_name / "shot-000020.x3p").string(); };
+    const auto head = [&](const char* run_name) { return (dir / run_name / "shot-000020-breech.x3p").string(); };
+
+    const CommandResult read = run(fmt::format("read {} --breech-face {}", pin("swapped"), head("swapped")));
+    ASSERT_EQ(read.exit_code, 0) << read.err;
+    const auto reading = nlohmann::json::parse(read.out);
+    EXPECT_EQ(reading["status"], "locations_disagree");
+    EXPECT_FALSE(reading.contains("identity"));
+    EXPECT_EQ(reading["locations"][0]["location"], "firing_pin");
+    EXPECT_EQ(reading["locations"][0]["identity"]["serial"], "77B-500001");
+    EXPECT_EQ(reading["locations"][1]["location"], "breech_face");
+    EXPECT_EQ(reading["locations"][1]["identity"]["serial"], "58A-104233");
+    EXPECT_EQ(reading["breech_face_file"], head("swapped"));
+    EXPECT_NE(read.err.find("locations_disagree"), std::string::npos) << read.err;
+
+    const CommandResult agreed = run(fmt::format("read {} --breech-face {}", pin("own"), head("own")));
+    ASSERT_EQ(agreed.exit_code, 0) << agreed.err;
+    const auto both = nlohmann::json::parse(agreed.out);
+    EXPECT_EQ(both["status"], "decoded");
+    EXPECT_EQ(both["identity"]["serial"], "58A-104233");
+    EXPECT_DOUBLE_EQ(both["false_identity_bound"].get<double>(),
+                     both["locations"][0]["false_identity_bound"].get<double>() *
+                         both["locations"][1]["false_identity_bound"].get<double>());
+
+    const CommandResult fused = run(fmt::format("fuse {} {} --breech-face {} --breech-face {}", pin("swapped"), pin("own"),
+                                                head("swapped"), head("own")));
+    ASSERT_EQ(fused.exit_code, 0) << fused.err;
+    const auto fusion = nlohmann::json::parse(fused.out);
+    ASSERT_EQ(fusion["groups"].size(), 1u);
+    EXPECT_EQ(fusion["groups"][0]["casings"], nlohmann::json::array({pin("own")}));
+    ASSERT_EQ(fusion["not_fused"].size(), 1u);
+    EXPECT_EQ(fusion["not_fused"][0]["status"], "locations_disagree");
+    EXPECT_EQ(fusion["not_fused"][0]["locations"][0]["identity"]["serial"], "77B-500001");
+    expect_one_line_error(run(fmt::format("read {} {} --breech-face {}", pin("swapped"), pin("own"), head("own"))),
+                          "one breech face per casing");
+
+    std::ofstream(dir / "reading.json") << read.out;
+    const std::string db = fmt::format("--db sqlite:{}", (dir / "lab.db").string());
+    ASSERT_EQ(run(fmt::format("case {} --password adminpass1 init --admin root", db)).exit_code, 0);
+    ASSERT_EQ(run(fmt::format("case {} --user root --password adminpass1 user-add avery --role examiner --new-password examinerpw1", db)).exit_code, 0);
+    const std::string examiner = fmt::format("case {} --user avery --password examinerpw1", db);
+    ASSERT_EQ(run(fmt::format("{} open --ori WA0010000 --case 24-300 --offense 5212", examiner)).exit_code, 0);
+    const CommandResult added = run(fmt::format("{} add --case 24-300 --item 1 --collected-at 2024-06-01 --place Elm "
+                                                "--reading {} --reader-version test {}", examiner, (dir / "reading.json").string(), pin("swapped")));
+    ASSERT_EQ(added.exit_code, 0) << added.err;
+    const CommandResult shown = run(fmt::format("{} show --case 24-300 --item 1", examiner));
+    ASSERT_EQ(shown.exit_code, 0) << shown.err;
+    EXPECT_NE(shown.out.find("\"status\": \"locations_disagree\""), std::string::npos) << shown.out;
+    for (const char* serial : {"58A-104233", "77B-500001"}) {
+        const CommandResult found = run(fmt::format("{} search --make 'SIG Sauer' --model P320 --serial {}", examiner, serial));
+        ASSERT_EQ(found.exit_code, 0) << found.err;
+        EXPECT_EQ(found.out.find("24-300"), std::string::npos) << serial << ": " << found.out;
+    }
+    std::filesystem::remove_all(dir);
+}
+
 TEST(Cli, CaseAddReadsTheScanOnTheWayInAndSearchFindsIt) {
     const auto dir = scratch("case");
     std::filesystem::create_directories(dir);

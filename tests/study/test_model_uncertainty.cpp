@@ -3,6 +3,7 @@
 
 #include "study/model_uncertainty.hpp"
 #include "study/report.hpp"
+#include "study/summary.hpp"
 
 #include <gtest/gtest.h>
 
@@ -158,6 +159,24 @@ TEST(Uncertainty, DeterministicForASeedAndResumes) {
     EXPECT_EQ(uncertainty_bands_json(constants, resumed.points, 11).dump(), bands.dump());
     const auto& band = bands["bands"]["gear"]["headline_band_5_95"];
     EXPECT_LE(band[0].get<double>(), band[1].get<double>());
+}
+
+// A claim of no wrong identity is restated with its band: every point's count is kept, and
+// the worst point gives the bound.
+TEST(Uncertainty, WrongIdentitiesOfEveryPointAndTheWorstPointsBound) {
+    std::vector<PointFigures> points(3);
+    points[0].wrong["gear"] = {3, 100};
+    points[1].wrong["gear"] = {0, 100};
+    points[2].wrong["gear"] = {1, 50};
+    points[0].wrong["ring"] = points[1].wrong["ring"] = points[2].wrong["ring"] = {0, 100};
+    const nlohmann::json bands = uncertainty_bands_json({}, points, 1)["wrong_identities"];
+    EXPECT_EQ(bands["gear"]["wrong_samples"], nlohmann::json({3, 0, 1}));
+    EXPECT_EQ(bands["gear"]["most_wrong"], 3);
+    EXPECT_EQ(bands["gear"]["most_wrong_reads"], 100);
+    EXPECT_DOUBLE_EQ(bands["gear"]["most_wrong_upper_95"].get<double>(), binomial_upper_bound(3, 100));
+    EXPECT_GT(bands["gear"]["share_band_5_95"][1].get<double>(), 0.02);
+    EXPECT_EQ(bands["ring"]["most_wrong"], 0);
+    EXPECT_NEAR(bands["ring"]["most_wrong_upper_95"].get<double>(), 3.0 / 100, 0.001);
 }
 
 } // namespace

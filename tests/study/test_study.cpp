@@ -6,6 +6,7 @@
 #include "study/report.hpp"
 #include "study/runner.hpp"
 #include "study/summary.hpp"
+#include "die/die_files.hpp"
 #include "physics/fire.hpp"
 #include "surface/x3p.hpp"
 
@@ -18,6 +19,7 @@
 #include <sys/wait.h>
 #include <opencv2/core.hpp>
 #include <sstream>
+#include <tbb/global_control.h>
 #include <unistd.h>
 
 namespace {
@@ -204,6 +206,37 @@ TEST(StudyRun, ReadsRealCasingsWithGroundTruth) {
     EXPECT_EQ(result.rows[1].outcome, Outcome::correct);
     EXPECT_NE(result.rows[2].outcome, Outcome::correct);
     EXPECT_NE(result.rows[3].outcome, Outcome::correct);
+}
+
+// Groups of a pistol's casings fused: a readable pair names the pistol, a stoned pair
+// names nobody, and the tally is the same on one core as on every core.
+TEST(StudySummary, FusionGainsOfEachGroupOnOneCoreAndOnAll) {
+    const RunResult& result = tiny_results();
+    ASSERT_EQ(result.rows.size(), 4u);
+    std::vector<ResultRow> rows;
+    for (const ResultRow& row : result.rows)
+        if (row.pistol == result.rows[0].pistol) rows.insert(rows.end(), {row, row});
+    ASSERT_EQ(rows.size(), 4u);
+    const auto all_cores = fusion_gains(rows, 2);
+    std::map<std::string, FusionTally> one_core;
+    {
+        tbb::global_control one(tbb::global_control::max_allowed_parallelism, 1);
+        one_core = fusion_gains(rows, 2);
+    }
+    ASSERT_EQ(all_cores.size(), 2u);
+    long fused = 0, groups = 0;
+    for (const auto& [label, tally] : all_cores) {
+        const FusionTally& same = one_core.at(label);
+        EXPECT_EQ(same.groups, tally.groups);
+        EXPECT_EQ(same.fused_correct, tally.fused_correct);
+        EXPECT_EQ(same.fused_wrong, tally.fused_wrong);
+        EXPECT_EQ(tally.fused_wrong, 0);
+        EXPECT_EQ(tally.casings, 2);
+        fused += tally.fused_correct;
+        groups += tally.groups;
+    }
+    EXPECT_EQ(groups, 2);
+    EXPECT_EQ(fused, 1);  // the fresh pair; the stoned pair has nothing to fuse
 }
 
 TEST(StudyRun, EveryDesignOnTheDieIsRead) {
@@ -515,6 +548,73 @@ TEST(StudyCommand, RunsAStudyFileAndRefusesBadOnesInOneLine) {
     EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
     EXPECT_NE(bad.err.find("factor 'firearms' is required"), std::string::npos) << bad.err;
     EXPECT_FALSE(std::filesystem::exists(folder / "bad"));
+}
+
+// A pin swapped for the next pistol's: read at both locations, every casing is caught as
+// locations_disagree naming both pistols; at the pin alone, it names the donor.
+TEST(StudyRun, SwappedPinsAreCaughtWhereTheBreechFaceIsRead) {
+    nlohmann::json document = tiny_document();
+    document["factors"]["defeats"] = {"none", "swap:other"};
+    document["breech_face"] = true;
+    RunOptions options;
+    options.journal = scratch("swap") / "journal.csv";
+    const Study study = parse_study(document, "swap.json", "5a9");
+    const RunResult result = run_study(study, options);
+    ASSERT_EQ(result.rows.size(), 4u);
+    for (const ResultRow& row : result.rows) {
+        if (row.defeat == "none") {
+            EXPECT_EQ(row.outcome, Outcome::correct) << row.casing;
+            continue;
+        }
+        EXPECT_EQ(row.outcome, Outcome::locations_disagree) << row.casing;
+        EXPECT_EQ(row.status, "locations_disagree");
+        const std::string donor = fmt::format("SIG Sauer P229 #58A-10420{}", swap_donor(study, row.pistol));
+        EXPECT_EQ(row.read, donor + " | " + row.expected);
+    }
+    const nlohmann::json summary = study_summary(study, result.rows);
+    ASSERT_TRUE(summary.contains("swap_detection"));
+    ASSERT_EQ(summary["swap_detection"].size(), 1u);
+    EXPECT_EQ(summary["swap_detection"][0]["group"], "ring | swap:other | topography");
+    EXPECT_EQ(summary["swap_detection"][0]["swapped"], 2);
+    EXPECT_EQ(summary["swap_detection"][0]["detected"], 2);
+    EXPECT_EQ(summary["wrong_identities"], 0);
+    EXPECT_NE(report_html(study, result.rows, {}, {}).find("Swapped pins detected"), std::string::npos);
+
+    document["breech_face"] = false;
+    options.journal = scratch("swap-pin-only") / "journal.csv";
+    const Study pin_only = parse_study(document, "swap.json", "5aa");
+    const RunResult unseen = run_study(pin_only, options);
+    const nlohmann::json missed = study_summary(pin_only, unseen.rows);
+    EXPECT_EQ(missed["swap_detection"][0]["detected"], 0);
+    EXPECT_EQ(missed["swap_detection"][0]["named_pin_pistol"], 2);
+}
+
+// `swap:DIE_FOLDER` puts in the pin of a die written by `microstamp encode`.
+TEST(StudyRun, APinSwappedForADieFoldersIsCaught) {
+    const auto folder = scratch("swap-die") / "donor";
+    DieDesign design;
+    design.designs = {Design::ring};
+    write_die(encode(default_catalog().identity("SIG Sauer", "P229", "99Z-000001"), design), folder);
+    nlohmann::json document = tiny_document();
+    document["factors"]["defeats"] = {"swap:" + folder.string()};
+    document["breech_face"] = true;
+    document["pistols"] = 1;
+    RunOptions options;
+    options.journal = scratch("swap-die-run") / "journal.csv";
+    const RunResult result = run_study(parse_study(document, "swap-die.json", "5ab"), options);
+    ASSERT_EQ(result.rows.size(), 1u);
+    EXPECT_EQ(result.rows[0].outcome, Outcome::locations_disagree);
+    EXPECT_EQ(result.rows[0].read, "SIG Sauer P229 #99Z-000001 | SIG Sauer P229 #58A-104201");
+}
+
+TEST(StudyFile, SwapOtherNeedsPistolsOfTheirOwn) {
+    nlohmann::json document = tiny_document();
+    document["factors"]["defeats"] = {"swap:other"};
+    document["identity"]["serial"] = "ONEPIN";
+    EXPECT_NE(error_of(document).find("swap:other"), std::string::npos) << error_of(document);
+    document = tiny_document();
+    document["breech_face"] = "yes";
+    EXPECT_NE(error_of(document).find("'breech_face' must be true or false"), std::string::npos);
 }
 
 } // namespace
