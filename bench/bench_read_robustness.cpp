@@ -5,7 +5,8 @@
 //
 //   build/bench/bench_read_robustness                    # 200 casings (MICROSTAMP_BENCH_CASINGS to change)
 //   MICROSTAMP_BENCH_CONDITIONS=gamma_2,x3p ...            # only those columns; MICROSTAMP_BENCH_VERBOSE=1 logs
-//   failures, MICROSTAMP_BENCH_SAVE_FAILED=DIR writes their photographs (PNG) there
+//   failures, MICROSTAMP_BENCH_SAVE_FAILED=DIR writes their photographs (PNG) there,
+//   MICROSTAMP_BENCH_ONLY_CASINGS=3,17 reads only those casings
 // Per condition also: the share decoded by the quick look alone (`_quick`) and the
 // median wall time of a read (`_median_ms`, the sum of its stages; wall, not CPU, time).
 #include "physics/fire.hpp"
@@ -38,6 +39,21 @@ const Die& ring_die() {
 int casing_count() {
     const char* text = std::getenv("MICROSTAMP_BENCH_CASINGS");
     return text ? std::max(1, std::atoi(text)) : 200;
+}
+
+// MICROSTAMP_BENCH_ONLY_CASINGS=1,9,27 reads only those casings (numbered from 0, below
+// MICROSTAMP_BENCH_CASINGS), to look again at a few failures.
+bool casing_selected(int casing) {
+    const char* only = std::getenv("MICROSTAMP_BENCH_ONLY_CASINGS");
+    if (!only) return true;
+    for (const char* at = only; *at;) {
+        char* end = nullptr;
+        const long listed = std::strtol(at, &end, 10);
+        if (end == at) return false;
+        if (listed == casing) return true;
+        at = *end == ',' ? end + 1 : end;
+    }
+    return false;
 }
 
 cv::Mat as_mat(const Image& image) {
@@ -166,7 +182,7 @@ void first_shot_photographs(benchmark::State& state) {
     std::vector<double> right(conditions().size()), wrong(conditions().size()), quick(conditions().size());
     std::vector<std::vector<double>> milliseconds(conditions().size());  // wall time of each read's stages
     double reads = 0, x3p_right = 0, x3p_wrong = 0;
-    const bool verbose = std::getenv("MICROSTAMP_BENCH_VERBOSE") != nullptr;  // each failed read on stderr
+    const bool verbose = std::getenv("MICROSTAMP_BENCH_VERBOSE") != nullptr;  // each failed read on stderr (2: every read)
     // MICROSTAMP_BENCH_CONDITIONS=gamma_2,blot_40_percent reads only those (every degradation
     // is still made, so each condition sees the same random draws as in a full run).
     const char* only = std::getenv("MICROSTAMP_BENCH_CONDITIONS");
@@ -178,6 +194,7 @@ void first_shot_photographs(benchmark::State& state) {
     };
     for (auto _ : state) {
         for (int casing = 0; casing < casings; ++casing) {
+            if (!casing_selected(casing)) continue;
             state.PauseTiming();
             FireOptions options;
             options.seed = 20261125 + static_cast<std::uint64_t>(casing);
@@ -201,8 +218,11 @@ void first_shot_photographs(benchmark::State& state) {
                 for (const auto& stage : reading.stage_ms) total += stage.second;
                 milliseconds[index].push_back(total);
                 const bool failed = !(reading.identity && *reading.identity == ring_die().identity);
-                if (verbose && failed)
-                    std::fprintf(stderr, "casing %d %s: %s\n", casing, condition.name.c_str(), to_json(reading).dump().c_str());
+                if (verbose && (failed || std::string_view(std::getenv("MICROSTAMP_BENCH_VERBOSE")) == "2"))
+                    std::fprintf(stderr, "casing %d %s: %s truth %s\n", casing, condition.name.c_str(), to_json(reading).dump().c_str(),
+                                 shot.truth.at("pose").dump().c_str());
+                if (verbose && std::string_view(std::getenv("MICROSTAMP_BENCH_VERBOSE")) == "2" && index == 0)
+                    std::fprintf(stderr, "casing %d image %d x %d at %.4f um/px\n", casing, clean.cols, clean.rows, shot.photograph.um_per_px);
                 if (save_failed && failed)
                     cv::imwrite(fmt::format("{}/casing-{:03}-{}.png", save_failed, casing, condition.name), as_mat(degraded));
             }

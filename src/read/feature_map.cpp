@@ -217,6 +217,28 @@ FeatureMap feature_map(const Image& photograph, double um_per_px, double backgro
     return edge_energy(shading_detail(photograph, um_per_px, background_um, 0));
 }
 
+FeatureMap smoothed(const FeatureMap& map, double sigma_um) {
+    FeatureMap result = map;
+    result.values = masked_blur(map.values, map.known, sigma_um / map.um_per_px);
+    result.averaged_um = sigma_um;
+    return result;
+}
+
+double pixel_noise(const FeatureMap& map) {
+    std::vector<float> differences;
+    differences.reserve(map.values.total() / 4 + 1);
+    for (int row = 0; row < map.values.rows; row += 2) {
+        const float* line = map.values.ptr<float>(row);
+        const std::uint8_t* known = map.known.ptr<std::uint8_t>(row);
+        for (int column = 0; column + 1 < map.values.cols; column += 2)
+            if (known[column] && known[column + 1]) differences.push_back(std::fabs(line[column + 1] - line[column]));
+    }
+    if (differences.empty()) return 0;
+    auto middle = differences.begin() + static_cast<std::ptrdiff_t>(differences.size() / 2);
+    std::nth_element(differences.begin(), middle, differences.end());
+    return *middle * 1.4826 / std::numbers::sqrt2;
+}
+
 FeatureMap edge_energy(const FeatureMap& shading) {
     FeatureMap map = shading;
     const double um_per_px = shading.um_per_px;

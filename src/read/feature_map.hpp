@@ -30,6 +30,7 @@ struct FeatureMap {
     double um_per_px = 1.0;  // as far as the caller knows it
     FeatureKind kind = FeatureKind::height;
     cv::Mat background;      // topography: the smooth shape removed (the crater), CV_32F; else empty
+    double averaged_um = 0;  // the sigma of the Gaussian it was averaged over against noise (`smoothed`), or 0
 };
 
 // `background_um`: the scale above which shape is background, not code (cells are ~30 um).
@@ -44,6 +45,13 @@ FeatureMap shading_detail(const Image& photograph, double um_per_px, double back
 // and the decode fails over to the thorough read.
 FeatureMap quick_shading_detail(const Image& photograph, double um_per_px, double background_um = 25,
                                 double working_um_per_px = 0);
+// The map averaged over a Gaussian of `sigma_um` (unknown points weigh nothing and stay
+// unknown): a noisy photograph's shading averaged over part of a cell, so that location,
+// the light's axis and the cells all see the cell's area rather than single pixels.
+FeatureMap smoothed(const FeatureMap& map, double sigma_um);
+// The spread of the map's pixel-to-pixel noise (robust: the median absolute difference
+// of horizontal neighbours, as a standard deviation of one pixel), in map units.
+double pixel_noise(const FeatureMap& map);
 // Local contrast of the shading, whatever its sign (kind `edge_energy`).
 FeatureMap edge_energy(const FeatureMap& shading);
 // Relief (its sign and rough size) from the shading of a low light from `light_azimuth` (radians, counter-clockwise

@@ -488,8 +488,9 @@ constexpr std::array<ShadingStrategy, 7> shading_strategies = {{
      }},
 }};
 
+// `located`: where the ring was found already (on the same pixels), so that it is not sought again.
 Reading read_shading(const FeatureMap& shading, double hint, const ReadOptions& options, const Catalog& catalog,
-                     StageClock& clock, Effort effort = Effort::thorough) {
+                     StageClock& clock, Effort effort = Effort::thorough, const std::optional<RingPlacement>& located_before = {}) {
     const bool quick = effort == Effort::quick;
     const std::string_view prefix = quick ? "quick_" : "";
     const auto lap = [&](std::string_view stage) { clock.lap(fmt::format("{}{}", prefix, stage)); };
@@ -497,8 +498,15 @@ Reading read_shading(const FeatureMap& shading, double hint, const ReadOptions& 
     lap("edge_energy");
     LocateOptions locate_options = photograph_locate_options(shading.um_per_px, options);
     locate_options.quick = quick;
-    Reading reading = locate(energy, locate_options, options);
-    lap("locate");
+    Reading reading;
+    if (located_before) {
+        reading.um_per_px = shading.um_per_px;
+        reading.placement = located_before;
+        reading.pin_diameter_um = FaceGeometry{}.pin_diameter_um * located_before->px_per_um * shading.um_per_px;
+    } else {
+        reading = locate(energy, locate_options, options);
+        lap("locate");
+    }
     bool located_on_relief = false;
     if (!quick && reading.placement && reading.placement->finder_score < options.min_finder_score) {
         if (const auto found = locate_on_relief(shading, *reading.placement, locate_options, options)) {
@@ -614,6 +622,30 @@ Reading read(const Image& photograph, const ReadOptions& options, const Catalog&
         if (again.status == ReadStatus::decoded || again.erasures < reading.erasures) {
             reading = std::move(again);
             hint = reading.um_per_px;
+        }
+    }
+    // A noisy photograph (grain, a high gain): its single pixels say little, so it is read
+    // again from its shading averaged over part of a cell, for locating and sampling alike.
+    if (reading.status != ReadStatus::decoded) {
+        const double noise = pixel_noise(shading);
+        if (noise > options.min_smoothing_noise) {
+            const int attempts = reading.attempts;
+            const FeatureMap averaged = smoothed(shading, options.smoothing_um);
+            clock.lap("smoothed_shading");
+            // Located on the pixels as they are where that found finder circles (the circles
+            // are long enough to stand out of the noise; averaged, the noise's own blobs
+            // outvote them), else on the averaged shading.
+            const bool located = reading.placement && reading.placement->finder_score >= options.min_finder_score;
+            Reading again = read_shading(averaged, hint, options, catalog, clock, Effort::thorough,
+                                         located ? reading.placement : std::nullopt);
+            count_earlier_attempts(again, attempts);
+            const bool found_ring = again.placement && again.placement->finder_score >= options.min_finder_score;
+            if (again.status == ReadStatus::decoded || (reading.status != ReadStatus::partial && found_ring && again.status == ReadStatus::partial))
+                reading = std::move(again);
+            else {
+                reading.attempts = again.attempts;
+                reading.false_identity_bound = again.false_identity_bound;
+            }
         }
     }
     // The designs' relief of the photograph, made once for whichever of the crater's

@@ -66,6 +66,11 @@ struct ReadOptions {
     // Photographs: how one-sided the light must be (feature_map.hpp, LightEstimate) for
     // the relief to be recovered from the shading before edge contrast is tried.
     double min_light_directionality = 0.15;
+    // A photograph whose shading varies from one pixel to the next by more than this
+    // (a standard deviation, in the shading's units) and whose ring did not decode is
+    // read again from its shading averaged over a Gaussian of `smoothing_um`.
+    double min_smoothing_noise = 0.1;
+    double smoothing_um = 4;
     // Photographs finer than this (um per pixel) are averaged down to it first: a cell
     // (~27 um) still spans ten pixels, and every later step costs less.
     double working_um_per_px = 2.5;

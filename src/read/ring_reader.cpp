@@ -183,8 +183,8 @@ struct CellSampler {
     };
     std::vector<std::vector<Point>> cells;  // [cell 0..8 of a sector of track t] per track, flattened per track*9+cell
 
-    // `across` x `across` points over the middle of each cell.
-    explicit CellSampler(int across) {
+    // `across` x `across` points over the middle `span` of each cell (as a share of its width and height).
+    CellSampler(int across, double span) {
         const double sector = full_turn / ring_sectors_per_track;
         const double* tracks[ring_tracks] = {reference_geometry.ring_inner_track_um, reference_geometry.ring_outer_track_um};
         cells.resize(ring_tracks * ring_cells_per_symbol);
@@ -193,11 +193,11 @@ struct CellSampler {
             for (int cell = 0; cell < ring_cells_per_symbol; ++cell) {
                 const int row = cell / ring_columns, column = cell % ring_columns;
                 auto& points = cells[static_cast<std::size_t>(track * ring_cells_per_symbol + cell)];
-                const double step = across > 1 ? 0.4 / (across - 1) : 0;
+                const double step = across > 1 ? span / (across - 1) : 0, first = (1 - span) / 2;
                 for (int i = 0; i < across; ++i)
                     for (int j = 0; j < across; ++j) {
-                        const double radius = tracks[track][0] + (row + 0.3 + step * i) * row_height;
-                        const double angle = sector * (column + 0.3 + step * j) / ring_columns;
+                        const double radius = tracks[track][0] + (row + first + step * i) * row_height;
+                        const double angle = sector * (column + first + step * j) / ring_columns;
                         points.push_back({radius, std::cos(angle), std::sin(angle)});
                     }
             }
@@ -205,16 +205,20 @@ struct CellSampler {
     }
 };
 
-// Nine points a cell to read it; four to line up the grid at a quick look.
-const CellSampler& cell_sampler(bool quick = false) {
-    static const CellSampler reading(3), aligning(2);
+// Nine points a cell to read it; four to line up the grid at a quick look; on a map
+// averaged against noise (FeatureMap::averaged_um), 25 over more of the cell's area,
+// each a little more sure than a single pixel.
+const CellSampler& cell_sampler(const FeatureMap& map, bool quick = false) {
+    static const CellSampler reading(3, 0.4), aligning(2, 0.4), averaging(5, 0.6);
+    if (map.averaged_um > 0) return averaging;
     return quick ? aligning : reading;
 }
 
 // Mean map value in every cell of every sector, for a grid angle; NaN where fewer than
 // half the cell's points are known.
 std::vector<float> cell_values(const FeatureMap& map, const RingPlacement& placement,
-                               const CellSampler& sampler = cell_sampler()) {
+                               const CellSampler* chosen = nullptr) {
+    const CellSampler& sampler = chosen ? *chosen : cell_sampler(map);
     const double sector = full_turn / ring_sectors_per_track;
     std::vector<float> values(static_cast<std::size_t>(ring_symbols * ring_cells_per_symbol));
     for (int symbol = 0; symbol < ring_symbols; ++symbol) {
@@ -373,12 +377,12 @@ RingPlacement align_grid(const FeatureMap& map, RingPlacement placement, double 
     const double column = full_turn / ring_sectors_per_track / ring_columns;
     // A quick look tries half the angles, on four points a cell, and stops a step sooner.
     const int coarse_steps = quick ? 10 : 20;
-    const CellSampler& sampler = cell_sampler(quick);
+    const CellSampler& sampler = cell_sampler(map, quick);
     double best_alignment = -1;
     for (int step_index = 0; step_index < coarse_steps; ++step_index) {
         RingPlacement trial = placement;
         trial.grid_angle = column * step_index / coarse_steps;
-        const double alignment = grid_alignment(cell_values(map, trial, sampler));
+        const double alignment = grid_alignment(cell_values(map, trial, &sampler));
         if (alignment > best_alignment) {
             best_alignment = alignment;
             placement.grid_angle = trial.grid_angle;
@@ -389,7 +393,7 @@ RingPlacement align_grid(const FeatureMap& map, RingPlacement placement, double 
         for (const double direction : {-1.0, 1.0}) {
             RingPlacement trial = placement;
             trial.grid_angle += direction * fine;
-            const double alignment = grid_alignment(cell_values(map, trial, sampler));
+            const double alignment = grid_alignment(cell_values(map, trial, &sampler));
             if (alignment > best_alignment) {
                 best_alignment = alignment;
                 placement = trial;
