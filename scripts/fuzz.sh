@@ -15,7 +15,7 @@
 # HARNESS      x3p png image study manifest die_manifest store_url http_body ring (default: all)
 #
 # Builds build-fuzz first (clang++-14, MICROSTAMP_FUZZ=ON: every stage with coverage, ASan
-# and UBSan). Every run appends "harness executions coverage features corpus" to
+# and UBSan). Every run appends "harness executions coverage features corpus time seconds" to
 # DIR/runs.txt and prints the totals; the exit code is 1 when any harness found a crash,
 # a leak, a hang over 10 s or an allocation over 2 GB, whose input is kept in
 # DIR/findings/NAME/ (replay it: build-fuzz/tests/fuzz/fuzz_NAME FILE; then add it to
@@ -68,7 +68,7 @@ run_one() {
   coverage=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
   features=$(grep -oE 'ft: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
   units=$(find "$corpus" -type f | wc -l)
-  echo "$name ${executions:-0} ${coverage:-0} ${features:-0} $units $(date -u +%FT%TZ)" >>"$dir/runs.txt"
+  echo "$name ${executions:-0} ${coverage:-0} ${features:-0} $units $(date -u +%FT%TZ) $seconds" >>"$dir/runs.txt"
 }
 
 running=0
