@@ -10,6 +10,7 @@
 #include <fmt/core.h>
 
 #include <cmath>
+#include <map>
 #include <set>
 
 namespace microstamp {
@@ -63,14 +64,31 @@ std::string lead_detail(const LeadRecord& lead) {
     return detail;
 }
 
-// A lead already stands between two items (either way round) unless it was settled by a
-// full reading: the same pair is not raised twice.
-bool lead_stands(Transaction& transaction, std::int64_t first, std::int64_t second) {
-    return !transaction
-                .query("SELECT 1 FROM leads WHERE ((exhibit_id = $1 AND other_exhibit_id = $2) OR "
-                       "(exhibit_id = $2 AND other_exhibit_id = $1)) AND status <> 'resolved' LIMIT 1",
-                       {first, second})
-                .empty();
+// The items a lead already stands with (either way round) unless a full reading settled
+// it: the same pair is not raised twice.
+std::set<std::int64_t> standing_partners(Transaction& transaction, std::int64_t exhibit_id) {
+    std::set<std::int64_t> partners;
+    for (const Row& row : transaction.query("SELECT exhibit_id, other_exhibit_id FROM leads WHERE (exhibit_id = $1 OR "
+                                            "other_exhibit_id = $1) AND status <> 'resolved'",
+                                            {exhibit_id}))
+        partners.insert(as_integer(row[0]) == exhibit_id ? as_integer(row[1]) : as_integer(row[0]));
+    return partners;
+}
+
+// Agency, case and item of each of a few items, in one query.
+std::map<std::int64_t, LeadSide> lead_sides(Transaction& transaction, const std::set<std::int64_t>& exhibit_ids) {
+    std::map<std::int64_t, LeadSide> sides;
+    if (exhibit_ids.empty()) return sides;
+    std::string sql = "SELECT e.id, c.agency_ori, c.case_number, e.item_number FROM exhibits e JOIN cases c ON "
+                      "c.id = e.case_id WHERE e.id IN (";
+    Parameters parameters;
+    for (const std::int64_t id : exhibit_ids) {
+        parameters.emplace_back(id);
+        sql += fmt::format("{}${}", parameters.size() == 1 ? "" : ", ", parameters.size());
+    }
+    for (const Row& row : transaction.query(sql + ")", parameters))
+        sides[as_integer(row[0])] = {as_integer(row[0]), as_text(row[1]), as_text(row[2]), as_text(row[3])};
+    return sides;
 }
 
 struct NewLead {
@@ -82,8 +100,9 @@ struct NewLead {
     std::optional<double> log10_likelihood_ratio;
 };
 
-std::int64_t insert_lead(Transaction& transaction, const ReadingRecord& reading, const NewLead& lead,
-                         const std::string& at) {
+// The lead as listed later, without reading it back: every field is known here.
+LeadRecord insert_lead(Transaction& transaction, const ReadingRecord& reading, const NewLead& lead,
+                       const std::string& at, const std::map<std::int64_t, LeadSide>& sides) {
     const Rows rows = transaction.query(
         "INSERT INTO leads (reading_id, exhibit_id, other_exhibit_id, other_reading_id, kind, partial_exhibit_id, "
         "manufacturer_code, model_code, serial, partial_serial, log10_likelihood_ratio, found_at, status, decided_at, "
@@ -93,15 +112,21 @@ std::int64_t insert_lead(Transaction& transaction, const ReadingRecord& reading,
          lead.partial_exhibit_id ? Value(*lead.partial_exhibit_id) : Value(std::monostate{}),
          std::int64_t{lead.manufacturer_code}, std::int64_t{lead.model_code}, lead.serial, lead.partial_serial,
          lead.log10_likelihood_ratio ? Value(*lead.log10_likelihood_ratio) : Value(std::monostate{}), at});
-    return as_integer(rows[0][0]);
-}
-
-// The most recent reading with a serial of an item, for a partial lead's far end.
-std::int64_t reading_of(Transaction& transaction, std::int64_t exhibit_id, const std::string& serial) {
-    const Rows rows = transaction.query(
-        "SELECT id FROM readings WHERE exhibit_id = $1 AND serial = $2 ORDER BY id DESC LIMIT 1", {exhibit_id, serial});
-    if (rows.empty()) throw StoreError(fmt::format("item {} lost its reading {}: the store is damaged", exhibit_id, serial));
-    return as_integer(rows[0][0]);
+    LeadRecord record;
+    record.id = as_integer(rows[0][0]);
+    record.reading_id = reading.id;
+    record.found_for = sides.at(reading.exhibit_id);
+    record.other = sides.at(lead.other_exhibit_id);
+    record.other_reading_id = lead.other_reading_id;
+    record.kind = lead.kind;
+    record.manufacturer_code = lead.manufacturer_code;
+    record.model_code = lead.model_code;
+    record.serial = lead.serial;
+    record.partial_serial = lead.partial_serial;
+    record.log10_likelihood_ratio = lead.log10_likelihood_ratio;
+    record.found_at = at;
+    record.status = "open";
+    return record;
 }
 
 bool has_identity(const ReadingRecord& reading) {
@@ -113,12 +138,12 @@ bool has_identity(const ReadingRecord& reading) {
 void Store::State::refresh_partial_index(Transaction& transaction, std::int64_t through) {
     // Up to `through` only (the reading being checked: every reading below it is
     // committed or in this transaction), so none is added twice.
-    for (const Row& row : transaction.query("SELECT exhibit_id, manufacturer_code, model_code, serial FROM readings "
+    for (const Row& row : transaction.query("SELECT exhibit_id, manufacturer_code, model_code, serial, id FROM readings "
                                             "WHERE id > $1 AND id <= $2 AND status = 'partial' AND serial IS NOT NULL "
                                             "AND manufacturer_code IS NOT NULL AND model_code IS NOT NULL ORDER BY id",
                                             {partial_index_through, through}))
         partial_index.add(as_integer(row[0]), static_cast<std::uint16_t>(as_integer(row[1])),
-                          static_cast<std::uint16_t>(as_integer(row[2])), as_text(row[3]));
+                          static_cast<std::uint16_t>(as_integer(row[2])), as_text(row[3]), as_integer(row[4]));
     partial_index_through = std::max(partial_index_through, through);
 }
 
@@ -145,17 +170,23 @@ std::vector<LeadRecord> Store::State::raise_leads(Transaction& transaction, cons
     const std::string at = now();
     std::vector<NewLead> found;
     std::set<std::int64_t> named;  // items already given a lead by this reading
+    // Read once, after this reading's partial leads are settled below.
+    std::optional<std::set<std::int64_t>> standing;
+    const auto stands = [&](std::int64_t other) {
+        if (!standing) standing = standing_partners(transaction, reading.exhibit_id);
+        return standing->contains(other);
+    };
     // Partial leads from an index's ranking: the partial side is this reading's item when
     // the reading is the partial one, else the ranked item's.
     const auto add_partial = [&](const SerialIndex& index, bool this_is_partial) {
         for (const auto& ranked : index.rank(*reading.serial, PartialMatchModel{}, partial_leads_per_reading + 1,
                                              reading.manufacturer_code, reading.model_code)) {
-            if (ranked.exhibit_id == reading.exhibit_id || !named.insert(ranked.exhibit_id).second ||
-                lead_stands(transaction, reading.exhibit_id, ranked.exhibit_id))
+            if (ranked.exhibit_id == reading.exhibit_id || stands(ranked.exhibit_id) ||
+                !named.insert(ranked.exhibit_id).second)
                 continue;
             const std::string& full = this_is_partial ? ranked.serial : *reading.serial;
             const std::string& partial = this_is_partial ? *reading.serial : ranked.serial;
-            found.push_back({ranked.exhibit_id, reading_of(transaction, ranked.exhibit_id, ranked.serial), "partial",
+            found.push_back({ranked.exhibit_id, ranked.reading_id, "partial",
                              this_is_partial ? reading.exhibit_id : ranked.exhibit_id, ranked.manufacturer_code,
                              ranked.model_code, full, partial, ranked.score.log10_likelihood_ratio});
         }
@@ -184,7 +215,7 @@ std::vector<LeadRecord> Store::State::raise_leads(Transaction& transaction, cons
                  {std::int64_t{*reading.manufacturer_code}, std::int64_t{*reading.model_code}, *reading.serial,
                   reading.exhibit_id, reading.id})) {
             const std::int64_t other = as_integer(row[1]);
-            if (!named.insert(other).second || lead_stands(transaction, reading.exhibit_id, other)) continue;
+            if (stands(other) || !named.insert(other).second) continue;
             found.push_back({other, as_integer(row[0]), "exact", std::nullopt, *reading.manufacturer_code,
                              *reading.model_code, *reading.serial, "", std::nullopt});
         }
@@ -197,8 +228,11 @@ std::vector<LeadRecord> Store::State::raise_leads(Transaction& transaction, cons
         add_partial(serial_index, true);
     }
     std::vector<LeadRecord> leads;
+    if (found.empty()) return leads;
+    named.insert(reading.exhibit_id);
+    const std::map<std::int64_t, LeadSide> sides = lead_sides(transaction, named);
     for (const NewLead& lead : found) {
-        leads.push_back(lead_by_id(transaction, insert_lead(transaction, reading, lead, at)));
+        leads.push_back(insert_lead(transaction, reading, lead, at, sides));
         note.also.push_back({"lead.found", lead_object(leads.back()), lead_detail(leads.back())});
     }
     return leads;

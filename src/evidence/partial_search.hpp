@@ -40,17 +40,14 @@ std::optional<SerialScore> score_serial(std::string_view pattern, std::string_vi
                                         const PartialMatchModel& model);
 
 // The stored side, kept in memory for speed: one entry per reading with a serial.
+// Serials are kept by length and by column (one byte array per character position), so
+// that ranking a pattern is a few passes of byte compares over contiguous memory, which
+// the compiler vectorises, instead of a walk over a million records.
 class SerialIndex {
 public:
-    struct Entry {
-        std::int64_t exhibit_id = 0;
-        std::uint16_t manufacturer_code = 0;
-        std::uint16_t model_code = 0;
-        std::uint8_t length = 0;
-        char serial[12] = {};
-    };
     struct Ranked {
         std::int64_t exhibit_id = 0;
+        std::int64_t reading_id = 0;  // the reading that ranked (0 where none was given)
         std::string serial;
         std::uint16_t manufacturer_code = 0;
         std::uint16_t model_code = 0;
@@ -58,21 +55,30 @@ public:
     };
 
     void add(std::int64_t exhibit_id, std::uint16_t manufacturer_code, std::uint16_t model_code,
-             std::string_view serial);
-    std::size_t size() const { return entries_.size(); }
+             std::string_view serial, std::int64_t reading_id = 0);
+    std::size_t size() const { return lengths_in_order_.size(); }
     // Forgets the entries added after the first `size` (those of a rolled-back transaction).
-    void truncate(std::size_t size) {
-        if (size < entries_.size()) entries_.resize(size);
-    }
+    void truncate(std::size_t size);
 
     // The best `limit` exhibits (each once, by its best reading) whose ratio exceeds 1,
-    // best first; ties by exhibit id. Optional codes restrict to one make or model.
+    // best first; ties by exhibit id, then by the order the readings were added. Optional
+    // codes restrict to one make or model.
     std::vector<Ranked> rank(std::string_view pattern, const PartialMatchModel& model, std::size_t limit,
                              std::optional<std::uint16_t> manufacturer_code = std::nullopt,
                              std::optional<std::uint16_t> model_code = std::nullopt) const;
 
 private:
-    std::vector<Entry> entries_;
+    // Every stored serial of one length.
+    struct SameLength {
+        std::vector<std::int64_t> exhibit_ids;
+        std::vector<std::int64_t> reading_ids;
+        std::vector<std::uint16_t> manufacturer_codes;
+        std::vector<std::uint16_t> model_codes;
+        std::vector<std::vector<char>> columns;  // columns[position][entry]
+        std::vector<std::size_t> unread_entries;  // their indices, in order, so truncate can count them
+    };
+    std::vector<SameLength> by_length_;              // by_length_[length]
+    std::vector<std::uint8_t> lengths_in_order_;     // the length of each entry, in the order added
 };
 
 } // namespace microstamp

@@ -8,6 +8,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -200,9 +201,15 @@ struct Store::State {
                 if (note.each.empty())
                     append_audit(transaction, head, session.user(), role, action, note.object, "success", note.detail);
                 else append_audits(transaction, head, session.user(), role, action, "success", note.each);
-                for (const AuditEvent& event : note.also)
-                    append_audit(transaction, head, session.user(), role, event.action, event.object, "success",
-                                 event.detail);
+                // A run of one action (the leads a reading raised) goes in as one multi-row insert.
+                for (auto run = note.also.begin(); run != note.also.end();) {
+                    const auto end = std::find_if(run, note.also.end(),
+                                                  [&](const AuditEvent& event) { return event.action != run->action; });
+                    std::vector<AuditEntry> entries;
+                    for (auto event = run; event != end; ++event) entries.push_back({event->object, event->detail});
+                    append_audits(transaction, head, session.user(), role, run->action, "success", entries);
+                    run = end;
+                }
             });
         } catch (...) {
             rewind_indexes();
@@ -322,7 +329,7 @@ struct Store::State {
                                             {serial_index_through});
         for (const Row& row : rows) {
             serial_index.add(as_integer(row[1]), static_cast<std::uint16_t>(as_integer(row[2])),
-                             static_cast<std::uint16_t>(as_integer(row[3])), as_text(row[4]));
+                             static_cast<std::uint16_t>(as_integer(row[3])), as_text(row[4]), as_integer(row[0]));
             serial_index_through = as_integer(row[0]);
         }
     }
