@@ -42,92 +42,83 @@ std::optional<SerialScore> score_serial(std::string_view pattern, std::string_vi
 
 void SerialIndex::add(std::int64_t exhibit_id, std::uint16_t manufacturer_code, std::uint16_t model_code,
                       std::string_view serial, std::int64_t reading_id) {
-    if (serial.empty() || serial.size() > 255)
-        throw InputError("a stored serial must be 1 to 255 characters, not " + std::to_string(serial.size()));
-    if (by_length_.size() <= serial.size()) by_length_.resize(serial.size() + 1);
-    SameLength& group = by_length_[serial.size()];
-    if (group.columns.empty()) group.columns.resize(serial.size());
+    if (serial.empty() || serial.size() > 15)
+        throw InputError("a stored serial must be 1 to 15 characters, not " + std::to_string(serial.size()));
+    if (group_in_order_.size() >= std::numeric_limits<std::uint32_t>::max())
+        throw InputError("the serial index holds 4,294,967,295 readings at most");
+    const bool with_unread = serial.find('?') != std::string_view::npos;
+    const auto [found, added] =
+        group_of_.try_emplace({serial.size(), manufacturer_code, model_code, with_unread}, groups_.size());
+    if (added) {
+        Group group;
+        group.length = serial.size();
+        group.manufacturer_code = manufacturer_code;
+        group.model_code = model_code;
+        group.with_unread = with_unread;
+        group.columns.resize(serial.size());
+        groups_.push_back(std::move(group));
+    }
+    Group& group = groups_[found->second];
     group.exhibit_ids.push_back(exhibit_id);
     group.reading_ids.push_back(reading_id);
-    group.manufacturer_codes.push_back(manufacturer_code);
-    group.model_codes.push_back(model_code);
+    group.sequence.push_back(static_cast<std::uint32_t>(group_in_order_.size()));
     for (std::size_t position = 0; position < serial.size(); ++position) group.columns[position].push_back(serial[position]);
-    if (serial.find('?') != std::string_view::npos) group.unread_entries.push_back(group.exhibit_ids.size() - 1);
-    lengths_in_order_.push_back(static_cast<std::uint8_t>(serial.size()));
+    group_in_order_.push_back(static_cast<std::uint32_t>(found->second));
 }
 
 void SerialIndex::truncate(std::size_t size) {
-    while (lengths_in_order_.size() > size) {
-        SameLength& group = by_length_[lengths_in_order_.back()];
-        lengths_in_order_.pop_back();
-        const std::size_t last = group.exhibit_ids.size() - 1;
-        if (!group.unread_entries.empty() && group.unread_entries.back() == last) group.unread_entries.pop_back();
+    while (group_in_order_.size() > size) {
+        Group& group = groups_[group_in_order_.back()];
+        group_in_order_.pop_back();
         group.exhibit_ids.pop_back();
         group.reading_ids.pop_back();
-        group.manufacturer_codes.pop_back();
-        group.model_codes.pop_back();
+        group.sequence.pop_back();
         for (auto& column : group.columns) column.pop_back();
     }
 }
 
 namespace {
 
-// An entry's agreement with a pattern: positions read on both sides that agree, and
-// positions the pattern reads that the stored serial leaves unread. Both are below 16
-// (serials are at most 12 characters), so one byte holds the pair.
-constexpr std::uint8_t filtered_out = 0xFF;
+// Entries are compared by blocks that stay in the first-level cache while every read
+// position is compared, so each column is read once; a chunk's largest key lets the
+// gathering below skip chunks that cannot hold the key it looks for.
+constexpr std::size_t block_size = 4096, chunk_size = 64;
 
+// An entry's agreement with a pattern, as one byte: positions read on both sides that
+// agree (high four bits) and positions the pattern reads that the stored serial leaves
+// unread (low four bits; serials are at most 15 characters).
 struct Agreement {
-    std::vector<std::uint8_t> keys;          // per entry, its agreement key (or filtered_out)
-    std::array<std::size_t, 256> histogram{};  // entries per key
+    std::vector<std::uint8_t> keys;           // per entry
+    std::vector<std::uint8_t> chunk_largest;  // per chunk of chunk_size entries, its largest key
 };
 
-// Per entry, the agreement key of the pattern's read positions, and how many entries have
-// each key. Entries go by blocks that stay in the first-level cache while every read
-// position is compared, so each column is read once and the counts never leave the cache.
-Agreement agreement(std::string_view pattern, const std::vector<std::vector<char>>& columns, bool any_unread,
-                    std::span<const std::uint16_t> manufacturer_codes, std::span<const std::uint16_t> model_codes,
-                    std::optional<std::uint16_t> manufacturer_code, std::optional<std::uint16_t> model_code) {
-    constexpr std::size_t block = 4096;
-    const std::size_t count = manufacturer_codes.size();
+Agreement agreement(std::string_view pattern, const SerialIndex::Group& group) {
+    const std::size_t count = group.exhibit_ids.size();
     Agreement result;
     result.keys.resize(count);
-    std::array<std::uint8_t, block> matched{}, unread{};
-    // Four histograms, summed at the end: runs of one key would otherwise wait on one counter.
-    std::array<std::array<std::size_t, 256>, 4> histograms{};
-    for (std::size_t start = 0; start < count; start += block) {
-        const std::size_t size = std::min(block, count - start);
+    result.chunk_largest.resize((count + chunk_size - 1) / chunk_size);
+    std::array<std::uint8_t, block_size> matched{}, unread{};
+    for (std::size_t start = 0; start < count; start += block_size) {
+        const std::size_t size = std::min(block_size, count - start);
         std::fill_n(matched.begin(), size, std::uint8_t{0});
         std::fill_n(unread.begin(), size, std::uint8_t{0});
         for (std::size_t position = 0; position < pattern.size(); ++position) {
             const char wanted = pattern[position];
             if (wanted == '?') continue;
-            const char* column = columns[position].data() + start;
+            const char* column = group.columns[position].data() + start;
             for (std::size_t i = 0; i < size; ++i) matched[i] = static_cast<std::uint8_t>(matched[i] + (column[i] == wanted));
-            if (any_unread)
+            if (group.with_unread)
                 for (std::size_t i = 0; i < size; ++i) unread[i] = static_cast<std::uint8_t>(unread[i] + (column[i] == '?'));
         }
         std::uint8_t* keys = result.keys.data() + start;
         for (std::size_t i = 0; i < size; ++i) keys[i] = static_cast<std::uint8_t>(matched[i] << 4 | unread[i]);
-        if (manufacturer_code) {
-            const std::uint16_t* codes = manufacturer_codes.data() + start;
-            for (std::size_t i = 0; i < size; ++i) keys[i] = codes[i] == *manufacturer_code ? keys[i] : filtered_out;
+        for (std::size_t chunk = 0; chunk * chunk_size < size; ++chunk) {
+            std::uint8_t largest = 0;
+            const std::size_t end = std::min(size, (chunk + 1) * chunk_size);
+            for (std::size_t i = chunk * chunk_size; i < end; ++i) largest = std::max(largest, keys[i]);
+            result.chunk_largest[(start + chunk * chunk_size) / chunk_size] = largest;
         }
-        if (model_code) {
-            const std::uint16_t* codes = model_codes.data() + start;
-            for (std::size_t i = 0; i < size; ++i) keys[i] = codes[i] == *model_code ? keys[i] : filtered_out;
-        }
-        std::size_t i = 0;
-        for (; i + 4 <= size; i += 4) {
-            ++histograms[0][keys[i]];
-            ++histograms[1][keys[i + 1]];
-            ++histograms[2][keys[i + 2]];
-            ++histograms[3][keys[i + 3]];
-        }
-        for (; i < size; ++i) ++histograms[0][keys[i]];
     }
-    for (std::size_t key = 0; key < 256; ++key)
-        result.histogram[key] = histograms[0][key] + histograms[1][key] + histograms[2][key] + histograms[3][key];
     return result;
 }
 
@@ -137,59 +128,87 @@ std::vector<SerialIndex::Ranked> SerialIndex::rank(std::string_view pattern, con
                                                    std::size_t limit, std::optional<std::uint16_t> manufacturer_code,
                                                    std::optional<std::uint16_t> model_code) const {
     const Weights w = weights(model);
-    if (limit == 0 || pattern.size() >= by_length_.size()) return {};
-    const SameLength& group = by_length_[pattern.size()];
-    if (group.exhibit_ids.empty()) return {};
-    const int read_positions = static_cast<int>(std::count_if(pattern.begin(), pattern.end(), [](char c) { return c != '?'; }));
-    const auto [keys, histogram] = agreement(pattern, group.columns, !group.unread_entries.empty(),
-                                             group.manufacturer_codes, group.model_codes, manufacturer_code, model_code);
+    std::vector<Ranked> ranked;
+    if (limit == 0) return ranked;
+    std::vector<const Group*> groups;
+    std::vector<Agreement> agreements;
+    bool any_unread = false;
+    for (const Group& group : groups_) {
+        if (group.length != pattern.size() || group.exhibit_ids.empty()) continue;
+        if ((manufacturer_code && group.manufacturer_code != *manufacturer_code) ||
+            (model_code && group.model_code != *model_code))
+            continue;
+        groups.push_back(&group);
+        agreements.push_back(agreement(pattern, group));
+        any_unread = any_unread || group.with_unread;
+    }
+    if (groups.empty()) return ranked;
 
-    // The ratio depends on the entry only through its key, so the keys' histogram says how
-    // many entries reach each ratio, and the best are gathered without sorting them all.
+    // The ratio depends on an entry only through its key: take the keys whose ratio exceeds
+    // 1, best first, gathering the entries of each until there are enough.
+    const int read_positions = static_cast<int>(std::count_if(pattern.begin(), pattern.end(), [](char c) { return c != '?'; }));
     const auto key_score = [&](int key) {
         const int matched = key >> 4, unread = key & 15;
         return matched * w.match + (read_positions - matched - unread) * w.mismatch;
     };
-    std::vector<int> ratio_keys;  // keys whose ratio exceeds 1, best first
-    for (int key = 0; key < 255; ++key)
-        if (histogram[static_cast<std::size_t>(key)] && key_score(key) > 0) ratio_keys.push_back(key);
-    std::sort(ratio_keys.begin(), ratio_keys.end(), [&](int a, int b) { return key_score(a) > key_score(b); });
+    std::vector<int> levels;
+    for (int matched = 0; matched <= read_positions; ++matched)
+        for (int unread = 0; unread <= (any_unread ? read_positions - matched : 0); ++unread)
+            if (key_score(matched << 4 | unread) > 0) levels.push_back(matched << 4 | unread);
+    std::sort(levels.begin(), levels.end(), [&](int a, int b) { return key_score(a) > key_score(b); });
 
-    // Take whole score levels, best first, until they hold enough entries; an exhibit read
-    // several times appears once, so widen while the distinct exhibits fall short.
-    std::vector<Ranked> ranked;
-    if (ratio_keys.empty()) return ranked;
-    std::array<bool, 256> taken{};
-    std::size_t levels = 0, gathered = 0, wanted = limit * 4;
-    for (;;) {
-        while (levels < ratio_keys.size() && gathered < wanted) {
-            const auto key = static_cast<std::size_t>(ratio_keys[levels++]);
-            taken[key] = true;
-            gathered += histogram[key];
+    struct Found {
+        double score;
+        std::size_t group, entry;
+    };
+    std::vector<Found> found;
+    const auto gather = [&](int level) {
+        const auto key = static_cast<std::uint8_t>(level);
+        for (std::size_t g = 0; g < groups.size(); ++g) {
+            if ((key & 15) && !groups[g]->with_unread) continue;
+            const Agreement& agreement = agreements[g];
+            for (std::size_t chunk = 0; chunk < agreement.chunk_largest.size(); ++chunk) {
+                if (agreement.chunk_largest[chunk] < key) continue;
+                const std::size_t end = std::min(agreement.keys.size(), (chunk + 1) * chunk_size);
+                for (std::size_t entry = chunk * chunk_size; entry < end; ++entry)
+                    if (agreement.keys[entry] == key) found.push_back({key_score(level), g, entry});
+            }
         }
-        std::vector<std::size_t> entries;
-        entries.reserve(gathered);
-        for (std::size_t i = 0; i < keys.size(); ++i)
-            if (taken[keys[i]]) entries.push_back(i);
-        std::stable_sort(entries.begin(), entries.end(), [&](std::size_t a, std::size_t b) {
-            const double score_a = key_score(keys[a]), score_b = key_score(keys[b]);
-            if (score_a != score_b) return score_a > score_b;
-            return group.exhibit_ids[a] < group.exhibit_ids[b];
+    };
+    // Ranks what was gathered: true once it holds `limit` distinct exhibits.
+    const auto rank_found = [&] {
+        std::sort(found.begin(), found.end(), [&](const Found& a, const Found& b) {
+            if (a.score != b.score) return a.score > b.score;
+            const Group &first = *groups[a.group], &second = *groups[b.group];
+            if (first.exhibit_ids[a.entry] != second.exhibit_ids[b.entry])
+                return first.exhibit_ids[a.entry] < second.exhibit_ids[b.entry];
+            return first.sequence[a.entry] < second.sequence[b.entry];
         });
         ranked.clear();
         std::unordered_set<std::int64_t> seen;
-        for (const std::size_t entry : entries) {
+        for (const Found& item : found) {
             if (ranked.size() == limit) break;
-            if (!seen.insert(group.exhibit_ids[entry]).second) continue;
+            const Group& group = *groups[item.group];
+            if (!seen.insert(group.exhibit_ids[item.entry]).second) continue;
             std::string serial(pattern.size(), ' ');
             for (std::size_t position = 0; position < serial.size(); ++position)
-                serial[position] = group.columns[position][entry];
-            ranked.push_back({group.exhibit_ids[entry], group.reading_ids[entry], serial, group.manufacturer_codes[entry],
-                              group.model_codes[entry], *score_serial(pattern, serial, model)});
+                serial[position] = group.columns[position][item.entry];
+            ranked.push_back({group.exhibit_ids[item.entry], group.reading_ids[item.entry], serial,
+                              group.manufacturer_code, group.model_code, *score_serial(pattern, serial, model)});
         }
-        if (ranked.size() == limit || levels == ratio_keys.size()) break;
-        wanted = std::numeric_limits<std::size_t>::max();  // short of distinct exhibits: the next pass takes every level
+        return ranked.size() == limit;
+    };
+    // An exhibit read several times appears once: once enough entries are gathered, a
+    // ranking still short of distinct exhibits gathers every remaining level.
+    std::size_t wanted = limit * 4;
+    for (const int level : levels) {
+        gather(level);
+        if (found.size() >= wanted) {
+            if (rank_found()) return ranked;
+            wanted = std::numeric_limits<std::size_t>::max();
+        }
     }
+    rank_found();
     return ranked;
 }
 

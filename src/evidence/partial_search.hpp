@@ -17,10 +17,12 @@
 // from a study of the reader.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 namespace microstamp {
@@ -40,9 +42,10 @@ std::optional<SerialScore> score_serial(std::string_view pattern, std::string_vi
                                         const PartialMatchModel& model);
 
 // The stored side, kept in memory for speed: one entry per reading with a serial.
-// Serials are kept by length and by column (one byte array per character position), so
-// that ranking a pattern is a few passes of byte compares over contiguous memory, which
-// the compiler vectorises, instead of a walk over a million records.
+// Serials are kept in groups of one length, make and model, by column (one byte array
+// per character position), so that ranking a pattern is a few passes of byte compares
+// over contiguous memory, which the compiler vectorises, instead of a walk over a
+// million records; a make or model named in the query skips the other groups whole.
 class SerialIndex {
 public:
     struct Ranked {
@@ -56,7 +59,7 @@ public:
 
     void add(std::int64_t exhibit_id, std::uint16_t manufacturer_code, std::uint16_t model_code,
              std::string_view serial, std::int64_t reading_id = 0);
-    std::size_t size() const { return lengths_in_order_.size(); }
+    std::size_t size() const { return group_in_order_.size(); }
     // Forgets the entries added after the first `size` (those of a rolled-back transaction).
     void truncate(std::size_t size);
 
@@ -67,18 +70,23 @@ public:
                              std::optional<std::uint16_t> manufacturer_code = std::nullopt,
                              std::optional<std::uint16_t> model_code = std::nullopt) const;
 
-private:
-    // Every stored serial of one length.
-    struct SameLength {
+    // The serials of one length, make and model: either all read in full, or all holding
+    // a '?' (partial readings), so that the full ones, nearly all of a store, are ranked
+    // without counting unread characters.
+    struct Group {
+        std::size_t length = 0;
+        std::uint16_t manufacturer_code = 0, model_code = 0;
+        bool with_unread = false;
         std::vector<std::int64_t> exhibit_ids;
         std::vector<std::int64_t> reading_ids;
-        std::vector<std::uint16_t> manufacturer_codes;
-        std::vector<std::uint16_t> model_codes;
+        std::vector<std::uint32_t> sequence;     // the order added, over the whole index
         std::vector<std::vector<char>> columns;  // columns[position][entry]
-        std::vector<std::size_t> unread_entries;  // their indices, in order, so truncate can count them
     };
-    std::vector<SameLength> by_length_;              // by_length_[length]
-    std::vector<std::uint8_t> lengths_in_order_;     // the length of each entry, in the order added
+
+private:
+    std::vector<Group> groups_;
+    std::map<std::tuple<std::size_t, std::uint16_t, std::uint16_t, bool>, std::size_t> group_of_;
+    std::vector<std::uint32_t> group_in_order_;  // each entry's group, in the order added
 };
 
 } // namespace microstamp
