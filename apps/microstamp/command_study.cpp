@@ -360,7 +360,7 @@ Command add_study(CLI::App& app) {
         if (options->uncertainty > 0) {
             const auto design = latin_hypercube(static_cast<int>(constants.size()), options->uncertainty, options->design_seed);
             const auto figures = run_points(design, "points-lhs");
-            if (ranks.rank() == 0) model["uncertainty"] = uncertainty_bands_json(constants, figures, options->design_seed);
+            if (ranks.rank() == 0) model["uncertainty"] = uncertainty_bands_json(constants, design, figures, options->design_seed);
         }
         if (ranks.rank() != 0) return;
         const auto merge_start = Clock::now();

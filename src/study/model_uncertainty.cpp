@@ -122,7 +122,19 @@ nlohmann::json morris_screening_json(const MorrisDesign& design, const std::vect
 }
 
 nlohmann::json uncertainty_bands_json(const std::vector<UncertainConstant>& constants,
+                                      const std::vector<std::vector<double>>& shares,
                                       const std::vector<PointFigures>& points, std::uint64_t seed) {
+    if (shares.size() != points.size())
+        throw InputError(fmt::format("{} design points for {} points' figures", shares.size(), points.size()));
+    nlohmann::json listed = nlohmann::json::array();
+    for (std::size_t index = 0; index < points.size(); ++index) {
+        nlohmann::json values = nlohmann::json::object();
+        for (std::size_t constant = 0; constant < constants.size(); ++constant)
+            values[constants[constant].name] = value_at(constants[constant], shares[index].at(constant));
+        nlohmann::json wrong = nlohmann::json::object();
+        for (const auto& [reader, tally] : points[index].wrong) wrong[reader] = {{"wrong", tally.first}, {"reads", tally.second}};
+        listed.push_back({{"point", index}, {"constants", values}, {"headline", points[index].headline}, {"wrong_identities", wrong}});
+    }
     nlohmann::json per_design = nlohmann::json::object();
     for (const auto& name : designs_of(points)) {
         std::vector<double> headline;
@@ -146,7 +158,8 @@ nlohmann::json uncertainty_bands_json(const std::vector<UncertainConstant>& cons
             {"seed", seed},
             {"constants", constants_json(constants)},
             {"bands", per_design},
-            {"wrong_identities", wrong_identity_bands(points)}};
+            {"wrong_identities", wrong_identity_bands(points)},
+            {"points", listed}};
 }
 
 } // namespace microstamp

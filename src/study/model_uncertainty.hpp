@@ -39,8 +39,11 @@ DesignRun run_design_points(const Study& study, const std::vector<UncertainConst
 // `--sensitivity morris:R`: the constants ranked per design, for results.json.
 nlohmann::json morris_screening_json(const MorrisDesign& design, const std::vector<UncertainConstant>& constants,
                                      const std::vector<PointFigures>& points, std::uint64_t seed);
-// `--uncertainty N`: the 5-95% band of each design's headline and of each cell's rate.
+// `--uncertainty N`: the 5-95% band of each design's headline and of each cell's rate, and
+// every point with its constants' values and its figures, so that the point behind an end
+// of a band can be named and run again. `shares` are the design's points (one per figure).
 nlohmann::json uncertainty_bands_json(const std::vector<UncertainConstant>& constants,
+                                      const std::vector<std::vector<double>>& shares,
                                       const std::vector<PointFigures>& points, std::uint64_t seed);
 
 } // namespace microstamp

@@ -26,16 +26,14 @@ std::string reason_of(const nlohmann::json& entry, const std::string& name) {
     return entry["reason"].get<std::string>();
 }
 
-// A constant's value at a share of its range, rounded to 6 significant digits so that a
-// point's study file reads the same wherever it is written.
-double value_at(double low, double high, double share) {
-    const double value = low + (high - low) * share;
+} // namespace
+
+double value_at(const UncertainConstant& constant, double share) {
+    const double value = constant.low + (constant.high - constant.low) * share;
     if (value == 0) return 0;
     const double scale = std::pow(10.0, 5 - std::floor(std::log10(std::abs(value))));
     return std::round(value * scale) / scale;
 }
-
-} // namespace
 
 std::vector<UncertainConstant> uncertain_constants(const nlohmann::json& physics) {
     std::vector<UncertainConstant> constants;
@@ -96,7 +94,7 @@ Study study_at(const Study& study, const std::vector<UncertainConstant>& constan
     std::string tag = study.sha256;
     for (std::size_t index = 0; index < constants.size(); ++index) {
         const UncertainConstant& constant = constants[index];
-        const double value = value_at(constant.low, constant.high, shares[index]);
+        const double value = value_at(constant, shares[index]);
         tag += fmt::format(";{}={}", constant.name, value);
         const auto dot = constant.name.find('.');
         const std::string group = constant.name.substr(0, dot), field = constant.name.substr(dot + 1);

@@ -37,6 +37,10 @@ std::vector<UncertainConstant> uncertain_constants();  // of the data folder's p
 std::vector<UncertainConstant> select_constants(const std::vector<UncertainConstant>& all,
                                                 const std::vector<std::string>& names);
 
+// A constant's value (or factor) at a share (0..1) of its range, rounded to 6 significant
+// digits so that a point's study file reads the same wherever it is written.
+double value_at(const UncertainConstant& constant, double share);
+
 // The study with each constant at its share (0..1) of its range. Its sha256 names the point,
 // so its journal cannot be taken for another point's.
 Study study_at(const Study& study, const std::vector<UncertainConstant>& constants, const std::vector<double>& shares);

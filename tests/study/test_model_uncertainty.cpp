@@ -141,7 +141,7 @@ TEST(Uncertainty, DeterministicForASeedAndResumes) {
     const auto design = latin_hypercube(2, 3, 11);
     const DesignRun whole = run_design_points(study, constants, design, scratch("whole"), RunOptions{});
     ASSERT_TRUE(whole.complete);
-    const nlohmann::json bands = uncertainty_bands_json(constants, whole.points, 11);
+    const nlohmann::json bands = uncertainty_bands_json(constants, design, whole.points, 11);
 
     const auto folder = scratch("stopped");
     std::atomic<bool> stop{false};
@@ -156,9 +156,22 @@ TEST(Uncertainty, DeterministicForASeedAndResumes) {
     const DesignRun resumed = run_design_points(study, constants, design, folder, RunOptions{});
     ASSERT_TRUE(resumed.complete);
     EXPECT_LT(resumed.casings_simulated, whole.casings_simulated);
-    EXPECT_EQ(uncertainty_bands_json(constants, resumed.points, 11).dump(), bands.dump());
+    EXPECT_EQ(uncertainty_bands_json(constants, design, resumed.points, 11).dump(), bands.dump());
     const auto& band = bands["bands"]["gear"]["headline_band_5_95"];
     EXPECT_LE(band[0].get<double>(), band[1].get<double>());
+    // Each point names its constants' values, inside their ranges, and its own figures.
+    ASSERT_EQ(bands["points"].size(), design.size());
+    for (std::size_t index = 0; index < design.size(); ++index) {
+        const auto& point = bands["points"][index];
+        for (std::size_t constant = 0; constant < constants.size(); ++constant) {
+            const double value = point["constants"][constants[constant].name].get<double>();
+            EXPECT_DOUBLE_EQ(value, value_at(constants[constant], design[index][constant]));
+            EXPECT_GE(value, std::min(constants[constant].low, constants[constant].high) * 0.99999);
+            EXPECT_LE(value, std::max(constants[constant].low, constants[constant].high) * 1.00001);
+        }
+        EXPECT_DOUBLE_EQ(point["headline"]["gear"].get<double>(), whole.points[index].headline.at("gear"));
+    }
+    EXPECT_NE(bands["points"][0]["constants"].dump(), bands["points"][1]["constants"].dump());
 }
 
 // A claim of no wrong identity is restated with its band: every point's count is kept, and
@@ -169,7 +182,7 @@ TEST(Uncertainty, WrongIdentitiesOfEveryPointAndTheWorstPointsBound) {
     points[1].wrong["gear"] = {0, 100};
     points[2].wrong["gear"] = {1, 50};
     points[0].wrong["ring"] = points[1].wrong["ring"] = points[2].wrong["ring"] = {0, 100};
-    const nlohmann::json bands = uncertainty_bands_json({}, points, 1)["wrong_identities"];
+    const nlohmann::json bands = uncertainty_bands_json({}, {{}, {}, {}}, points, 1)["wrong_identities"];
     EXPECT_EQ(bands["gear"]["wrong_samples"], nlohmann::json({3, 0, 1}));
     EXPECT_EQ(bands["gear"]["most_wrong"], 3);
     EXPECT_EQ(bands["gear"]["most_wrong_reads"], 100);
