@@ -18,6 +18,7 @@
 #include "read/design_reading.hpp"
 #include "read/feature_map.hpp"
 #include "read/read.hpp"
+#include "support/sample_dies.hpp"
 
 #include <benchmark/benchmark.h>
 
@@ -33,31 +34,10 @@ namespace {
 
 using namespace microstamp;
 
-const Identity& pistol() {
-    static const Identity identity = default_catalog().identity("SIG Sauer", "P320", "58A-104233");
-    return identity;
-}
+using samples::p320_die_with;
 
-const Die& die_with(Design design) {
-    static std::map<Design, Die> dies;
-    auto found = dies.find(design);
-    if (found == dies.end()) {
-        DieDesign die_design;
-        die_design.designs = {design};
-        found = dies.emplace(design, encode(pistol(), die_design)).first;
-    }
-    return found->second;
-}
-
-const KeyDirectory& directory() {
-    static const KeyDirectory keys = [] {
-        KeyDirectory result;
-        result.add(pistol());
-        result.add(default_catalog().identity("SIG Sauer", "P320", "58A-104234"));
-        return result;
-    }();
-    return keys;
-}
+const Identity& pistol() { return samples::p320(); }
+const KeyDirectory& directory() { return samples::p320_directory(); }
 
 Lighting lighting() {
     const char* text = std::getenv("MICROSTAMP_BENCH_LIGHTING");
@@ -156,13 +136,13 @@ void read_corpus(benchmark::State& state, Design design, bool worn) {
             for (int shot = 0; shot < count; ++shot) options.shots.push_back(5000 - count + 1 + shot);
             options.seed = 20261125;
             options.microscope.lighting = lighting();
-            fire(die_with(design), load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"), options, read_shot);
+            fire(p320_die_with(design), load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"), options, read_shot);
         } else {
             for (int seed = 1; seed <= count; ++seed) {
                 FireOptions options;
                 options.seed = static_cast<std::uint64_t>(seed);
                 options.microscope.lighting = lighting();
-                fire(die_with(design), load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"), options, read_shot);
+                fire(p320_die_with(design), load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"), options, read_shot);
             }
         }
     }

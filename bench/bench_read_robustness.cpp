@@ -11,6 +11,7 @@
 // median wall time of a read (`_median_ms`, the sum of its stages; wall, not CPU, time).
 #include "physics/fire.hpp"
 #include "read/read.hpp"
+#include "support/sample_dies.hpp"
 
 #include <algorithm>
 #include <benchmark/benchmark.h>
@@ -27,14 +28,7 @@ namespace {
 
 using namespace microstamp;
 
-const Die& ring_die() {
-    static const Die die = [] {
-        DieDesign design;
-        design.designs = {Design::ring};
-        return encode(default_catalog().identity("Glock", "19", "BXRT-481"), design);
-    }();
-    return die;
-}
+const Die& ring_die() { return samples::glock_ring_die(); }
 
 int casing_count() {
     const char* text = std::getenv("MICROSTAMP_BENCH_CASINGS");

@@ -7,37 +7,17 @@
 #include "read/feature_map.hpp"
 #include "read/gear_reader.hpp"
 #include "read/read.hpp"
+#include "support/sample_dies.hpp"
 
 #include <gtest/gtest.h>
 
 namespace microstamp {
 namespace {
 
-const Identity& pistol() {
-    static const Identity identity = default_catalog().identity("SIG Sauer", "P320", "58A-104233");
-    return identity;
-}
+using samples::p320_die_with;
 
-const Die& die_with(Design design) {
-    static std::map<Design, Die> dies;
-    auto found = dies.find(design);
-    if (found == dies.end()) {
-        DieDesign die_design;
-        die_design.designs = {design};
-        found = dies.emplace(design, encode(pistol(), die_design)).first;
-    }
-    return found->second;
-}
-
-const KeyDirectory& directory_with_pistol() {
-    static const KeyDirectory directory = [] {
-        KeyDirectory result;
-        result.add(pistol());
-        result.add(default_catalog().identity("SIG Sauer", "P320", "58A-104234"));
-        return result;
-    }();
-    return directory;
-}
+const Identity& pistol() { return samples::p320(); }
+const KeyDirectory& directory_with_pistol() { return samples::p320_directory(); }
 
 std::vector<Shot> first_shots(Design design, int count, std::uint64_t seed, const std::vector<Defeat>& defeats = {}) {
     FireOptions options;
@@ -46,7 +26,7 @@ std::vector<Shot> first_shots(Design design, int count, std::uint64_t seed, cons
     options.seed = seed;
     options.defeats = defeats;
     std::vector<Shot> shots;
-    fire(die_with(design), load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"), options,
+    fire(p320_die_with(design), load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"), options,
          [&](Shot&& shot) { shots.push_back(std::move(shot)); });
     return shots;
 }
@@ -112,7 +92,7 @@ TEST(DesignReaders, TextReportsEveryCharacterWithItsConfidenceAndPose) {
     const DesignReading* text = reading_of(reading, Design::text);
     ASSERT_NE(text, nullptr);
     EXPECT_EQ(text->status, DesignStatus::decoded);
-    EXPECT_EQ(text->code, die_with(Design::text).text_key);
+    EXPECT_EQ(text->code, p320_die_with(Design::text).text_key);
     ASSERT_EQ(text->character_confidence.size(), key_length);
     for (const double confidence : text->character_confidence) EXPECT_GT(confidence, 0.3);
     EXPECT_NEAR(text->pin_diameter_um, 1600, 40);
@@ -120,7 +100,7 @@ TEST(DesignReaders, TextReportsEveryCharacterWithItsConfidenceAndPose) {
     EXPECT_NEAR(std::remainder(text->rotation_deg - rotation, 360.0), 0, 3);
     const auto json = to_json(reading);
     EXPECT_EQ(json["design"], "text");
-    EXPECT_EQ(json["designs"][0]["code"], die_with(Design::text).text_key);
+    EXPECT_EQ(json["designs"][0]["code"], p320_die_with(Design::text).text_key);
     EXPECT_EQ(json["identity"]["serial"], "58A-104233");
 }
 
@@ -136,7 +116,7 @@ TEST(DesignReaders, KeysNameNoPistolWithoutTheDirectoryOrWhenItHoldsAnother) {
             const DesignReading* seen = reading_of(reading, design);
             ASSERT_NE(seen, nullptr);
             EXPECT_EQ(seen->status, DesignStatus::decoded);
-            EXPECT_EQ(seen->code, die_with(design).text_key) << design_name(design);
+            EXPECT_EQ(seen->code, p320_die_with(design).text_key) << design_name(design);
             EXPECT_FALSE(seen->identity.has_value());
         }
     }
@@ -145,7 +125,7 @@ TEST(DesignReaders, KeysNameNoPistolWithoutTheDirectoryOrWhenItHoldsAnother) {
 // A design reading that decoded the die's key and, through the directory, this pistol.
 void expect_key_names_pistol(const DesignReading& reading, Design design) {
     EXPECT_EQ(reading.status, DesignStatus::decoded);
-    EXPECT_EQ(reading.code, die_with(design).text_key);
+    EXPECT_EQ(reading.code, p320_die_with(design).text_key);
     ASSERT_TRUE(reading.identity.has_value());
     EXPECT_EQ(*reading.identity, pistol());
 }
@@ -307,7 +287,7 @@ Shot worn_text_shot(long shot) {
     options.shots = {shot};
     options.seed = 20261125;
     std::vector<Shot> shots;
-    fire(die_with(Design::text), load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"), options,
+    fire(p320_die_with(Design::text), load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"), options,
          [&](Shot&& fired) { shots.push_back(std::move(fired)); });
     return std::move(shots.front());
 }
@@ -323,7 +303,7 @@ TEST(DesignReaders, TextPhotographRowReadTheWrongWayRoundIsTurned) {
 TEST(DesignReaders, TextPhotographCharacterWhoseGlyphFitIsUndecidedStaysUnsure) {
     const DesignReading reading = read_photograph(worn_text_shot(4801), {Design::text}, &directory_with_pistol()).front();
     EXPECT_EQ(reading.status, DesignStatus::partial);
-    std::string expected = die_with(Design::text).text_key;
+    std::string expected = p320_die_with(Design::text).text_key;
     expected.front() = '?';
     EXPECT_EQ(reading.code, expected);
     EXPECT_FALSE(reading.identity.has_value());
@@ -370,7 +350,7 @@ TEST(DesignReaders, ARingLitPhotographHasNoLightDirectionAndAnObliqueOneHas) {
         FireOptions options;
         options.seed = 6;
         options.microscope.lighting = lighting;
-        fire(die_with(Design::datamatrix), load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"),
+        fire(p320_die_with(Design::datamatrix), load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"),
              options, [&](Shot&& shot) {
                  const DesignRelief relief = design_relief(shot.photograph, 2.0);
                  EXPECT_EQ(light_has_direction(relief), lighting == Lighting::oblique) << relief.light_directionality;

@@ -4,6 +4,7 @@
 
 #include "physics/fire.hpp"
 #include "read/read.hpp"
+#include "support/sample_dies.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -15,14 +16,7 @@
 namespace microstamp {
 namespace {
 
-const Die& ring_die() {
-    static const Die die = [] {
-        DieDesign design;
-        design.designs = {Design::ring};
-        return encode(default_catalog().identity("Glock", "19", "BXRT-481"), design);
-    }();
-    return die;
-}
+const Die& ring_die() { return samples::glock_ring_die(); }
 
 Shot first_shot(int casing) {
     FireOptions options;

@@ -5,8 +5,6 @@
 // an offset, unmeasured points as NaN or infinities with or without valid.bin, inline
 // DataLists, upper-case checksums, stale md5checksum.hex files.
 
-#include <zip.h>
-
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -14,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/zip_bytes.hpp"
 #include "surface/md5.hpp"
 
 namespace microstamp::testing {
@@ -123,26 +122,7 @@ struct InstrumentX3p {
         if (!inline_data) entries.emplace_back(folder + "bindata/data.bin", point_data());
         if (!inline_data && valid) entries.emplace_back(folder + "bindata/valid.bin", valid_bits());
 
-        zip_error_t error;
-        zip_error_init(&error);
-        zip_source_t* buffer = zip_source_buffer_create(nullptr, 0, 0, &error);
-        zip_t* archive = zip_open_from_source(buffer, ZIP_TRUNCATE, &error);
-        zip_source_keep(buffer);
-        for (const auto& [name, content] : entries) {
-            zip_source_t* source = zip_source_buffer(archive, content.data(), content.size(), 0);
-            const zip_int64_t index = zip_file_add(archive, name.c_str(), source, ZIP_FL_OVERWRITE);
-            zip_set_file_compression(archive, static_cast<zip_uint64_t>(index), ZIP_CM_DEFLATE, 6);
-        }
-        zip_close(archive);
-        zip_source_open(buffer);
-        zip_source_seek(buffer, 0, SEEK_END);
-        const zip_int64_t size = zip_source_tell(buffer);
-        zip_source_seek(buffer, 0, SEEK_SET);
-        Bytes result(static_cast<std::size_t>(size));
-        zip_source_read(buffer, result.data(), result.size());
-        zip_source_close(buffer);
-        zip_source_free(buffer);
-        return result;
+        return zip_bytes(entries, 6);
     }
 };
 

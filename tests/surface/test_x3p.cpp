@@ -2,6 +2,7 @@
 #include "surface/x3p.hpp"
 
 #include "surface/md5.hpp"
+#include "support/zip_bytes.hpp"
 
 #include <gtest/gtest.h>
 #include <pugixml.hpp>
@@ -70,31 +71,7 @@ Entries zip_entries(const Bytes& archive_bytes) {
     return entries;
 }
 
-Bytes make_zip(const Entries& entries) {
-    zip_error_t error;
-    zip_error_init(&error);
-    zip_source_t* buffer = zip_source_buffer_create(nullptr, 0, 0, &error);
-    zip_t* archive = zip_open_from_source(buffer, ZIP_TRUNCATE, &error);
-    zip_source_keep(buffer);
-    for (const auto& [name, content] : entries) {
-        if (name.ends_with('/')) {
-            zip_dir_add(archive, name.c_str(), 0);
-            continue;
-        }
-        zip_source_t* source = zip_source_buffer(archive, content.data(), content.size(), 0);
-        zip_file_add(archive, name.c_str(), source, ZIP_FL_OVERWRITE);
-    }
-    zip_close(archive);
-    zip_source_open(buffer);
-    zip_source_seek(buffer, 0, SEEK_END);
-    const zip_int64_t size = zip_source_tell(buffer);
-    zip_source_seek(buffer, 0, SEEK_SET);
-    Bytes result(static_cast<std::size_t>(size));
-    zip_source_read(buffer, result.data(), result.size());
-    zip_source_close(buffer);
-    zip_source_free(buffer);
-    return result;
-}
+Bytes make_zip(const Entries& entries) { return testing::zip_bytes(entries); }
 
 const Bytes& entry(const Entries& entries, const std::string& name) {
     for (const auto& [entry_name, content] : entries)
@@ -291,7 +268,7 @@ const Sample samples[] = {
      false},
 };
 
-class SampleFile : public testing::TestWithParam<Sample> {};
+class SampleFile : public ::testing::TestWithParam<Sample> {};
 
 TEST_P(SampleFile, ReadsTheListedSizeTypeStatisticsAndChecksum) {
     const Sample& sample = GetParam();
@@ -373,8 +350,8 @@ TEST_P(SampleFile, ReadWriteReadKeepsHeightsBitForBit) {
     EXPECT_TRUE(x3p_bytes(third.surface, third.metadata, {.z_data_type = third.z_data_type}) == written);
 }
 
-INSTANTIATE_TEST_SUITE_P(X3pSamples, SampleFile, testing::ValuesIn(samples),
-                         [](const testing::TestParamInfo<Sample>& parameter) {
+INSTANTIATE_TEST_SUITE_P(X3pSamples, SampleFile, ::testing::ValuesIn(samples),
+                         [](const ::testing::TestParamInfo<Sample>& parameter) {
                              std::string name = parameter.param.file;
                              name = name.substr(0, name.find('.'));
                              std::replace(name.begin(), name.end(), '-', '_');
@@ -1022,12 +999,12 @@ TEST(X3pReader, RandomlyDamagedMainXmlGivesResultsOrFileErrors) {
 // ---------------------------------------------------------------------------
 // Writing to disk: all or nothing.
 
-class X3pFolder : public testing::Test {
+class X3pFolder : public ::testing::Test {
 protected:
     void SetUp() override {
         folder_ = fs::temp_directory_path() /
                   ("microstamp-x3p-" + std::to_string(::getpid()) + "-" +
-                   testing::UnitTest::GetInstance()->current_test_info()->name());
+                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::remove_all(folder_);
         fs::create_directories(folder_);
     }
