@@ -110,6 +110,7 @@ async function openCase(key) {
     if (reading && reading.scan_sha256) {
       const view = document.createElement("a");
       view.textContent = "overlay";
+      view.className = "overlay-link";
       view.addEventListener("click", () => run(() => showStoredReading(item, reading)));
       actions.appendChild(view);
       actions.appendChild(document.createTextNode(" "));
@@ -193,8 +194,17 @@ async function showStoredReading(item, reading) {
   const response = await fetch(casePath(state.caseKey) + "/exhibits/" + encodeURIComponent(item.item_number) +
     "/readings/" + reading.id + "/overlay.png", { headers: { Authorization: "Bearer " + state.token } });
   if (!response.ok) throw new Error("overlay: " + response.status);
-  const url = URL.createObjectURL(await response.blob());
-  showReading(reading.reading || { status: reading.status }, url, []);
+  showReading(reading.reading || { status: reading.status }, await dataUrlOf(await response.blob()), []);
+}
+
+// An image as a data: URL, since the page's Content-Security-Policy admits no blob: images.
+function dataUrlOf(blob) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.onerror = () => reject(new Error("overlay: " + reader.error));
+    reader.readAsDataURL(blob);
+  });
 }
 
 function renderCandidates(container, candidates, title) {
@@ -267,14 +277,7 @@ async function showOverlay(image, caption, end) {
     caption.textContent = where + ": no overlay (" + (problem.error || response.status) + ")";
     return;
   }
-  // A data: URL, since the page's Content-Security-Policy admits no blob: images.
-  const blob = await response.blob();
-  image.src = await new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(reader.result);
-    reader.onerror = () => reject(new Error("overlay: " + reader.error));
-    reader.readAsDataURL(blob);
-  });
+  image.src = await dataUrlOf(await response.blob());
   caption.textContent = where + ", reading " + end.reading;
 }
 

@@ -226,6 +226,16 @@ TEST(ServeBrowser, ExaminerUploadsACasingAndSeesItsSerialAndAnotherLabCannotOpen
         EXPECT_EQ(browser.script("return document.querySelector('#result-overlay').naturalWidth > 0;"), true)
             << "the overlay image is drawn";
         EXPECT_TRUE(visible_text_contains(browser.text("#items"), "58A-104233")) << "the item is listed with its identity";
+        // The stored reading's overlay, opened from the item list, is drawn too.
+        browser.script("document.querySelector('#result-overlay').removeAttribute('src');");
+        browser.click("#items .overlay-link");
+        bool stored_drawn = false;
+        for (int i = 0; i < 200 && !stored_drawn; ++i) {
+            stored_drawn = browser.script("const image = document.querySelector('#result-overlay');"
+                                          "return image.complete && image.naturalWidth > 0;") == true;
+            if (!stored_drawn) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        EXPECT_TRUE(stored_drawn) << "the stored reading's overlay is drawn; message: " << browser.text("#message");
         EXPECT_EQ(browser.wait_for_text("#cases tbody tr td:nth-child(3)", [](const std::string& t) { return t == "1"; }), "1")
             << "the case list counts the item";
 
