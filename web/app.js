@@ -176,6 +176,11 @@ function showReading(readerJson, overlaySource, candidates) {
   $("result-overlay").src = overlaySource;
   $("result-status").textContent = readerJson.status;
   $("result-status").className = "status-" + (readerJson.status === "decoded" ? "decoded" : "failed");
+  // A swapped pin: the casing names no pistol, each location names its own.
+  if (readerJson.status === "locations_disagree") {
+    $("result-status").textContent = "locations disagree: " + (readerJson.locations || []).map((location) =>
+      location.location.replace("_", " ") + " " + (location.identity ? identityText(location) : location.status)).join(", ");
+  }
   const identity = readerJson.identity || readerJson.stamp_fields || {};
   const confidence = (readerJson.identity && readerJson.identity.field_confidence) || {};
   for (const field of ["manufacturer", "model", "serial"]) {
@@ -304,7 +309,8 @@ function showLeads(item, leads) {
     const row = document.createElement("tr");
     const there = sidesOf(lead, item).there.side;
     cell(row, lead.id);
-    cell(row, lead.kind + (lead.partial_serial ? " (read " + lead.partial_serial + ")" : ""));
+    cell(row, lead.kind + (lead.partial_serial ? " (read " + lead.partial_serial + ")" : "") +
+      (lead.location ? " (" + lead.location.replace("_", " ") + ")" : ""));
     cell(row, lead.manufacturer_code + "/" + lead.model_code + " #" + lead.serial);
     cell(row, there.agency_ori + " / " + there.case_number + " / item " + there.item_number);
     cell(row, lead.log10_likelihood_ratio === null ? "" : lead.log10_likelihood_ratio.toFixed(2));

@@ -138,6 +138,7 @@ nlohmann::json to_json(const LeadRecord& lead) {
             {"model_code", lead.model_code},
             {"serial", lead.serial},
             {"partial_serial", lead.partial_serial},
+            {"location", lead.location},
             {"log10_likelihood_ratio", optional_json(lead.log10_likelihood_ratio)},
             {"found_at", lead.found_at},
             {"status", lead.status},

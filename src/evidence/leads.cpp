@@ -25,7 +25,7 @@ constexpr std::string_view lead_select =
     "SELECT l.id, l.reading_id, l.exhibit_id, c1.agency_ori, c1.case_number, e1.item_number, l.other_exhibit_id, "
     "c2.agency_ori, c2.case_number, e2.item_number, l.kind, l.manufacturer_code, l.model_code, l.serial, "
     "l.partial_serial, l.log10_likelihood_ratio, l.found_at, l.status, l.decided_at, l.decided_by, l.resolution, "
-    "l.link_id, l.other_reading_id FROM leads l JOIN exhibits e1 ON e1.id = l.exhibit_id JOIN cases c1 ON c1.id = e1.case_id "
+    "l.link_id, l.other_reading_id, l.location FROM leads l JOIN exhibits e1 ON e1.id = l.exhibit_id JOIN cases c1 ON c1.id = e1.case_id "
     "JOIN exhibits e2 ON e2.id = l.other_exhibit_id JOIN cases c2 ON c2.id = e2.case_id ";
 
 LeadRecord lead_from_row(const Row& row) {
@@ -47,6 +47,7 @@ LeadRecord lead_from_row(const Row& row) {
     lead.resolution = as_text(row[20]);
     if (!is_null(row[21])) lead.link_id = as_integer(row[21]);
     lead.other_reading_id = as_integer(row[22]);
+    lead.location = as_text(row[23]);
     return lead;
 }
 
@@ -60,6 +61,7 @@ std::string lead_detail(const LeadRecord& lead) {
     std::string detail = fmt::format("{} lead: {} ~ {}, identity {}/{}/{}", lead.kind, side_label(lead.found_for),
                                      side_label(lead.other), lead.manufacturer_code, lead.model_code, lead.serial);
     if (!lead.partial_serial.empty()) detail += ", partial reading " + lead.partial_serial;
+    if (!lead.location.empty()) detail += ", named by the " + lead.location + " location of a casing whose locations disagree";
     if (lead.log10_likelihood_ratio) detail += fmt::format(", log10 likelihood ratio {:.2f}", *lead.log10_likelihood_ratio);
     return detail;
 }
@@ -98,6 +100,7 @@ struct NewLead {
     std::uint16_t manufacturer_code = 0, model_code = 0;
     std::string serial, partial_serial;
     std::optional<double> log10_likelihood_ratio;
+    std::string location = {};
 };
 
 // The lead as listed later, without reading it back: every field is known here.
@@ -106,12 +109,13 @@ LeadRecord insert_lead(Transaction& transaction, const ReadingRecord& reading, c
     const Rows rows = transaction.query(
         "INSERT INTO leads (reading_id, exhibit_id, other_exhibit_id, other_reading_id, kind, partial_exhibit_id, "
         "manufacturer_code, model_code, serial, partial_serial, log10_likelihood_ratio, found_at, status, decided_at, "
-        "decided_by, resolution) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', '', '', '') "
-        "RETURNING id",
+        "decided_by, resolution, location) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', '', '', '', "
+        "$13) RETURNING id",
         {reading.id, reading.exhibit_id, lead.other_exhibit_id, lead.other_reading_id, lead.kind,
          lead.partial_exhibit_id ? Value(*lead.partial_exhibit_id) : Value(std::monostate{}),
          std::int64_t{lead.manufacturer_code}, std::int64_t{lead.model_code}, lead.serial, lead.partial_serial,
-         lead.log10_likelihood_ratio ? Value(*lead.log10_likelihood_ratio) : Value(std::monostate{}), at});
+         lead.log10_likelihood_ratio ? Value(*lead.log10_likelihood_ratio) : Value(std::monostate{}), at,
+         lead.location});
     LeadRecord record;
     record.id = as_integer(rows[0][0]);
     record.reading_id = reading.id;
@@ -126,6 +130,7 @@ LeadRecord insert_lead(Transaction& transaction, const ReadingRecord& reading, c
     record.log10_likelihood_ratio = lead.log10_likelihood_ratio;
     record.found_at = at;
     record.status = "open";
+    record.location = lead.location;
     return record;
 }
 
@@ -166,7 +171,8 @@ LeadRecord Store::State::open_lead(Transaction& transaction, const Session& sess
 std::vector<LeadRecord> Store::State::raise_leads(Transaction& transaction, const ReadingRecord& reading,
                                                   const std::string& user, AuditNote& note) {
     if (!options.leads_on_arrival) return {};
-    if (!has_identity(reading) && !(reading.status == "partial" && reading.serial)) return {};
+    const bool disagreeing = reading.status == "locations_disagree";
+    if (!has_identity(reading) && !(reading.status == "partial" && reading.serial) && !disagreeing) return {};
     const std::string at = now();
     std::vector<NewLead> found;
     std::set<std::int64_t> named;  // items already given a lead by this reading
@@ -191,7 +197,39 @@ std::vector<LeadRecord> Store::State::raise_leads(Transaction& transaction, cons
                              ranked.model_code, full, partial, ranked.score.log10_likelihood_ratio});
         }
     };
-    if (reading.status == "decoded" && has_identity(reading)) {
+    // Every other item that names an identity, each once: its decoded readings, and the
+    // locations of swapped-pin casings. `through` is this reading's location that named it
+    // (a swapped-pin casing's), else empty.
+    const auto add_named = [&](std::uint16_t manufacturer_code, std::uint16_t model_code, const std::string& serial,
+                               const std::string& through) {
+        const Parameters identity{std::int64_t{manufacturer_code}, std::int64_t{model_code}, serial, reading.exhibit_id,
+                                  reading.id};
+        for (const Row& row : transaction.query(
+                 "SELECT id, exhibit_id FROM readings WHERE manufacturer_code = $1 AND model_code = $2 AND serial = $3 "
+                 "AND status = 'decoded' AND exhibit_id <> $4 AND id < $5 ORDER BY id",
+                 identity)) {
+            const std::int64_t other = as_integer(row[1]);
+            if (stands(other) || !named.insert(other).second) continue;
+            found.push_back({other, as_integer(row[0]), through.empty() ? "exact" : "location", std::nullopt,
+                             manufacturer_code, model_code, serial, "", std::nullopt, through});
+        }
+        for (const Row& row : transaction.query(
+                 "SELECT reading_id, exhibit_id, location FROM location_identities WHERE manufacturer_code = $1 AND "
+                 "model_code = $2 AND serial = $3 AND exhibit_id <> $4 AND reading_id < $5 ORDER BY reading_id",
+                 identity)) {
+            const std::int64_t other = as_integer(row[1]);
+            if (stands(other) || !named.insert(other).second) continue;
+            found.push_back({other, as_integer(row[0]), "location", std::nullopt, manufacturer_code, model_code, serial,
+                             "", std::nullopt, through.empty() ? as_text(row[2]) : through});
+        }
+    };
+    if (disagreeing) {
+        for (const Row& row : transaction.query("SELECT location, manufacturer_code, model_code, serial FROM "
+                                                "location_identities WHERE reading_id = $1 ORDER BY location",
+                                                {reading.id}))
+            add_named(static_cast<std::uint16_t>(as_integer(row[1])), static_cast<std::uint16_t>(as_integer(row[2])),
+                      as_text(row[3]), as_text(row[0]));
+    } else if (reading.status == "decoded" && has_identity(reading)) {
         // This item's open partial leads are settled first (its serial is now read in full),
         // so that the exact lead that replaces an agreeing one is raised below.
         for (const Row& row : transaction.query("SELECT id, manufacturer_code, model_code, serial FROM leads WHERE "
@@ -208,17 +246,7 @@ std::vector<LeadRecord> Store::State::raise_leads(Transaction& transaction, cons
                               {at, user, resolution, as_integer(row[0])});
             note.also.push_back({"lead.resolve", fmt::format("lead {}", as_integer(row[0])), resolution});
         }
-        // Every other item with a decoded reading of this identity, each once.
-        for (const Row& row : transaction.query(
-                 "SELECT id, exhibit_id FROM readings WHERE manufacturer_code = $1 AND model_code = $2 AND serial = $3 "
-                 "AND status = 'decoded' AND exhibit_id <> $4 AND id < $5 ORDER BY id",
-                 {std::int64_t{*reading.manufacturer_code}, std::int64_t{*reading.model_code}, *reading.serial,
-                  reading.exhibit_id, reading.id})) {
-            const std::int64_t other = as_integer(row[1]);
-            if (stands(other) || !named.insert(other).second) continue;
-            found.push_back({other, as_integer(row[0]), "exact", std::nullopt, *reading.manufacturer_code,
-                             *reading.model_code, *reading.serial, "", std::nullopt});
-        }
+        add_named(*reading.manufacturer_code, *reading.model_code, *reading.serial, "");
         // Items read only in part whose serials this full reading fits.
         refresh_partial_index(transaction, reading.id);
         add_partial(partial_index, false);
@@ -283,7 +311,7 @@ LeadRecord Store::confirm_lead(const Session& session, std::int64_t lead_id, con
         session, Permission::handle_evidence, "lead.confirm", fmt::format("lead {}", lead_id),
         [&](Transaction& transaction, AuditNote& note) {
             const LeadRecord lead = state_->open_lead(transaction, session, lead_id, note_text);
-            const bool exact = lead.kind == "exact";
+            const bool exact = lead.kind != "partial";  // exact, or through a location: one identity
             std::optional<double> ratio;
             if (!exact && lead.log10_likelihood_ratio) ratio = std::pow(10.0, *lead.log10_likelihood_ratio);
             const std::string link_note =

@@ -66,6 +66,24 @@ NewReading parse_reading(std::string_view json_text, std::string_view reader_ver
         const auto locations = document.find("locations");
         if (locations == document.end() || !locations->is_array() || locations->size() < 2)
             throw InputError("reading: locations_disagree needs 'locations', the reading of each location");
+        for (const auto& location : *locations) {
+            if (!location.is_object()) throw InputError("reading: each of 'locations' must be an object");
+            const auto named = location.find("identity");
+            if (named == location.end() || named->is_null()) continue;  // a location that did not decode
+            if (!named->is_object()) throw InputError("reading: a location's identity must be an object");
+            const auto where = location.find("location");
+            const auto serial = named->find("serial");
+            if (where == location.end() || !where->is_string() || serial == named->end() || !serial->is_string())
+                throw InputError("reading: a location with an identity needs 'location' and identity.serial as text");
+            LocationIdentity location_identity{where->get<std::string>(), code_field(*named, "manufacturer_code"),
+                                               code_field(*named, "model_code"),
+                                               normalise_serial_pattern(serial->get<std::string>())};
+            if (location_identity.location != "firing_pin" && location_identity.location != "breech_face")
+                throw InputError("reading: location '" + location_identity.location + "' is not firing_pin or breech_face");
+            if (location_identity.serial.find('?') != std::string::npos)
+                throw InputError("reading: a location's identity is a decoded one: its serial cannot contain '?'");
+            reading.location_identities.push_back(std::move(location_identity));
+        }
         return reading;
     }
     if (identity != document.end() && !identity->is_null()) {

@@ -17,10 +17,19 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace microstamp {
 
 struct AcquiredScan;
+
+// One location of a casing whose firing pin and breech face named different pistols, and
+// the identity it named (a swapped pin's signature: each identity may match other items).
+struct LocationIdentity {
+    std::string location;  // "firing_pin" or "breech_face", as the reader names it
+    std::uint16_t manufacturer_code = 0, model_code = 0;
+    std::string serial;
+};
 
 struct NewReading {
     std::string scan_sha256;      // the scan it was read from; empty when not from a stored scan
@@ -30,6 +39,7 @@ struct NewReading {
     std::optional<std::uint16_t> manufacturer_code;
     std::optional<std::uint16_t> model_code;
     std::optional<std::string> serial;  // upper case; '?' marks an unread character
+    std::vector<LocationIdentity> location_identities = {};  // locations_disagree: each decoded location's
 };
 
 // Parses and checks a reader's JSON; `reader_version` overrides the one inside.

@@ -119,6 +119,26 @@ CREATE INDEX leads_by_other ON leads (other_exhibit_id);
 CREATE INDEX leads_by_partial_item ON leads (partial_exhibit_id, status);
 )sql";
 
+// Version 6: the identity each location of a swapped-pin casing named (a locations_disagree
+// reading has none of its own), indexed like readings' identities so that either side's
+// arrival finds the other, and the location a lead came through.
+constexpr std::string_view version_6 = R"sql(
+CREATE TABLE location_identities (reading_id BIGINT NOT NULL REFERENCES readings (id),
+  exhibit_id BIGINT NOT NULL REFERENCES exhibits (id), location TEXT NOT NULL,
+  manufacturer_code INTEGER NOT NULL, model_code INTEGER NOT NULL, serial TEXT NOT NULL);
+CREATE INDEX location_identities_by_identity ON location_identities (manufacturer_code, model_code, serial);
+CREATE INDEX location_identities_by_reading ON location_identities (reading_id);
+ALTER TABLE leads ADD COLUMN location TEXT NOT NULL DEFAULT '';
+)sql";
+constexpr std::string_view version_6_sqlite = R"sql(
+CREATE TRIGGER location_identities_no_update BEFORE UPDATE ON location_identities BEGIN SELECT RAISE(ABORT, 'location identities are append-only'); END;
+CREATE TRIGGER location_identities_no_delete BEFORE DELETE ON location_identities BEGIN SELECT RAISE(ABORT, 'location identities are append-only'); END;
+)sql";
+constexpr std::string_view version_6_postgresql = R"sql(
+CREATE TRIGGER location_identities_append_only BEFORE UPDATE OR DELETE ON location_identities
+  FOR EACH ROW EXECUTE FUNCTION microstamp_append_only();
+)sql";
+
 constexpr Migration all_migrations[] = {
     {1, "cases, exhibits, custody, scans, readings, links, trace requests, users, audit log", version_1, "", ""},
     {2, "exhibit descriptions, search indexes, append-only triggers", version_2, version_2_sqlite,
@@ -126,6 +146,8 @@ constexpr Migration all_migrations[] = {
     {3, "user agencies, bearer sessions with idle lock", version_3, "", ""},
     {4, "exact-identity lookups answered from the index alone", version_4, "", ""},
     {5, "leads raised when a reading arrives", version_5, "", ""},
+    {6, "the identities of a swapped pin's two locations, and leads through them", version_6, version_6_sqlite,
+     version_6_postgresql},
 };
 
 void replace_all(std::string& text, std::string_view token, std::string_view replacement) {

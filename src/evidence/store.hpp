@@ -121,7 +121,8 @@ struct LeadRecord {
     LeadSide found_for;           // the item that reading belongs to
     LeadSide other;               // the item whose reading matched
     std::int64_t other_reading_id = 0;  // that reading
-    std::string kind;             // "exact" or "partial"
+    std::string kind;             // "exact", "partial", or "location" (through a swapped-pin casing's location)
+    std::string location;         // a location lead: the location that named the identity ("firing_pin", "breech_face")
     std::uint16_t manufacturer_code = 0, model_code = 0;
     std::string serial;          // the identity the matching readings name (the full side's, for a partial lead)
     std::string partial_serial;  // a partial lead: the partial reading's serial, '?' where unread

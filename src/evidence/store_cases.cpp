@@ -161,6 +161,7 @@ void Store::bulk_import(const Session& session, const CaseKey& case_key, std::sp
                     if (exhibits[i].reading) reading_of_exhibit[ids.at(exhibits[i].item_number)] = i;
                 for (const Row& row : transaction.query(readings_sql + " RETURNING id, exhibit_id", reading_parameters)) {
                     const NewReading& reading = *exhibits[reading_of_exhibit.at(as_integer(row[1]))].reading;
+                    state_->insert_location_identities(transaction, as_integer(row[0]), as_integer(row[1]), reading);
                     ReadingRecord record;
                     record.id = as_integer(row[0]);
                     record.exhibit_id = as_integer(row[1]);

@@ -317,8 +317,19 @@ struct Store::State {
             {exhibit_id, text_or_null(reading.scan_sha256), reading.reader_version, reading.json, reading.status,
              optional_integer(reading.manufacturer_code), optional_integer(reading.model_code),
              optional_text(reading.serial), at, user});
+        insert_location_identities(transaction, as_integer(rows[0][0]), exhibit_id, reading);
         return {as_integer(rows[0][0]), exhibit_id, reading.scan_sha256, reading.reader_version, reading.json,
                 reading.status, at, user, reading.manufacturer_code, reading.model_code, reading.serial};
+    }
+
+    // A swapped-pin casing's locations, each with the identity it named.
+    void insert_location_identities(Transaction& transaction, std::int64_t reading_id, std::int64_t exhibit_id,
+                                    const NewReading& reading) {
+        for (const LocationIdentity& named : reading.location_identities)
+            transaction.query("INSERT INTO location_identities (reading_id, exhibit_id, location, manufacturer_code, "
+                              "model_code, serial) VALUES ($1, $2, $3, $4, $5, $6)",
+                              {reading_id, exhibit_id, named.location, std::int64_t{named.manufacturer_code},
+                               std::int64_t{named.model_code}, named.serial});
     }
 
     // Readings are append-only and every writer numbers them under the head lock, so

@@ -29,7 +29,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CaseRecord, id, agency_ori, case_number, offe
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LeadSide, exhibit_id, agency_ori, case_number, item_number)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LeadRecord, id, reading_id, found_for, other, other_reading_id, kind, manufacturer_code, model_code,
                                    serial, partial_serial, log10_likelihood_ratio, found_at, status, decided_at,
-                                   decided_by, resolution, link_id)
+                                   decided_by, resolution, link_id, location)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ExhibitRecord, id, case_id, case_number, agency_ori, item_number, collected_at,
                                    collected_place, description, created_at, created_by, leads)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CustodyEvent, id, exhibit_id, from, to, happened_at, purpose, recorded_at,

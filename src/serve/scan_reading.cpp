@@ -114,6 +114,12 @@ NewReading stored_reading(const Reading& reading, const std::string& scan_sha256
         else record.manufacturer_code = record.model_code = std::nullopt;
     } else if (reading.status == ReadStatus::locations_disagree) {
         record.status = "locations_disagree";
+        // No identity of its own; each location's is kept, so that either pistol's other
+        // casings lead to this one.
+        for (const LocationReading& location : reading.locations)
+            if (location.status == ReadStatus::decoded && location.identity)
+                record.location_identities.push_back({location.location, location.identity->manufacturer_code,
+                                                      location.identity->model_code, location.identity->serial});
     } else {
         record.status = "failed";
     }

@@ -28,6 +28,17 @@ NewReading partial_reading(std::uint16_t manufacturer, std::uint16_t model, cons
                          "test-reader 1");
 }
 
+// A casing whose firing pin named one pistol and whose breech face another: a swapped pin.
+NewReading swapped_pin_reading(const std::string& pin_serial, const std::string& breech_serial) {
+    const auto location = [](const std::string& name, const std::string& serial) {
+        return "{\"location\":\"" + name + "\",\"status\":\"decoded\",\"identity\":{\"manufacturer_code\":412,"
+               "\"model_code\":7,\"serial\":\"" + serial + "\"}}";
+    };
+    return parse_reading("{\"status\":\"locations_disagree\",\"locations\":[" + location("firing_pin", pin_serial) + "," +
+                             location("breech_face", breech_serial) + "]}",
+                         "test-reader 1");
+}
+
 class Leads : public StoreTest {
 protected:
     // Two laboratories, each with an examiner of its own, and a state examiner who reaches both.
@@ -187,6 +198,63 @@ TEST_P(Leads, ARolledBackImportLeavesNoLeadAndNoCandidateBehind) {
     const auto candidates = store->search_partial(seattle(), query);
     ASSERT_EQ(candidates.size(), 1u);
     EXPECT_EQ(candidates[0].exhibit.item_number, "3");
+}
+
+// A swapped pin: the casing names no identity, but each location's identity is a lead, to
+// the casings already filed and to those filed later, through either location.
+TEST_P(Leads, ASwappedPinCasingLeadsToThePinsPistolAndTheBreechFacesPistolEitherWayRound) {
+    file(seattle(), "WA0010000", "24-118", "3", {decoded_reading(412, 7, "58A-104233")});  // the pin's pistol, earlier
+    const ExhibitRecord swapped =
+        file(tacoma(), "WA0270000", "T-77", "1", {swapped_pin_reading("58A-104233", "71C-550018")});
+    ASSERT_EQ(swapped.leads.size(), 1u) << "the pin names the pistol of item 3";
+    EXPECT_EQ(swapped.leads[0].kind, "location");
+    EXPECT_EQ(swapped.leads[0].location, "firing_pin");
+    EXPECT_EQ(swapped.leads[0].serial, "58A-104233");
+    EXPECT_EQ(swapped.leads[0].other.item_number, "3");
+    PartialQuery exact;
+    exact.serial_pattern = "71C-550018";
+    EXPECT_TRUE(store->search_partial(seattle(), exact).empty()) << "the casing itself is never taken for either pistol";
+
+    // A casing of the breech face's pistol filed later finds the swapped-pin casing.
+    const ExhibitRecord later = file(seattle(), "WA0010000", "24-118", "7", {decoded_reading(412, 7, "71C-550018")});
+    ASSERT_EQ(later.leads.size(), 1u);
+    EXPECT_EQ(later.leads[0].kind, "location");
+    EXPECT_EQ(later.leads[0].location, "breech_face");
+    EXPECT_EQ(later.leads[0].other.case_number, "T-77");
+    EXPECT_EQ(later.leads[0].other_reading_id, swapped.leads[0].reading_id);
+
+    // A second swapped-pin casing whose pin came from the same pistol finds the first.
+    const ExhibitRecord again =
+        file(tacoma(), "WA0270000", "T-77", "2", {swapped_pin_reading("58A-104233", "80D-000001")});
+    bool to_first_casing = false;
+    for (const LeadRecord& lead : again.leads) to_first_casing |= lead.other.item_number == "1" && lead.kind == "location";
+    EXPECT_TRUE(to_first_casing);
+    EXPECT_EQ(again.leads.size(), 2u) << "item 3 (a reading) and T-77/1 (a location)";
+
+    const auto found = audited(scratch, "lead.found");
+    EXPECT_NE(found.back().second.find("location of a casing whose locations disagree"), std::string::npos)
+        << found.back().second;
+    // Confirmed, the lead is a link of one identity.
+    const LeadRecord confirmed = store->confirm_lead(examiner(), swapped.leads[0].id, "");
+    EXPECT_EQ(confirmed.status, "confirmed");
+    ASSERT_TRUE(confirmed.link_id);
+    EXPECT_EQ(store->list_leads(examiner(), {std::nullopt, "", "confirmed"}).at(0).location, "firing_pin");
+    EXPECT_TRUE(store->verify_audit(auditor()).intact);
+}
+
+TEST(SwappedPinReading, EachDecodedLocationsIdentityIsKeptAndABadOneIsRefusedInOneLine) {
+    const NewReading reading = swapped_pin_reading("58a-104233", "71C-550018");
+    EXPECT_FALSE(reading.serial);
+    ASSERT_EQ(reading.location_identities.size(), 2u);
+    EXPECT_EQ(reading.location_identities[0].location, "firing_pin");
+    EXPECT_EQ(reading.location_identities[0].serial, "58A-104233");
+    EXPECT_EQ(reading.location_identities[1].location, "breech_face");
+    EXPECT_EQ(reading.location_identities[1].model_code, 7);
+    EXPECT_THROW(swapped_pin_reading("58A-1?4233", "71C-550018"), InputError);
+    EXPECT_THROW(parse_reading("{\"status\":\"locations_disagree\",\"locations\":[{\"location\":\"grip\",\"identity\":"
+                               "{\"manufacturer_code\":412,\"model_code\":7,\"serial\":\"A1\"}},{}]}",
+                               "r"),
+                 InputError);
 }
 
 MICROSTAMP_ON_BOTH_BACKENDS(Leads);
