@@ -1,6 +1,9 @@
 #include "physics/face_filters.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <utility>
 #include <opencv2/imgproc.hpp>
 #include <vector>
 
@@ -62,10 +65,57 @@ void column_maxima(const std::vector<const float*>& sources, int width, float* o
         for (int x = 0; x < width; ++x) out[x] = sources[next][x] > out[x] ? sources[next][x] : out[x];
 }
 
+// Whether any of `count` values is != 0, as integer bits (a float is == 0 when all but
+// its sign bit are clear, and a NaN is not) in a plain loop, so that the compiler vectorises it.
+bool any_nonzero(const float* values, int count) {
+    std::uint32_t bits = 0;
+    for (int index = 0; index < count; ++index) bits |= std::bit_cast<std::uint32_t>(values[index]) & 0x7FFFFFFFu;
+    return bits != 0;
+}
+
+bool any_nonzero(const std::uint8_t* values, int count) {
+    std::uint32_t bits = 0;
+    for (int index = 0; index < count; ++index) bits |= values[index];
+    return bits != 0;
+}
+
+// The first and one past the last column of a row holding a value != 0 ({width, width}
+// for a blank row), found a block at a time from each end.
+template <typename Value>
+std::pair<int, int> nonzero_columns(const Value* line, int width) {
+    constexpr int block = 32;
+    int first = 0;
+    while (first + block <= width && !any_nonzero(line + first, block)) first += block;
+    while (first < width && line[first] == Value(0)) ++first;
+    if (first == width) return {width, width};
+    int end = width;
+    while (end - block >= first && !any_nonzero(line + end - block, block)) end -= block;
+    while (line[end - 1] == Value(0)) --end;
+    return {first, end};
+}
+
+// The smallest rectangle holding every value != 0 (what cv::boundingRect(values != 0)
+// gives) without making the mask.
+template <typename Value>
+cv::Rect nonzero_bounds(const cv::Mat& values) {
+    int first_row = -1, last_row = -1, first_column = values.cols, end_column = 0;
+    for (int row = 0; row < values.rows; ++row) {
+        const auto [first, end] = nonzero_columns(values.ptr<Value>(row), values.cols);
+        if (first == values.cols) continue;
+        if (first_row < 0) first_row = row;
+        last_row = row;
+        first_column = std::min(first_column, first);
+        end_column = std::max(end_column, end);
+    }
+    if (first_row < 0) return {};
+    return {first_column, first_row, end_column - first_column, last_row - first_row + 1};
+}
+
 } // namespace
 
 cv::Rect nonzero_area(const cv::Mat& values, int margin) {
-    const cv::Rect tight = cv::boundingRect(values != 0);
+    CV_Assert(values.channels() == 1 && (values.depth() == CV_32F || values.depth() == CV_8U));
+    const cv::Rect tight = values.depth() == CV_32F ? nonzero_bounds<float>(values) : nonzero_bounds<std::uint8_t>(values);
     if (tight.empty()) return {};
     return cv::Rect(tight.x - margin, tight.y - margin, tight.width + 2 * margin, tight.height + 2 * margin) &
            cv::Rect(0, 0, values.cols, values.rows);

@@ -9,7 +9,7 @@ namespace microstamp {
 // The smallest rectangle holding every non-zero value, grown by `margin` pixels on
 // each side and kept inside the map; empty when the map is all zero. A filter whose
 // reach is within `margin` gives, inside it, what it gives on the whole map, and
-// leaves zero outside it.
+// leaves zero outside it. CV_32F or CV_8U; a NaN counts as non-zero (pin faces hold none).
 cv::Rect nonzero_area(const cv::Mat& values, int margin);
 
 // At each pixel, the largest value within a disc of `radius` pixels: exactly

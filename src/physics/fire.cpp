@@ -31,6 +31,11 @@ long parse_round(std::string_view text, const std::string& whole) {
 void scan(const Surface& surface, const FireOptions& options, std::uint64_t topography_seed,
           std::uint64_t photograph_seed, Surface& topography, Image& image) {
     if (!options.topography && !options.photograph) return;
+    // A topography alone takes its slopes a row at a time; the photograph needs them all.
+    if (!options.photograph) {
+        topography = scan_topography(surface, options.scanner, topography_seed);
+        return;
+    }
     const SurfaceSlopes slopes = surface_slopes(surface);
     if (options.topography) topography = scan_topography(surface, slopes, options.scanner, topography_seed);
     if (options.photograph) image = photograph(surface, slopes, options.microscope, photograph_seed);

@@ -73,6 +73,20 @@ void dent(cv::Mat& relief, double x, double y, double radius_px, double depth_um
     deepen_disc(relief, x, y, radius_px, [depth_um](double share) { return depth_um * share; });
 }
 
+// A CV_32F map of `size` that is zero outside `area` and not yet set inside it.
+cv::Mat zeros_outside(const cv::Size& size, const cv::Rect& area) {
+    cv::Mat map(size, CV_32F);
+    if (area.empty()) {
+        map.setTo(0);
+        return map;
+    }
+    map.rowRange(0, area.y).setTo(0);
+    map.rowRange(area.y + area.height, size.height).setTo(0);
+    map(cv::Rect(0, area.y, area.x, area.height)).setTo(0);
+    map(cv::Rect(area.x + area.width, area.y, size.width - area.x - area.width, area.height)).setTo(0);
+    return map;
+}
+
 bool inside_pin(const PinFace& face, double x, double y) {
     const double centre_x = face.relief.cols / 2.0, centre_y = face.relief.rows / 2.0;
     return std::hypot(x - centre_x, y - centre_y) * face.spacing_um < face.pin_diameter_um / 2;
@@ -205,8 +219,9 @@ PinFace wear(const PinFace& fresh, const ChipSites& chips, long rounds, const Ph
     const double sigma_px = state.edge_rounding_um / fresh.spacing_um;
     const auto lost = static_cast<float>(state.face_wear_um + state.fouling_um);
     // A new buffer: assigning a MatExpr would write zeros into the one `fresh` shares.
-    face.relief = cv::Mat(fresh.relief.size(), CV_32F, cv::Scalar(0));
+    // Only what lies outside the worked-on area is set to zero: the area is written whole.
     const cv::Rect area = nonzero_area(fresh.relief, smoothing_reach(sigma_px) + 1);
+    face.relief = zeros_outside(fresh.relief.size(), area);
     if (!area.empty()) {
         cv::Mat worn = face.relief(area);
         smooth(fresh.relief(area), worn, sigma_px);

@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 #include <limits>
 #include <numbers>
+#include <utility>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -17,48 +18,7 @@ constexpr std::uint64_t topography_purpose = 0x70B0;
 constexpr std::uint64_t photograph_purpose = 0xF070;
 constexpr double degrees = std::numbers::pi / 180;
 
-void check(const Surface& casing);
-
 } // namespace
-
-// Slopes by central differences (one-sided at the border); y grows upwards while rows
-// grow downwards. Invalid points count as height 0.
-SurfaceSlopes surface_slopes(const Surface& surface) {
-    check(surface);
-    const int width = static_cast<int>(surface.width), height = static_cast<int>(surface.height);
-    cv::Mat heights(height, width, CV_32F);
-    for (int row = 0; row < height; ++row) {
-        auto* line = heights.ptr<float>(row);
-        const double* source = surface.heights_um.data() + static_cast<std::size_t>(row) * surface.width;
-        const std::uint8_t* valid = surface.valid.data() + static_cast<std::size_t>(row) * surface.width;
-        for (int column = 0; column < width; ++column) line[column] = valid[column] ? static_cast<float>(source[column]) : 0.0f;
-    }
-    SurfaceSlopes result{cv::Mat(height, width, CV_32F), cv::Mat(height, width, CV_32F)};
-    const auto inverse_x = static_cast<float>(0.5 / surface.spacing_x_um);
-    const auto inverse_y = static_cast<float>(0.5 / surface.spacing_y_um);
-    for (int row = 0; row < height; ++row) {
-        const int up = std::max(row - 1, 0), down = std::min(row + 1, height - 1);
-        const float row_scale = inverse_y * 2.0f / static_cast<float>(std::max(down - up, 1));
-        const auto* above = heights.ptr<float>(up);
-        const auto* below = heights.ptr<float>(down);
-        const auto* line = heights.ptr<float>(row);
-        auto* gx = result.x.ptr<float>(row);
-        auto* gy = result.y.ptr<float>(row);
-        for (int column = 1; column + 1 < width; ++column) {
-            gx[column] = (line[column + 1] - line[column - 1]) * inverse_x;
-            gy[column] = (above[column] - below[column]) * row_scale;
-        }
-        if (width > 1) {
-            gx[0] = (line[1] - line[0]) * 2.0f * inverse_x;
-            gx[width - 1] = (line[width - 1] - line[width - 2]) * 2.0f * inverse_x;
-        } else {
-            gx[0] = 0;
-        }
-        gy[0] = (above[0] - below[0]) * row_scale;
-        gy[width - 1] = (above[width - 1] - below[width - 1]) * row_scale;
-    }
-    return result;
-}
 
 namespace {
 
@@ -66,13 +26,41 @@ void check(const Surface& casing) {
     if (casing.empty()) throw InputError("cannot scan an empty surface");
 }
 
-} // namespace
-
-Surface scan_topography(const Surface& casing, const Scanner& scanner, std::uint64_t seed) {
-    return scan_topography(casing, surface_slopes(casing), scanner, seed);
+// One row of heights as float, invalid points as 0.
+void float_row(const Surface& surface, int row, float* line) {
+    const double* source = surface.heights_um.data() + static_cast<std::size_t>(row) * surface.width;
+    const std::uint8_t* valid = surface.valid.data() + static_cast<std::size_t>(row) * surface.width;
+    for (std::size_t column = 0; column < surface.width; ++column) line[column] = valid[column] ? static_cast<float>(source[column]) : 0.0f;
 }
 
-Surface scan_topography(const Surface& casing, const SurfaceSlopes& slope, const Scanner& scanner, std::uint64_t seed) {
+// The slopes of one row by central differences (one-sided at the border), from the float
+// heights of the row and of the rows above and below it (the row itself at the border);
+// y grows upwards while rows grow downwards.
+void row_slopes(const Surface& surface, int row, const float* above, const float* line, const float* below, float* gx,
+                float* gy) {
+    const int width = static_cast<int>(surface.width), height = static_cast<int>(surface.height);
+    const auto inverse_x = static_cast<float>(0.5 / surface.spacing_x_um);
+    const auto inverse_y = static_cast<float>(0.5 / surface.spacing_y_um);
+    const int up = std::max(row - 1, 0), down = std::min(row + 1, height - 1);
+    const float row_scale = inverse_y * 2.0f / static_cast<float>(std::max(down - up, 1));
+    for (int column = 1; column + 1 < width; ++column) {
+        gx[column] = (line[column + 1] - line[column - 1]) * inverse_x;
+        gy[column] = (above[column] - below[column]) * row_scale;
+    }
+    if (width > 1) {
+        gx[0] = (line[1] - line[0]) * 2.0f * inverse_x;
+        gx[width - 1] = (line[width - 1] - line[width - 2]) * 2.0f * inverse_x;
+    } else {
+        gx[0] = 0;
+    }
+    gy[0] = (above[0] - below[0]) * row_scale;
+    gy[width - 1] = (above[width - 1] - below[width - 1]) * row_scale;
+}
+
+// The topography scan, given the slopes of each row in turn: `slopes_of(row)` gives
+// pointers to that row's dz/dx and dz/dy, valid until the next call.
+template <typename SlopesOfRow>
+Surface scan_rows(const Surface& casing, const Scanner& scanner, std::uint64_t seed, SlopesOfRow slopes_of) {
     check(casing);
     Random random(derive_seed(seed, topography_purpose));
     const double slope_x = std::tan(random.normal() * scanner.tilt_sd_deg * degrees);
@@ -85,8 +73,7 @@ Surface scan_topography(const Surface& casing, const SurfaceSlopes& slope, const
     const double centre_x = static_cast<double>(casing.width) / 2, centre_y = static_cast<double>(casing.height) / 2;
     const float steepest = max_gradient * max_gradient;
     for (std::size_t row = 0; row < casing.height; ++row) {
-        const auto* gx = slope.x.ptr<float>(static_cast<int>(row));
-        const auto* gy = slope.y.ptr<float>(static_cast<int>(row));
+        const auto [gx, gy] = slopes_of(static_cast<int>(row));
         const double row_tilt = slope_y * (centre_y - static_cast<double>(row)) * casing.spacing_y_um;
         const std::size_t start = row * casing.width;
         for (std::size_t column = 0; column < casing.width; ++column) {
@@ -106,6 +93,46 @@ Surface scan_topography(const Surface& casing, const SurfaceSlopes& slope, const
         scan.heights_um[index] = std::numeric_limits<double>::quiet_NaN();
     }
     return scan;
+}
+
+} // namespace
+
+SurfaceSlopes surface_slopes(const Surface& surface) {
+    check(surface);
+    const int width = static_cast<int>(surface.width), height = static_cast<int>(surface.height);
+    cv::Mat heights(height, width, CV_32F);
+    for (int row = 0; row < height; ++row) float_row(surface, row, heights.ptr<float>(row));
+    SurfaceSlopes result{cv::Mat(height, width, CV_32F), cv::Mat(height, width, CV_32F)};
+    for (int row = 0; row < height; ++row)
+        row_slopes(surface, row, heights.ptr<float>(std::max(row - 1, 0)), heights.ptr<float>(row),
+                   heights.ptr<float>(std::min(row + 1, height - 1)), result.x.ptr<float>(row), result.y.ptr<float>(row));
+    return result;
+}
+
+// The slopes a row at a time from three rows of float heights, without the two slope
+// maps (a topography scan alone needs no more).
+Surface scan_topography(const Surface& casing, const Scanner& scanner, std::uint64_t seed) {
+    check(casing);
+    const int width = static_cast<int>(casing.width), height = static_cast<int>(casing.height);
+    const auto stride = static_cast<std::size_t>(width);
+    std::vector<float> rows(3 * stride), slopes(2 * stride);
+    // Row r's heights live in slot r % 3; each call moves on by one row.
+    auto heights_of = [&](int row) { return rows.data() + static_cast<std::size_t>(row % 3) * stride; };
+    float_row(casing, 0, heights_of(0));
+    if (height > 1) float_row(casing, 1, heights_of(1));
+    return scan_rows(casing, scanner, seed, [&](int row) {
+        if (row + 1 < height && row > 0) float_row(casing, row + 1, heights_of(row + 1));
+        row_slopes(casing, row, heights_of(std::max(row - 1, 0)), heights_of(row), heights_of(std::min(row + 1, height - 1)),
+                   slopes.data(), slopes.data() + stride);
+        return std::pair<const float*, const float*>(slopes.data(), slopes.data() + stride);
+    });
+}
+
+Surface scan_topography(const Surface& casing, const SurfaceSlopes& slope, const Scanner& scanner, std::uint64_t seed) {
+    check(casing);
+    return scan_rows(casing, scanner, seed, [&](int row) {
+        return std::pair<const float*, const float*>(slope.x.ptr<float>(row), slope.y.ptr<float>(row));
+    });
 }
 
 Image photograph(const Surface& casing, const Microscope& microscope, std::uint64_t seed) {

@@ -46,6 +46,7 @@ struct SurfaceSlopes {
 };
 SurfaceSlopes surface_slopes(const Surface& surface);
 
+// Without the slopes: worked out a row at a time, which costs less than the two slope maps.
 Surface scan_topography(const Surface& casing, const Scanner& scanner, std::uint64_t seed);
 Surface scan_topography(const Surface& casing, const SurfaceSlopes& slopes, const Scanner& scanner, std::uint64_t seed);
 Image photograph(const Surface& casing, const Microscope& microscope, std::uint64_t seed);

@@ -40,5 +40,27 @@ TEST(FaceFilters, NonzeroAreaIsTheGrownBoundingBoxInsideTheMap) {
     EXPECT_EQ(nonzero_area(values, 40), cv::Rect(0, 0, 60, 50));
 }
 
+// Maps wider than the blocks the search reads at once, with values at every distance
+// from each end and negative zeros (zeros), as floats and bytes.
+TEST(FaceFilters, NonzeroAreaIsOpenCVsBoundingRectOfTheNonzeroValues) {
+    Random random(0xB0B);
+    for (int trial = 0; trial < 200; ++trial) {
+        const int rows = 1 + static_cast<int>(random.next() % 40), columns = 1 + static_cast<int>(random.next() % 150);
+        cv::Mat values = cv::Mat::zeros(rows, columns, CV_32F);
+        const int marks = static_cast<int>(random.next() % 4);
+        for (int mark = 0; mark < marks; ++mark) {
+            const int row = static_cast<int>(random.next() % static_cast<std::uint64_t>(rows));
+            const int column = static_cast<int>(random.next() % static_cast<std::uint64_t>(columns));
+            values.at<float>(row, column) = random.next() % 2 == 0 ? -0.0f : 2.5f;
+        }
+        const cv::Rect tight = cv::boundingRect(values != 0);
+        const cv::Rect expected = tight.empty() ? cv::Rect() : cv::Rect(tight.x - 2, tight.y - 2, tight.width + 4, tight.height + 4) &
+                                                                    cv::Rect(0, 0, columns, rows);
+        EXPECT_EQ(nonzero_area(values, 2), expected) << "trial " << trial;
+        const cv::Mat bytes = values != 0;
+        EXPECT_EQ(nonzero_area(bytes, 2), expected) << "trial " << trial << " (bytes)";
+    }
+}
+
 } // namespace
 } // namespace microstamp

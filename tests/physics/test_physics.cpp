@@ -421,6 +421,28 @@ TEST(Scan, TopographyHasNoiseDropoutsAndLosesSteepWalls) {
     EXPECT_GT(statistics(steep).invalid_points, 2 * invalid);
 }
 
+// Bit for bit, NaNs and all.
+bool same_surface(const Surface& a, const Surface& b) {
+    return a.width == b.width && a.height == b.height && a.valid == b.valid &&
+           std::memcmp(a.heights_um.data(), b.heights_um.data(), a.size() * sizeof(double)) == 0;
+}
+
+// The scan that works the slopes out a row at a time is the scan from the slope maps,
+// on a struck casing with invalid points, and on fields of one and two rows or columns.
+TEST(Scan, TopographyWithoutSlopeMapsIsTheScanWithThem) {
+    Shooting setup;
+    Surface casing = setup.fire(fresh_face());
+    for (std::size_t index = 0; index < casing.size(); index += 97) casing.valid[index] = 0;
+    const Scanner scanner;
+    EXPECT_TRUE(same_surface(scan_topography(casing, scanner, 5), scan_topography(casing, surface_slopes(casing), scanner, 5)));
+    for (const auto& [width, height] : {std::pair<std::size_t, std::size_t>{1, 7}, {7, 1}, {2, 2}, {5, 3}}) {
+        Surface small(width, height, 2.0);
+        for (std::size_t index = 0; index < small.size(); ++index) small.heights_um[index] = std::sin(3.0 * static_cast<double>(index));
+        EXPECT_TRUE(same_surface(scan_topography(small, scanner, 8), scan_topography(small, surface_slopes(small), scanner, 8)))
+            << width << " x " << height;
+    }
+}
+
 double mean_grey(const Image& image, int x0, int y0, int size) {
     double sum = 0;
     for (int y = y0; y < y0 + size; ++y)
