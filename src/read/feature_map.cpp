@@ -174,6 +174,31 @@ FeatureMap feature_map(const Surface& topography, double background_um) {
 
 namespace {
 
+// Where at least three of each two-by-two block of pixels lie within [lowest, highest]:
+// what averaging the in-range mask (0 or 255) over the block and keeping the averages
+// above 128 gives (three of four make 191, two 127.5), in one pass over the pixels
+// instead of a mask at full resolution and its area average. Empty unless `size` is
+// exactly half the pixels each way.
+cv::Mat halved_known(const cv::Mat& pixels, cv::Size size, std::uint16_t lowest, std::uint16_t highest) {
+    if (size.width * 2 > pixels.cols || size.height * 2 > pixels.rows ||
+        std::min(pixels.cols / size.width, pixels.rows / size.height) != 2 || pixels.cols / 2 != size.width ||
+        pixels.rows / 2 != size.height)
+        return {};
+    cv::Mat known(size, CV_8U);
+    const auto inside = [&](std::uint16_t value) { return static_cast<int>(value >= lowest && value <= highest); };
+    for (int row = 0; row < size.height; ++row) {
+        const std::uint16_t* upper = pixels.ptr<std::uint16_t>(2 * row);
+        const std::uint16_t* lower = pixels.ptr<std::uint16_t>(2 * row + 1);
+        std::uint8_t* line = known.ptr<std::uint8_t>(row);
+        for (int column = 0; column < size.width; ++column) {
+            const int count = inside(upper[2 * column]) + inside(upper[2 * column + 1]) + inside(lower[2 * column]) +
+                              inside(lower[2 * column + 1]);
+            line[column] = count >= 3 ? 255 : 0;
+        }
+    }
+    return known;
+}
+
 // The photograph as grey levels in [0, 1] on pixels of about `working_um_per_px` (when
 // the photograph's are finer), saturated black or white unknown: it has no shading to
 // read. Cells span many pixels: averaging pixels first costs nothing in what can be read.
@@ -189,14 +214,21 @@ FeatureMap grey_levels(const Image& photograph, double um_per_px, double working
     cv::Mat grey;
     pixels.convertTo(grey, CV_32F, 1.0 / top);
     // Above 0.004 and below 0.996 of full scale, in whole levels (2..253 of 8 bits).
-    cv::inRange(pixels, std::floor(0.004 * top) + 1, std::ceil(0.996 * top) - 1, map.known);
+    const auto lowest = static_cast<std::uint16_t>(std::floor(0.004 * top) + 1);
+    const auto highest = static_cast<std::uint16_t>(std::ceil(0.996 * top) - 1);
     if (working_um_per_px > um_per_px * 1.25) {
         const double factor = um_per_px / working_um_per_px;
         const cv::Size size(std::max(16, static_cast<int>(std::lround(grey.cols * factor))),
                             std::max(16, static_cast<int>(std::lround(grey.rows * factor))));
         grey = shrink(grey, size);
-        map.known = shrink(map.known, size) > 128;
+        map.known = halved_known(pixels, size, lowest, highest);
+        if (map.known.empty()) {
+            cv::inRange(pixels, lowest, highest, map.known);
+            map.known = shrink(map.known, size) > 128;
+        }
         map.um_per_px = um_per_px * photograph.width / size.width;
+    } else {
+        cv::inRange(pixels, lowest, highest, map.known);
     }
     map.values = grey;
     return map;
