@@ -64,17 +64,8 @@ FeatureMap relief_from_shading(const FeatureMap& detail, double light_azimuth, c
 // Shared by every reader of a map:
 // a bilinear sample of `values`, NaN outside them or where `known` is 0 (inline: the
 // searches take millions a read);
-inline float bilinear_sample(const cv::Mat& values, const cv::Mat& known, double column, double row) {
-    const int x = static_cast<int>(std::floor(column)), y = static_cast<int>(std::floor(row));
-    if (x < 0 || y < 0 || x + 1 >= values.cols || y + 1 >= values.rows) return std::nanf("");
-    if (!known.at<std::uint8_t>(y, x)) return std::nanf("");
-    const auto fx = static_cast<float>(column - x), fy = static_cast<float>(row - y);
-    const float* top = values.ptr<float>(y) + x;
-    const float* bottom = values.ptr<float>(y + 1) + x;
-    return (1 - fy) * ((1 - fx) * top[0] + fx * top[1]) + fy * ((1 - fx) * bottom[0] + fx * bottom[1]);
-}
-// the same samples with the map's pointers and size taken once, for the loops that take
-// thousands from one map (the same arithmetic, so the same values);
+// with the map's pointers and size taken once, for the loops that take thousands from
+// one map (bilinear_sample below, for a single sample);
 class MapSampler {
 public:
     MapSampler(const cv::Mat& values, const cv::Mat& known)
@@ -96,6 +87,9 @@ private:
     std::size_t value_step_, known_step_;
     int columns_, rows_;
 };
+inline float bilinear_sample(const cv::Mat& values, const cv::Mat& known, double column, double row) {
+    return MapSampler(values, known)(column, row);
+}
 // and the split of values into two classes (Otsu): the threshold between them and their
 // means, ignoring values that are not finite; invalid with fewer than `minimum_count`.
 struct TwoClasses {
