@@ -64,14 +64,31 @@ FeatureMap relief_from_shading(const FeatureMap& detail, double light_azimuth, c
 // Shared by every reader of a map:
 // a bilinear sample of `values`, NaN outside them or where `known` is 0 (inline: the
 // searches take millions a read);
+// with the map's pointers and size taken once, for the loops that take thousands from
+// one map (bilinear_sample below, for a single sample);
+class MapSampler {
+public:
+    MapSampler(const cv::Mat& values, const cv::Mat& known)
+        : values_(values.ptr<float>()), known_(known.ptr<std::uint8_t>()), value_step_(values.step1()), known_step_(known.step1()),
+          columns_(values.cols), rows_(values.rows) {}
+    float operator()(double column, double row) const {
+        const int x = static_cast<int>(std::floor(column)), y = static_cast<int>(std::floor(row));
+        if (x < 0 || y < 0 || x + 1 >= columns_ || y + 1 >= rows_) return std::nanf("");
+        if (!known_[static_cast<std::size_t>(y) * known_step_ + static_cast<std::size_t>(x)]) return std::nanf("");
+        const auto fx = static_cast<float>(column - x), fy = static_cast<float>(row - y);
+        const float* top = values_ + static_cast<std::size_t>(y) * value_step_ + x;
+        const float* bottom = top + value_step_;
+        return (1 - fy) * ((1 - fx) * top[0] + fx * top[1]) + fy * ((1 - fx) * bottom[0] + fx * bottom[1]);
+    }
+
+private:
+    const float* values_;
+    const std::uint8_t* known_;
+    std::size_t value_step_, known_step_;
+    int columns_, rows_;
+};
 inline float bilinear_sample(const cv::Mat& values, const cv::Mat& known, double column, double row) {
-    const int x = static_cast<int>(std::floor(column)), y = static_cast<int>(std::floor(row));
-    if (x < 0 || y < 0 || x + 1 >= values.cols || y + 1 >= values.rows) return std::nanf("");
-    if (!known.at<std::uint8_t>(y, x)) return std::nanf("");
-    const auto fx = static_cast<float>(column - x), fy = static_cast<float>(row - y);
-    const float* top = values.ptr<float>(y) + x;
-    const float* bottom = values.ptr<float>(y + 1) + x;
-    return (1 - fy) * ((1 - fx) * top[0] + fx * top[1]) + fy * ((1 - fx) * bottom[0] + fx * bottom[1]);
+    return MapSampler(values, known)(column, row);
 }
 // and the split of values into two classes (Otsu): the threshold between them and their
 // means, ignoring values that are not finite; invalid with fewer than `minimum_count`.

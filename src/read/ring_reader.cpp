@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 #include <numbers>
 #include <opencv2/imgproc.hpp>
 
@@ -14,13 +13,12 @@ const FaceGeometry reference_geometry{};
 
 double finder_middle(const double* band) { return (band[0] + band[1]) / 2; }
 
-float sample(const FeatureMap& map, double column, double row) { return bilinear_sample(map.values, map.known, column, row); }
-
 // Points evenly around the unit circle, computed once per count (the searches ask for
 // the same few counts millions of times).
 const std::vector<cv::Point2d>& unit_circle(int angles) {
-    static thread_local std::map<int, std::vector<cv::Point2d>> cache;
-    auto& points = cache[angles];
+    static thread_local std::vector<std::vector<cv::Point2d>> cache;  // by count
+    if (static_cast<std::size_t>(angles) >= cache.size()) cache.resize(static_cast<std::size_t>(angles) + 1);
+    auto& points = cache[static_cast<std::size_t>(angles)];
     if (points.empty())
         for (int step = 0; step < angles; ++step)
             points.emplace_back(std::cos(full_turn * step / angles), std::sin(full_turn * step / angles));
@@ -38,8 +36,9 @@ double finder_contrast(const FeatureMap& map, double column, double row, double 
     const double inner_band = inner - gap * px_per_um, outer_band = outer + gap * px_per_um;
     double sum = 0;
     int count = 0;
+    const MapSampler sample_map(map.values, map.known);
     for (const cv::Point2d& direction : unit_circle(angles)) {
-        const auto at = [&](double radius) { return sample(map, column + radius * direction.x, row - radius * direction.y); };
+        const auto at = [&](double radius) { return sample_map(column + radius * direction.x, row - radius * direction.y); };
         const float difference = at(inner) - at(inner_band) + at(outer) - at(outer_band);
         if (std::isnan(difference)) continue;
         sum += difference;
@@ -118,9 +117,12 @@ cv::Mat centre_votes(const FeatureMap& map, double min_radius_px, double max_rad
     cv::magnitude(gx, gy, magnitude);
     std::vector<float> sorted;
     sorted.reserve(magnitude.total());
-    for (int row = 1; row + 1 < magnitude.rows; ++row)
+    for (int row = 1; row + 1 < magnitude.rows; ++row) {
+        const float* strengths = magnitude.ptr<float>(row);
+        const std::uint8_t* known = map.known.ptr<std::uint8_t>(row);
         for (int column = 1; column + 1 < magnitude.cols; ++column)
-            if (map.known.at<std::uint8_t>(row, column)) sorted.push_back(magnitude.at<float>(row, column));
+            if (known[column]) sorted.push_back(strengths[column]);
+    }
     cv::Mat votes = cv::Mat::zeros(map.values.size(), CV_32F);
     if (sorted.empty()) return votes;
     // The strongest fifth of the edges, each with one vote however strong: a deep crater
@@ -129,21 +131,30 @@ cv::Mat centre_votes(const FeatureMap& map, double min_radius_px, double max_rad
     std::nth_element(sorted.begin(), cut, sorted.end());
     const float threshold = std::max(*cut, 1e-12f);
     const int first = static_cast<int>(std::floor(min_radius_px)), last = static_cast<int>(std::ceil(max_radius_px));
-    float* accumulator = votes.ptr<float>();
+    // Whole counts: an integer accumulator adds the same as the float one did (exact far
+    // beyond any count here), without a float add's latency on every vote.
+    cv::Mat counts = cv::Mat::zeros(map.values.size(), CV_32S);
+    int* accumulator = counts.ptr<int>();
     const int width = votes.cols, height = votes.rows;
-    for (int row = 1; row + 1 < height; ++row)
+    for (int row = 1; row + 1 < height; ++row) {
+        const float* strengths = magnitude.ptr<float>(row);
+        const float* gx_line = gx.ptr<float>(row);
+        const float* gy_line = gy.ptr<float>(row);
+        const std::uint8_t* known = map.known.ptr<std::uint8_t>(row);
         for (int column = 1; column + 1 < width; ++column) {
-            const float strength = magnitude.at<float>(row, column);
-            if (strength < threshold || !map.known.at<std::uint8_t>(row, column)) continue;
-            const double ux = gx.at<float>(row, column) / strength, uy = gy.at<float>(row, column) / strength;
+            const float strength = strengths[column];
+            if (strength < threshold || !known[column]) continue;
+            const double ux = gx_line[column] / strength, uy = gy_line[column] / strength;
             for (const double sign : {-1.0, 1.0})
                 for (int radius = first; radius <= last; ++radius) {
                     const int x = static_cast<int>(std::lround(column + sign * radius * ux));
                     const int y = static_cast<int>(std::lround(row + sign * radius * uy));
                     if (x < 0 || y < 0 || x >= width || y >= height) break;
-                    accumulator[y * width + x] += 1.0f;
+                    ++accumulator[y * width + x];
                 }
         }
+    }
+    counts.convertTo(votes, CV_32F);
     return votes;
 }
 
@@ -220,6 +231,7 @@ std::vector<float> cell_values(const FeatureMap& map, const RingPlacement& place
                                const CellSampler* chosen = nullptr) {
     const CellSampler& sampler = chosen ? *chosen : cell_sampler(map);
     const double sector = full_turn / ring_sectors_per_track;
+    const MapSampler sample_map(map.values, map.known);
     std::vector<float> values(static_cast<std::size_t>(ring_symbols * ring_cells_per_symbol));
     for (int symbol = 0; symbol < ring_symbols; ++symbol) {
         const int track = symbol / ring_sectors_per_track, position = symbol % ring_sectors_per_track;
@@ -234,7 +246,7 @@ std::vector<float> cell_values(const FeatureMap& map, const RingPlacement& place
                 const double x = point.radius_um * (start_cos * point.cos - start_sin * point.sin);
                 const double y = point.radius_um * (start_sin * point.cos + start_cos * point.sin);
                 const cv::Point2d at = image_point(placement, x, y);
-                const float value = sample(map, at.x, at.y);
+                const float value = sample_map(at.x, at.y);
                 if (std::isnan(value)) continue;
                 sum += value;
                 ++count;
@@ -253,8 +265,7 @@ double grid_alignment(const std::vector<float>& values) {
     double score = 0;
     for (int track = 0; track < ring_tracks; ++track) {
         const auto first = values.begin() + track * ring_sectors_per_track * ring_cells_per_symbol;
-        const std::vector<float> track_values(first, first + ring_sectors_per_track * ring_cells_per_symbol);
-        const TwoClasses classes = split(track_values);
+        const TwoClasses classes = split(std::vector<float>(first, first + ring_sectors_per_track * ring_cells_per_symbol));
         if (classes.valid) score += classes.high - classes.low;
     }
     return score;
@@ -512,6 +523,7 @@ RingSample sample_ring(const FeatureMap& map, const RingPlacement& placement) {
     for (int symbol = 0; symbol < ring_symbols; ++symbol) {
         const int track = symbol / ring_sectors_per_track, position = symbol % ring_sectors_per_track;
         std::vector<float> neighbourhood;
+        neighbourhood.reserve((2 * window + 1) * ring_cells_per_symbol);
         for (int offset = -window; offset <= window; ++offset) {
             const int neighbour = track * ring_sectors_per_track +
                                   (position + offset + ring_sectors_per_track) % ring_sectors_per_track;
