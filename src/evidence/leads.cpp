@@ -103,35 +103,51 @@ struct NewLead {
     std::string location = {};
 };
 
-// The lead as listed later, without reading it back: every field is known here.
-LeadRecord insert_lead(Transaction& transaction, const ReadingRecord& reading, const NewLead& lead,
-                       const std::string& at, const std::map<std::int64_t, LeadSide>& sides) {
-    const Rows rows = transaction.query(
-        "INSERT INTO leads (reading_id, exhibit_id, other_exhibit_id, other_reading_id, kind, partial_exhibit_id, "
-        "manufacturer_code, model_code, serial, partial_serial, log10_likelihood_ratio, found_at, status, decided_at, "
-        "decided_by, resolution, location) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', '', '', '', "
-        "$13) RETURNING id",
-        {reading.id, reading.exhibit_id, lead.other_exhibit_id, lead.other_reading_id, lead.kind,
-         lead.partial_exhibit_id ? Value(*lead.partial_exhibit_id) : Value(std::monostate{}),
-         std::int64_t{lead.manufacturer_code}, std::int64_t{lead.model_code}, lead.serial, lead.partial_serial,
-         lead.log10_likelihood_ratio ? Value(*lead.log10_likelihood_ratio) : Value(std::monostate{}), at,
-         lead.location});
-    LeadRecord record;
-    record.id = as_integer(rows[0][0]);
-    record.reading_id = reading.id;
-    record.found_for = sides.at(reading.exhibit_id);
-    record.other = sides.at(lead.other_exhibit_id);
-    record.other_reading_id = lead.other_reading_id;
-    record.kind = lead.kind;
-    record.manufacturer_code = lead.manufacturer_code;
-    record.model_code = lead.model_code;
-    record.serial = lead.serial;
-    record.partial_serial = lead.partial_serial;
-    record.log10_likelihood_ratio = lead.log10_likelihood_ratio;
-    record.found_at = at;
-    record.status = "open";
-    record.location = lead.location;
-    return record;
+// The leads as listed later, without reading them back (every field is known here), in
+// one multi-row insert: one round trip however many leads a reading raises. Each names
+// another item once, so the item says which id came back for which lead.
+std::vector<LeadRecord> insert_leads(Transaction& transaction, const ReadingRecord& reading,
+                                     const std::vector<NewLead>& found, const std::string& at,
+                                     const std::map<std::int64_t, LeadSide>& sides) {
+    std::string sql = "INSERT INTO leads (reading_id, exhibit_id, other_exhibit_id, other_reading_id, kind, "
+                      "partial_exhibit_id, manufacturer_code, model_code, serial, partial_serial, "
+                      "log10_likelihood_ratio, found_at, status, decided_at, decided_by, resolution, location) VALUES ";
+    Parameters parameters{reading.id, reading.exhibit_id, at};
+    for (const NewLead& lead : found) {
+        const std::size_t p = parameters.size();
+        sql += fmt::format("{}($1, $2, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, $3, 'open', '', '', '', ${})",
+                           p == 3 ? "" : ", ", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9, p + 10);
+        parameters.insert(parameters.end(),
+                          {lead.other_exhibit_id, lead.other_reading_id, lead.kind,
+                           lead.partial_exhibit_id ? Value(*lead.partial_exhibit_id) : Value(std::monostate{}),
+                           std::int64_t{lead.manufacturer_code}, std::int64_t{lead.model_code}, lead.serial,
+                           lead.partial_serial,
+                           lead.log10_likelihood_ratio ? Value(*lead.log10_likelihood_ratio) : Value(std::monostate{}),
+                           lead.location});
+    }
+    std::map<std::int64_t, std::int64_t> id_of_other;
+    for (const Row& row : transaction.query(sql + " RETURNING id, other_exhibit_id", parameters))
+        id_of_other[as_integer(row[1])] = as_integer(row[0]);
+    std::vector<LeadRecord> records;
+    for (const NewLead& lead : found) {
+        LeadRecord record;
+        record.id = id_of_other.at(lead.other_exhibit_id);
+        record.reading_id = reading.id;
+        record.found_for = sides.at(reading.exhibit_id);
+        record.other = sides.at(lead.other_exhibit_id);
+        record.other_reading_id = lead.other_reading_id;
+        record.kind = lead.kind;
+        record.manufacturer_code = lead.manufacturer_code;
+        record.model_code = lead.model_code;
+        record.serial = lead.serial;
+        record.partial_serial = lead.partial_serial;
+        record.log10_likelihood_ratio = lead.log10_likelihood_ratio;
+        record.found_at = at;
+        record.status = "open";
+        record.location = lead.location;
+        records.push_back(std::move(record));
+    }
+    return records;
 }
 
 bool has_identity(const ReadingRecord& reading) {
@@ -259,10 +275,8 @@ std::vector<LeadRecord> Store::State::raise_leads(Transaction& transaction, cons
     if (found.empty()) return leads;
     named.insert(reading.exhibit_id);
     const std::map<std::int64_t, LeadSide> sides = lead_sides(transaction, named);
-    for (const NewLead& lead : found) {
-        leads.push_back(insert_lead(transaction, reading, lead, at, sides));
-        note.also.push_back({"lead.found", lead_object(leads.back()), lead_detail(leads.back())});
-    }
+    leads = insert_leads(transaction, reading, found, at, sides);
+    for (const LeadRecord& lead : leads) note.also.push_back({"lead.found", lead_object(lead), lead_detail(lead)});
     return leads;
 }
 
