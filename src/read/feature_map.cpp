@@ -180,10 +180,7 @@ namespace {
 // instead of a mask at full resolution and its area average. Empty unless `size` is
 // exactly half the pixels each way.
 cv::Mat halved_known(const cv::Mat& pixels, cv::Size size, std::uint16_t lowest, std::uint16_t highest) {
-    if (size.width * 2 > pixels.cols || size.height * 2 > pixels.rows ||
-        std::min(pixels.cols / size.width, pixels.rows / size.height) != 2 || pixels.cols / 2 != size.width ||
-        pixels.rows / 2 != size.height)
-        return {};
+    if (pixels.cols / 2 != size.width || pixels.rows / 2 != size.height) return {};
     cv::Mat known(size, CV_8U);
     const auto inside = [&](std::uint16_t value) { return static_cast<int>(value >= lowest && value <= highest); };
     for (int row = 0; row < size.height; ++row) {

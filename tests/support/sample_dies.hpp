@@ -3,7 +3,6 @@
 
 #include "die/die.hpp"
 #include "code/stamp_key.hpp"
-#include "read/read.hpp"
 
 #include <map>
 
