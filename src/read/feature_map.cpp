@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <numbers>
 #include <fmt/core.h>
 #include <opencv2/imgproc.hpp>
@@ -49,23 +50,6 @@ struct CoarseGrid {
         return result(cv::Rect(cv::Point(0, 0), size)).clone();
     }
 };
-
-// A masked blur of a sigma many pixels wide, on pixels a sixth of sigma wide at most
-// (a third lost one casing in six of a dragged, worn duty pistol:
-// Read.DutyPistolWithDragAfterFiveThousandRounds).
-cv::Mat wide_masked_blur(const cv::Mat& values, const cv::Mat& known, double sigma_px) {
-    const CoarseGrid grid{static_cast<int>(sigma_px / 6), values.size()};
-    if (grid.ratio < 2) return masked_blur(values, known, sigma_px);
-    cv::Mat weight;
-    known.convertTo(weight, CV_32F, 1.0 / 255.0);
-    cv::Mat weighted = grid.down(values.mul(weight), cv::BORDER_CONSTANT);
-    weight = grid.down(weight, cv::BORDER_CONSTANT);
-    box_gaussian_blur(weighted, sigma_px / grid.ratio);
-    box_gaussian_blur(weight, sigma_px / grid.ratio);
-    cv::Mat coarse_result;
-    cv::divide(weighted, cv::max(weight, 1e-6f), coarse_result);
-    return grid.up(coarse_result);
-}
 
 // A plain blur on pixels twice as wide, for a sigma of 5 pixels or more (or at `ratio`
 // coarse pixels per side, when given).
@@ -143,29 +127,66 @@ cv::Mat large_unknown_areas(const cv::Mat& unknown, int radius, int margin) {
 
 } // namespace
 
-FeatureMap feature_map(const Surface& topography, double background_um) {
-    if (topography.empty()) throw InputError("the scan is empty");
+// The scan's heights as floats (0 where unknown) with their known mask, and the same
+// mask as weights (0 or 1) for the background's masked blur: one read of the scan, in a
+// loop without branches that the compiler vectorises (a height is known when measured
+// and finite; NaN fails every comparison).
+struct ScanPoints {
+    cv::Mat heights;  // CV_32F
+    cv::Mat known;    // CV_8U, 0 or 255
+    cv::Mat weights;  // CV_32F, 0 or 1
+};
+
+ScanPoints scan_points(const Surface& topography) {
     const int width = static_cast<int>(topography.width), height = static_cast<int>(topography.height);
-    FeatureMap map;
-    map.um_per_px = topography.spacing_x_um;
-    map.kind = FeatureKind::height;
-    cv::Mat heights(height, width, CV_32F);
-    map.known = cv::Mat(height, width, CV_8U);
+    ScanPoints points{cv::Mat(height, width, CV_32F), cv::Mat(height, width, CV_8U), cv::Mat(height, width, CV_32F)};
+    constexpr double largest = std::numeric_limits<double>::max();
     for (int row = 0; row < height; ++row) {
-        float* height_line = heights.ptr<float>(row);
-        std::uint8_t* known_line = map.known.ptr<std::uint8_t>(row);
+        float* height_line = points.heights.ptr<float>(row);
+        std::uint8_t* known_line = points.known.ptr<std::uint8_t>(row);
+        float* weight_line = points.weights.ptr<float>(row);
         const std::size_t start = static_cast<std::size_t>(row) * topography.width;
         const double* source = topography.heights_um.data() + start;
         const std::uint8_t* measured = topography.valid.data() + start;
         for (int column = 0; column < width; ++column) {
-            const bool valid = measured[column] && std::isfinite(source[column]);
-            height_line[column] = valid ? static_cast<float>(source[column]) : 0.0f;
+            const double value = source[column];
+            const bool valid = (measured[column] != 0) & (std::fabs(value) <= largest);
+            height_line[column] = valid ? static_cast<float>(value) : 0.0f;
             known_line[column] = valid ? 255 : 0;
+            weight_line[column] = valid ? 1.0f : 0.0f;
         }
     }
-    const cv::Mat deep_in_holes = fill_missing(heights, map.known);
-    map.background = wide_masked_blur(heights, map.known, background_um / map.um_per_px);
-    map.values = heights - map.background;
+    return points;
+}
+
+// The smooth background under the heights: their masked Gaussian blur of `sigma_px`
+// (unknown points weigh nothing), on pixels a sixth of sigma wide at most when sigma is
+// wide (a third lost one casing in six of a dragged, worn duty pistol:
+// Read.DutyPistolWithDragAfterFiveThousandRounds), interpolated back. The heights are
+// taken with 0 at unknown points, so they need no product with the weights.
+cv::Mat scan_background(const ScanPoints& points, double sigma_px) {
+    const CoarseGrid grid{static_cast<int>(sigma_px / 6), points.heights.size()};
+    if (grid.ratio < 2) return masked_blur(points.heights, points.known, sigma_px);
+    cv::Mat weighted = grid.down(points.heights, cv::BORDER_CONSTANT);
+    cv::Mat weight = grid.down(points.weights, cv::BORDER_CONSTANT);
+    box_gaussian_blur(weighted, sigma_px / grid.ratio);
+    box_gaussian_blur(weight, sigma_px / grid.ratio);
+    cv::Mat coarse_result;
+    cv::divide(weighted, cv::max(weight, 1e-6f), coarse_result);
+    return grid.up(coarse_result);
+}
+
+FeatureMap feature_map(const Surface& topography, double background_um) {
+    if (topography.empty()) throw InputError("the scan is empty");
+    FeatureMap map;
+    map.um_per_px = topography.spacing_x_um;
+    map.kind = FeatureKind::height;
+    ScanPoints points = scan_points(topography);
+    map.known = points.known;
+    // The background first: the holes' filled heights must weigh nothing in it.
+    map.background = scan_background(points, background_um / map.um_per_px);
+    const cv::Mat deep_in_holes = fill_missing(points.heights, map.known);
+    cv::subtract(points.heights, map.background, map.values);
     // Deep in a hole, level with the background: a large hole's rim must not stand out as
     // an edge a hundred micrometres high that the searches and samples next to it pick up.
     map.values.setTo(0, deep_in_holes);
