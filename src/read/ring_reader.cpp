@@ -147,9 +147,12 @@ cv::Mat centre_votes(const FeatureMap& map, double min_radius_px, double max_rad
             const double ux = gx_line[column] / strength, uy = gy_line[column] / strength;
             for (const double sign : {-1.0, 1.0})
                 for (int radius = first; radius <= last; ++radius) {
-                    const int x = static_cast<int>(std::lround(column + sign * radius * ux));
-                    const int y = static_cast<int>(std::lround(row + sign * radius * uy));
-                    if (x < 0 || y < 0 || x >= width || y >= height) break;
+                    // Rounded half away from zero as std::lround rounds, without its call:
+                    // past half a pixel below zero the vote is off the map either way.
+                    const double x_at = column + sign * radius * ux, y_at = row + sign * radius * uy;
+                    if (!(x_at > -0.5 && y_at > -0.5)) break;
+                    const int x = static_cast<int>(x_at + 0.5), y = static_cast<int>(y_at + 0.5);
+                    if (x >= width || y >= height) break;
                     ++accumulator[y * width + x];
                 }
         }
