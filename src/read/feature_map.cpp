@@ -195,26 +195,33 @@ FeatureMap feature_map(const Surface& topography, double background_um) {
 
 namespace {
 
-// Where at least three of each two-by-two block of pixels lie within [lowest, highest]:
-// what averaging the in-range mask (0 or 255) over the block and keeping the averages
-// above 128 gives (three of four make 191, two 127.5), in one pass over the pixels
-// instead of a mask at full resolution and its area average. Empty unless `size` is
-// exactly half the pixels each way.
-cv::Mat halved_known(const cv::Mat& pixels, cv::Size size, std::uint16_t lowest, std::uint16_t highest) {
-    if (pixels.cols / 2 != size.width || pixels.rows / 2 != size.height) return {};
-    cv::Mat known(size, CV_8U);
+// The photograph at exactly half its pixels each way, in one pass over the pixels: each
+// grey level the mean of a two-by-two block (what a float copy and OpenCV's area average
+// give, to float rounding), known where at least three of the block's four pixels lie
+// within [lowest, highest] (the in-range mask, 0 or 255, averaged over the block and kept
+// above 128: three of four make 191, two 127.5).
+struct HalvedGrey {
+    cv::Mat grey;   // CV_32F
+    cv::Mat known;  // CV_8U
+};
+
+HalvedGrey halved_grey_levels(const cv::Mat& pixels, double top, std::uint16_t lowest, std::uint16_t highest) {
+    const cv::Size size(pixels.cols / 2, pixels.rows / 2);
+    HalvedGrey result{cv::Mat(size, CV_32F), cv::Mat(size, CV_8U)};
+    const float scale = static_cast<float>(0.25 / top);
     const auto inside = [&](std::uint16_t value) { return static_cast<int>(value >= lowest && value <= highest); };
     for (int row = 0; row < size.height; ++row) {
         const std::uint16_t* upper = pixels.ptr<std::uint16_t>(2 * row);
         const std::uint16_t* lower = pixels.ptr<std::uint16_t>(2 * row + 1);
-        std::uint8_t* line = known.ptr<std::uint8_t>(row);
+        float* grey = result.grey.ptr<float>(row);
+        std::uint8_t* known = result.known.ptr<std::uint8_t>(row);
         for (int column = 0; column < size.width; ++column) {
-            const int count = inside(upper[2 * column]) + inside(upper[2 * column + 1]) + inside(lower[2 * column]) +
-                              inside(lower[2 * column + 1]);
-            line[column] = count >= 3 ? 255 : 0;
+            const std::uint16_t a = upper[2 * column], b = upper[2 * column + 1], c = lower[2 * column], d = lower[2 * column + 1];
+            grey[column] = static_cast<float>(a + b + c + d) * scale;
+            known[column] = inside(a) + inside(b) + inside(c) + inside(d) >= 3 ? 255 : 0;
         }
     }
-    return known;
+    return result;
 }
 
 // The photograph as grey levels in [0, 1] on pixels of about `working_um_per_px` (when
@@ -229,23 +236,27 @@ FeatureMap grey_levels(const Image& photograph, double um_per_px, double working
     const double top = photograph.bits == 16 ? 65535.0 : 255.0;
     // The pixels as they are (the image is not written to).
     const cv::Mat pixels(photograph.height, photograph.width, CV_16U, const_cast<std::uint16_t*>(photograph.pixels.data()));
-    cv::Mat grey;
-    pixels.convertTo(grey, CV_32F, 1.0 / top);
     // Above 0.004 and below 0.996 of full scale, in whole levels (2..253 of 8 bits).
     const auto lowest = static_cast<std::uint16_t>(std::floor(0.004 * top) + 1);
     const auto highest = static_cast<std::uint16_t>(std::ceil(0.996 * top) - 1);
+    cv::Mat grey;
     if (working_um_per_px > um_per_px * 1.25) {
         const double factor = um_per_px / working_um_per_px;
-        const cv::Size size(std::max(16, static_cast<int>(std::lround(grey.cols * factor))),
-                            std::max(16, static_cast<int>(std::lround(grey.rows * factor))));
-        grey = shrink(grey, size);
-        map.known = halved_known(pixels, size, lowest, highest);
-        if (map.known.empty()) {
+        const cv::Size size(std::max(16, static_cast<int>(std::lround(photograph.width * factor))),
+                            std::max(16, static_cast<int>(std::lround(photograph.height * factor))));
+        if (pixels.cols / 2 == size.width && pixels.rows / 2 == size.height) {
+            HalvedGrey halved = halved_grey_levels(pixels, top, lowest, highest);
+            grey = halved.grey;
+            map.known = halved.known;
+        } else {
+            pixels.convertTo(grey, CV_32F, 1.0 / top);
+            grey = shrink(grey, size);
             cv::inRange(pixels, lowest, highest, map.known);
             map.known = shrink(map.known, size) > 128;
         }
         map.um_per_px = um_per_px * photograph.width / size.width;
     } else {
+        pixels.convertTo(grey, CV_32F, 1.0 / top);
         cv::inRange(pixels, lowest, highest, map.known);
     }
     map.values = grey;
