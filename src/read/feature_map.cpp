@@ -77,9 +77,9 @@ cv::Mat shrink(const cv::Mat& image, cv::Size size) {
 // Missing points take a Gaussian-weighted mean (sigma 2 px) of the known points within
 // 3 px, so that they neither print nor hide a cell. Done point by point: dropouts are a
 // few per cent of a scan. Returns the points farther into a hole (255), which have no
-// height to give.
+// height to give; empty when there are none (most scans).
 cv::Mat fill_missing(cv::Mat& heights, const cv::Mat& known) {
-    cv::Mat deep(heights.size(), CV_8U, cv::Scalar(0));
+    cv::Mat deep;
     constexpr int reach = 3;
     float weights[2 * reach + 1][2 * reach + 1];
     for (int dy = -reach; dy <= reach; ++dy)
@@ -105,7 +105,9 @@ cv::Mat fill_missing(cv::Mat& heights, const cv::Mat& known) {
                     }
             }
             heights.at<float>(row, column) = weight > 0 ? sum / weight : 0.0f;
-            if (!(weight > 0)) deep.at<std::uint8_t>(row, column) = 255;
+            if (weight > 0) continue;
+            if (deep.empty()) deep = cv::Mat(heights.size(), CV_8U, cv::Scalar(0));
+            deep.at<std::uint8_t>(row, column) = 255;
         }
     }
     return deep;
@@ -189,7 +191,7 @@ FeatureMap feature_map(const Surface& topography, double background_um) {
     cv::subtract(points.heights, map.background, map.values);
     // Deep in a hole, level with the background: a large hole's rim must not stand out as
     // an edge a hundred micrometres high that the searches and samples next to it pick up.
-    map.values.setTo(0, deep_in_holes);
+    if (!deep_in_holes.empty()) map.values.setTo(0, deep_in_holes);
     return map;
 }
 

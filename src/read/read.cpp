@@ -200,10 +200,12 @@ void decode_at(const FeatureMap& map, const RingPlacement& placement, const Read
 
 // Where a pin of any catalogued size can be on a photograph, the scale hint up to
 // `scale_tolerance` off.
-LocateOptions photograph_locate_options(double hint_um_per_px, const ReadOptions& options) {
+LocateOptions photograph_locate_options(double hint_um_per_px, const ReadOptions& options, bool quick = false) {
+    const double tolerance = quick ? std::min(options.quick_look_scale_tolerance, options.scale_tolerance) : options.scale_tolerance;
     LocateOptions locate;
-    locate.min_px_per_um = options.min_pin_scale / (hint_um_per_px * (1 + options.scale_tolerance));
-    locate.max_px_per_um = options.max_pin_scale / (hint_um_per_px * (1 - options.scale_tolerance));
+    locate.min_px_per_um = options.min_pin_scale / (hint_um_per_px * (1 + tolerance));
+    locate.max_px_per_um = options.max_pin_scale / (hint_um_per_px * (1 - tolerance));
+    locate.quick = quick;
     return locate;
 }
 
@@ -496,8 +498,7 @@ Reading read_shading(const FeatureMap& shading, double hint, const ReadOptions& 
     const auto lap = [&](std::string_view stage) { clock.lap(fmt::format("{}{}", prefix, stage)); };
     const FeatureMap energy = edge_energy(shading);
     lap("edge_energy");
-    LocateOptions locate_options = photograph_locate_options(shading.um_per_px, options);
-    locate_options.quick = quick;
+    const LocateOptions locate_options = photograph_locate_options(shading.um_per_px, options, quick);
     Reading reading;
     if (located_before) {
         reading.um_per_px = shading.um_per_px;

@@ -38,6 +38,11 @@ struct ReadOptions {
     double um_per_px = 0;
     // The hint may be off by this share; the finder circles measure the true scale.
     double scale_tolerance = 0.3;
+    // The quick look trusts the hint to this share: a microscope's calibration is good to
+    // a few per cent, and the search's cost grows with the range of scales (centre votes
+    // at every radius, finder contrast at every scale). A hint further off fails the quick
+    // look over to the thorough read, which searches the whole `scale_tolerance`.
+    double quick_look_scale_tolerance = 0.05;
     // Pin diameters the catalog allows scale the layout by this range around 1.6 mm.
     double min_pin_scale = 0.85;
     double max_pin_scale = 1.15;

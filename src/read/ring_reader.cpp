@@ -85,22 +85,56 @@ double noise_level(const FeatureMap& map, int stride = 4) {
 struct CoarseMap {
     FeatureMap map;
     double factor = 1;  // coarse pixels per map pixel
+    int ratio = 1;      // map pixels per coarse pixel, each way
+    cv::Mat known_share;  // CV_8U: the share of each coarse pixel's map pixels known, of 255
     // Positions between the two pixel grids (pixel centres at whole numbers in both).
     double to_coarse(double position) const { return (position + 0.5) * factor - 0.5; }
     double from_coarse(double position) const { return (position + 0.5) / factor - 0.5; }
 };
 
-CoarseMap coarse(const FeatureMap& map, double um_per_px) {
-    CoarseMap result{map, 1.0};
-    const int ratio = static_cast<int>(std::lround(um_per_px / map.um_per_px));
-    if (ratio < 2) return result;
-    const cv::Size size(std::max(8, map.values.cols / ratio), std::max(8, map.values.rows / ratio));
-    const cv::Rect whole(0, 0, std::min(map.values.cols, size.width * ratio), std::min(map.values.rows, size.height * ratio));
+// `ratio` x `ratio` blocks of `values` and of the known share averaged; blocks past the
+// last whole one dropped.
+CoarseMap averaged_blocks(const FeatureMap& map, const cv::Mat& known_share, int ratio) {
+    CoarseMap result{map, 1.0, 1, known_share};
+    const cv::Size size(map.values.cols / ratio, map.values.rows / ratio);
+    const cv::Rect whole(0, 0, size.width * ratio, size.height * ratio);
     cv::resize(map.values(whole), result.map.values, size, 0, 0, cv::INTER_AREA);
-    cv::Mat known;
-    cv::resize(map.known(whole), known, size, 0, 0, cv::INTER_AREA);
-    result.map.known = known > 128;
+    cv::resize(known_share(whole), result.known_share, size, 0, 0, cv::INTER_AREA);
+    result.map.known = result.known_share > 128;
     result.factor = 1.0 / ratio;
+    result.ratio = ratio;
+    result.map.um_per_px = map.um_per_px * ratio;
+    return result;
+}
+
+CoarseMap coarse(const FeatureMap& map, double um_per_px) {
+    const int ratio = static_cast<int>(std::lround(um_per_px / map.um_per_px));
+    if (ratio < 2) return CoarseMap{map, 1.0, 1, map.known};
+    if (map.values.cols / ratio < 8 || map.values.rows / ratio < 8) {
+        // A map too small for whole blocks: stretched to eight coarse pixels.
+        CoarseMap result{map, 1.0, 1, {}};
+        const cv::Size size(std::max(8, map.values.cols / ratio), std::max(8, map.values.rows / ratio));
+        const cv::Rect whole(0, 0, std::min(map.values.cols, size.width * ratio), std::min(map.values.rows, size.height * ratio));
+        cv::resize(map.values(whole), result.map.values, size, 0, 0, cv::INTER_AREA);
+        cv::resize(map.known(whole), result.known_share, size, 0, 0, cv::INTER_AREA);
+        result.map.known = result.known_share > 128;
+        result.factor = 1.0 / ratio;
+        result.map.um_per_px = map.um_per_px * ratio;
+        return result;
+    }
+    return averaged_blocks(map, map.known, ratio);
+}
+
+// A coarser grid still, from one already made when its blocks hold whole blocks of it
+// (the mean of means of equal blocks is the mean: one pass over the full map saved).
+CoarseMap coarser(const FeatureMap& map, const CoarseMap& finer, double um_per_px) {
+    const int ratio = static_cast<int>(std::lround(um_per_px / map.um_per_px));
+    if (finer.ratio < 2 || ratio <= finer.ratio || ratio % finer.ratio != 0 || map.values.cols / ratio < 8 ||
+        map.values.rows / ratio < 8)
+        return coarse(map, um_per_px);
+    CoarseMap result = averaged_blocks(finer.map, finer.known_share, ratio / finer.ratio);
+    result.factor = 1.0 / ratio;
+    result.ratio = ratio;
     result.map.um_per_px = map.um_per_px * ratio;
     return result;
 }
@@ -322,10 +356,10 @@ std::optional<RingPlacement> locate_ring(const FeatureMap& map, const LocateOpti
     // Centre candidates from votes on an ~8 um grid; centre and scale from the finder
     // contrast on an ~4 um grid around each; then the sharp map decides.
     const auto layout_grid = [&](double layout_um) { return coarse(map, layout_um * typical_px_per_um * map.um_per_px); };
-    const CoarseMap voting = layout_grid(options.quick ? 12 : 8);
+    const CoarseMap searching = layout_grid(4);
+    const CoarseMap voting = coarser(map, searching, (options.quick ? 12 : 8) * typical_px_per_um * map.um_per_px);
     const cv::Mat votes = centre_votes(voting.map, inner * options.min_px_per_um * voting.factor,
                                        inner * options.max_px_per_um * voting.factor);
-    const CoarseMap searching = layout_grid(4);
     const double search_px_per_layout_um = typical_px_per_um * searching.factor;
     // Each vote peak: a 5 x 5 grid of centres 4 um apart, every plausible scale, few angles
     // (a climb from the peak stopped at false maxima of the noisy contrast); the two best
