@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <bit>
+#include <climits>
+#include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <utility>
 #include <opencv2/imgproc.hpp>
 #include <vector>
@@ -111,6 +114,22 @@ cv::Rect nonzero_bounds(const cv::Mat& values) {
     return {first_column, first_row, end_column - first_column, last_row - first_row + 1};
 }
 
+// The end of the run of equal-to-zero (or, with `nonzero`, not-zero) mask bytes that
+// starts at `start`, found eight bytes at a time where it can be.
+int run_end(const std::uint8_t* line, int start, int width, bool nonzero) {
+    int end = start;
+    while (end + 8 <= width) {
+        std::uint64_t word = 0;
+        std::memcpy(&word, line + end, sizeof word);
+        // Any zero byte ends a run of non-zero ones; any non-zero byte one of zeros.
+        const std::uint64_t zero_bytes = (word - 0x0101010101010101ull) & ~word & 0x8080808080808080ull;
+        if (nonzero ? zero_bytes != 0 : word != 0) break;
+        end += 8;
+    }
+    while (end < width && (line[end] != 0) == nonzero) ++end;
+    return end;
+}
+
 } // namespace
 
 cv::Rect nonzero_area(const cv::Mat& values, int margin) {
@@ -149,6 +168,82 @@ cv::Mat disc_maximum(const cv::Mat& values, int radius) {
         column_maxima(sources, width, result.ptr<float>(row));
     }
     return result;
+}
+
+} // namespace microstamp
+
+namespace microstamp {
+
+cv::Mat chamfer_distance(const cv::Mat& mask) {
+    CV_Assert(mask.type() == CV_8U);
+    // OpenCV's 3x3 L2 weights (0.955 and 1.3693) in 16-bit fixed point, rounded as it rounds them.
+    constexpr int shift = 16;
+    const auto straight = static_cast<unsigned>(cvRound(0.955f * (1 << shift)));
+    const auto diagonal = static_cast<unsigned>(cvRound(1.3693f * (1 << shift)));
+    // Beyond the map: never the nearest; a pixel no zero pixel reaches reads `farthest`.
+    const auto far = static_cast<unsigned>(INT_MAX), farthest = static_cast<unsigned>(INT_MAX >> 2);
+    const float scale = 1.0f / (1 << shift);
+    const int rows = mask.rows, width = mask.cols;
+    // One row of `far` above and below and a column each side, as OpenCV's buffer has.
+    const auto stride = static_cast<std::size_t>(width) + 2;
+    std::vector<unsigned> buffer(stride * static_cast<std::size_t>(rows + 2), far);
+    auto line_of = [&](int row) { return buffer.data() + static_cast<std::size_t>(row + 1) * stride + 1; };
+
+    // Forward pass: from above and from the left.
+    for (int row = 0; row < rows; ++row) {
+        const std::uint8_t* source = mask.ptr<std::uint8_t>(row);
+        unsigned* line = line_of(row);
+        const unsigned* above = line_of(row - 1);
+        int column = 0;
+        while (column < width) {
+            const bool inside = source[column] != 0;
+            const int end = run_end(source, column, width, inside);
+            if (!inside) {
+                std::fill(line + column, line + end, 0u);
+            } else {
+                for (; column < end; ++column) {
+                    unsigned best = above[column - 1] + diagonal;
+                    best = std::min(best, above[column] + straight);
+                    best = std::min(best, above[column + 1] + diagonal);
+                    best = std::min(best, line[column - 1] + straight);
+                    line[column] = best;
+                }
+            }
+            column = end;
+        }
+    }
+    // Backward pass: from below and from the right, and out as float.
+    cv::Mat distance(mask.size(), CV_32F);
+    for (int row = rows - 1; row >= 0; --row) {
+        const std::uint8_t* source = mask.ptr<std::uint8_t>(row);
+        unsigned* line = line_of(row);
+        const unsigned* below = line_of(row + 1);
+        float* out = distance.ptr<float>(row);
+        int column = width - 1;
+        while (column >= 0) {
+            // Runs found left to right from the run's start; walk back to it first.
+            const bool inside = source[column] != 0;
+            int start = column;
+            while (start > 0 && (source[start - 1] != 0) == inside) --start;
+            if (!inside) {
+                std::fill(out + start, out + column + 1, 0.0f);
+            } else {
+                for (; column >= start; --column) {
+                    unsigned best = line[column];
+                    if (best > straight) {
+                        best = std::min(best, below[column + 1] + diagonal);
+                        best = std::min(best, below[column] + straight);
+                        best = std::min(best, below[column - 1] + diagonal);
+                        best = std::min(best, line[column + 1] + straight);
+                        line[column] = best;
+                    }
+                    out[column] = static_cast<float>(best > farthest ? farthest : best) * scale;
+                }
+            }
+            column = start - 1;
+        }
+    }
+    return distance;
 }
 
 } // namespace microstamp

@@ -276,11 +276,18 @@ void add_flowback(const ImpressionGeometry& g, const CasingGrid& grid, cv::Mat& 
 Surface with_roughness(const cv::Mat& heights, const Ammunition& ammunition, const StrikePose& pose, const CasingGrid& grid) {
     const cv::Mat& texture = roughness_texture();
     const auto ra = static_cast<float>(ammunition.roughness_ra_um);
-    Surface result(static_cast<std::size_t>(grid.width), static_cast<std::size_t>(grid.height), grid.spacing_um);
+    Surface result;
+    result.width = static_cast<std::size_t>(grid.width);
+    result.height = static_cast<std::size_t>(grid.height);
+    result.spacing_x_um = result.spacing_y_um = grid.spacing_um;
+    result.valid.assign(result.size(), 1);
+    // Appended a row at a time rather than written twice (zeros, then values).
+    result.heights_um.reserve(result.size());
+    std::vector<double> row_heights(result.width);
     for (int row = 0; row < grid.height; ++row) {
         const auto* line = heights.ptr<float>(row);
         const auto* texture_line = texture.ptr<float>((row + pose.roughness_offset_y) % roughness_side);
-        double* target = result.heights_um.data() + static_cast<std::size_t>(row) * static_cast<std::size_t>(grid.width);
+        double* target = row_heights.data();
         int column = 0;
         while (column < grid.width) {
             // Runs of columns that do not wrap around the texture's edge.
@@ -289,6 +296,7 @@ Surface with_roughness(const cv::Mat& heights, const Ammunition& ammunition, con
             for (int i = 0; i < run; ++i) target[column + i] = line[column + i] + ra * texture_line[start + i];
             column += run;
         }
+        result.heights_um.insert(result.heights_um.end(), row_heights.begin(), row_heights.end());
     }
     return result;
 }
@@ -403,9 +411,7 @@ TransferArea transfer_area(const PinFace& face, const cv::Rect& area, double rou
     else maps.relief = face_area.clone();
     // Feature width: twice the largest distance to the face found within `reach` of each
     // point, so a whole cell gets its own width rather than each point its distance to an edge.
-    cv::Mat distance;
-    cv::distanceTransform(face_area > 0.5f, distance, cv::DIST_L2, 3);
-    const cv::Mat widest = disc_maximum(distance, reach);
+    const cv::Mat widest = disc_maximum(chamfer_distance(face_area > 0.5f), reach);
     const auto width_per_px = static_cast<float>(2 * face.spacing_um);
     const auto ratio = static_cast<float>(width_depth_ratio);
     maps.fillability = cv::Mat(area.size(), CV_32F);
