@@ -174,6 +174,49 @@ cv::Mat disc_maximum(const cv::Mat& values, int radius) {
 
 namespace microstamp {
 
+void warp_affine_part(const cv::Mat& source, const cv::Mat& inverse_map, const cv::Rect& part, cv::Mat& warped) {
+    CV_Assert(inverse_map.type() == CV_64F && inverse_map.rows == 2 && inverse_map.cols == 3);
+    CV_Assert(warped.size() == part.size() && warped.type() == source.type());
+    if (part.empty()) return;
+    const double* m = inverse_map.ptr<double>();
+    // OpenCV's fixed point: positions in 1/1024 px, cut to 1/32 px for the bilinear weights.
+    constexpr int position_bits = 10, weight_bits = 5, weight_steps = 1 << weight_bits;
+    constexpr int position_scale = 1 << position_bits;
+    constexpr int round_delta = position_scale / weight_steps / 2;
+    // A band of rows at a time, so that its positions and weights stay in cache.
+    constexpr int band = 16;
+    thread_local std::vector<int> column_x, column_y;
+    column_x.resize(static_cast<std::size_t>(part.width));
+    column_y.resize(static_cast<std::size_t>(part.width));
+    for (int column = 0; column < part.width; ++column) {
+        const int x = part.x + column;
+        column_x[static_cast<std::size_t>(column)] = cv::saturate_cast<int>(m[0] * x * position_scale);
+        column_y[static_cast<std::size_t>(column)] = cv::saturate_cast<int>(m[3] * x * position_scale);
+    }
+    thread_local cv::Mat positions, weights;
+    for (int band_start = 0; band_start < part.height; band_start += band) {
+        const int rows = std::min(band, part.height - band_start);
+        positions.create(rows, part.width, CV_16SC2);
+        weights.create(rows, part.width, CV_16U);
+        for (int row = 0; row < rows; ++row) {
+            const int y = part.y + band_start + row;
+            const int row_x = cv::saturate_cast<int>((m[1] * y + m[2]) * position_scale) + round_delta;
+            const int row_y = cv::saturate_cast<int>((m[4] * y + m[5]) * position_scale) + round_delta;
+            auto* position = positions.ptr<short>(row);
+            auto* weight = weights.ptr<unsigned short>(row);
+            for (int column = 0; column < part.width; ++column) {
+                const int x = (row_x + column_x[static_cast<std::size_t>(column)]) >> (position_bits - weight_bits);
+                const int y_position = (row_y + column_y[static_cast<std::size_t>(column)]) >> (position_bits - weight_bits);
+                position[2 * column] = cv::saturate_cast<short>(x >> weight_bits);
+                position[2 * column + 1] = cv::saturate_cast<short>(y_position >> weight_bits);
+                weight[column] = static_cast<unsigned short>((y_position & (weight_steps - 1)) * weight_steps + (x & (weight_steps - 1)));
+            }
+        }
+        cv::Mat target = warped.rowRange(band_start, band_start + rows);
+        cv::remap(source, target, positions, weights, cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar::all(0));
+    }
+}
+
 cv::Mat chamfer_distance(const cv::Mat& mask) {
     CV_Assert(mask.type() == CV_8U);
     // OpenCV's 3x3 L2 weights (0.955 and 1.3693) in 16-bit fixed point, rounded as it rounds them.

@@ -25,4 +25,11 @@ cv::Mat disc_maximum(const cv::Mat& values, int radius);
 // pixels are filled at once rather than visited pixel by pixel.
 cv::Mat chamfer_distance(const cv::Mat& mask);
 
+// The `part` of cv::warpAffine(source, warped, inverse_map, size, INTER_LINEAR |
+// WARP_INVERSE_MAP, BORDER_CONSTANT, 0), bit for bit, into `warped` (part's size, source's
+// type), without the rest: OpenCV rounds each pixel's source position in fixed point from
+// the row's start and the column's offset from the warped area's first column, which this
+// repeats, then samples as its warp does (through cv::remap).
+void warp_affine_part(const cv::Mat& source, const cv::Mat& inverse_map, const cv::Rect& part, cv::Mat& warped);
+
 } // namespace microstamp

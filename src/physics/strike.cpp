@@ -150,9 +150,10 @@ cv::Rect contact_reach(const ImpressionGeometry& g, const CasingGrid& grid) {
 
 // Crater and raised relief of a hemispherical tip (with the square-root rim law and no
 // rim band) along columns [first, last) of one row: contact_at's arithmetic without its
-// per-pixel switch and early returns, which took half of the loop's time.
+// per-pixel switch and early returns, which took half of the loop's time. source[i] is
+// the warped relief and fillability of column source_first + i.
 void impress_hemisphere_row(const ImpressionGeometry& g, const CasingGrid& grid, double y, int area_x, int first,
-                            int last, const cv::Vec2f* source, float* crater_line, float* raised_line) {
+                            int last, const cv::Vec2f* source, int source_first, float* crater_line, float* raised_line) {
     const double cy = y - g.contact_y;
     const double cy_squared = cy * cy;
     const double a2 = g.contact_radius * g.contact_radius;
@@ -166,8 +167,9 @@ void impress_hemisphere_row(const ImpressionGeometry& g, const CasingGrid& grid,
         const double share = 1.0 - squared / a2;
         const auto crater = static_cast<float>(-(g.depth - cap));
         const auto pressure = static_cast<float>(std::sqrt(share > 0.0 ? share : 0.0));
-        const float drive = drive_scale * pressure * source[column][1];
-        const float lifted = source[column][0] * drive / (1.0f + drive);
+        const cv::Vec2f& sample = source[column - source_first];
+        const float drive = drive_scale * pressure * sample[1];
+        const float lifted = sample[0] * drive / (1.0f + drive);
         const bool inside = squared < a2;
         crater_line[column] = inside ? crater : 0.0f;
         raised_line[column] = inside ? lifted : 0.0f;
@@ -224,29 +226,60 @@ cv::Rect impress(const TransferMap& transfer, const ImpressionGeometry& g, const
     const cv::Rect reach = contact_reach(g, grid);
     const cv::Rect area(square.tl(), cv::Point(std::min(square.br().x, reach.br().x), std::min(square.br().y, reach.br().y)));
     if (area.empty() || reach.empty()) return {};
-    // Relief and fillability travel together through one warp of the reachable area only.
+    // Relief and fillability travel together through one warp. Only the part the pin
+    // touches (its contact patch for a hemispherical tip) is warped, as the warp of the
+    // whole area would have warped it.
     cv::Mat map = grid_to_face(grid, transfer, g.axis_x, g.axis_y, g.rotation);
     map.at<double>(0, 2) += map.at<double>(0, 0) * area.x + map.at<double>(0, 1) * area.y;
     map.at<double>(1, 2) += map.at<double>(1, 0) * area.x + map.at<double>(1, 1) * area.y;
-    cv::Mat warped;
-    cv::warpAffine(transfer.relief_and_fillability, warped, map, area.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, 0);
+    const cv::Rect touched = (reach & area) - area.tl();  // in the area's pixels
+    if (touched.empty()) return area;
+    // The columns each row touches, and a band of rows at a time warped over the columns
+    // any of its rows touches (a disc's corners are left out).
+    std::vector<std::pair<int, int>> columns(static_cast<std::size_t>(touched.height));
+    for (int row = 0; row < touched.height; ++row) {
+        auto [first, last] = contact_columns(g, grid, scan_y(grid, area.y + touched.y + row), area);
+        first = std::max(first, touched.x);
+        last = std::min(last, touched.x + touched.width);
+        columns[static_cast<std::size_t>(row)] = first < last ? std::pair<int, int>{first, last} : std::pair<int, int>{0, 0};
+    }
+    thread_local cv::Mat warped;
+    warped.create(touched.size(), transfer.relief_and_fillability.type());
+    constexpr int band = 16;
+    for (int band_start = 0; band_start < touched.height; band_start += band) {
+        const int band_end = std::min(band_start + band, touched.height);
+        int first = touched.x + touched.width, last = touched.x;
+        for (int row = band_start; row < band_end; ++row) {
+            const auto [row_first, row_last] = columns[static_cast<std::size_t>(row)];
+            if (row_first >= row_last) continue;
+            first = std::min(first, row_first);
+            last = std::max(last, row_last);
+        }
+        if (first >= last) continue;
+        cv::Mat target = warped(cv::Rect(first - touched.x, band_start, last - first, band_end - band_start));
+        warp_affine_part(transfer.relief_and_fillability, map, cv::Rect(first, touched.y + band_start, last - first, band_end - band_start),
+                         target);
+    }
     const bool plain_hemisphere = g.shape == PinShape::hemispherical && g.band_half_width <= 0 && g.rim_exponent == 0.5;
-    for (int row = 0; row < area.height; ++row) {
+    for (int row = touched.y; row < touched.y + touched.height; ++row) {
         const double y = scan_y(grid, area.y + row);
-        const auto* source = warped.ptr<cv::Vec2f>(row);
+        // source[i] is the area's column touched.x + i.
+        const auto* source = warped.ptr<cv::Vec2f>(row - touched.y);
+        const int source_first = touched.x;
         auto* crater_line = crater.ptr<float>(area.y + row) + area.x;
         auto* raised_line = raised.ptr<float>(area.y + row) + area.x;
-        const auto [first, last] = contact_columns(g, grid, y, area);
+        const auto [first, last] = columns[static_cast<std::size_t>(row - touched.y)];
         if (plain_hemisphere) {
-            impress_hemisphere_row(g, grid, y, area.x, first, last, source, crater_line, raised_line);
+            impress_hemisphere_row(g, grid, y, area.x, first, last, source, source_first, crater_line, raised_line);
             continue;
         }
         for (int column = first; column < last; ++column) {
             const Contact contact = contact_at(g, scan_x(grid, area.x + column), y);
             if (contact.pressure <= 0 && contact.crater == 0) continue;
-            const float drive = static_cast<float>(g.drive) * contact.pressure * source[column][1];
+            const cv::Vec2f& sample = source[column - source_first];
+            const float drive = static_cast<float>(g.drive) * contact.pressure * sample[1];
             crater_line[column] = contact.crater;
-            raised_line[column] = source[column][0] * drive / (1.0f + drive);
+            raised_line[column] = sample[0] * drive / (1.0f + drive);
         }
     }
     return area;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -88,6 +89,32 @@ TEST(FaceFilters, ChamferDistanceIsOpenCVsDistanceTransform) {
         ASSERT_EQ(distance.size(), mask.size());
         EXPECT_EQ(cv::countNonZero(distance != expected), 0) << "trial " << trial << ", " << columns << " x " << rows;
         EXPECT_EQ(std::memcmp(distance.data, expected.data, distance.total() * sizeof(float)), 0) << "trial " << trial;
+    }
+}
+
+// Rotated, scaled and shifted warps of a two-channel map, parts anywhere in the warped
+// area (at its edges too): each part must be that part of OpenCV's whole warp to the bit.
+TEST(FaceFilters, WarpAffinePartIsThatPartOfOpenCVsWarp) {
+    Random random(0x3A2F);
+    cv::Mat source(83, 97, CV_32FC2);
+    for (int row = 0; row < source.rows; ++row)
+        for (int column = 0; column < source.cols; ++column)
+            source.at<cv::Vec2f>(row, column) = {static_cast<float>(random.uniform(-3, 5)), static_cast<float>(random.uniform())};
+    for (int trial = 0; trial < 40; ++trial) {
+        const double angle = random.uniform(0, 6.3), scale = random.uniform(0.4, 2.5);
+        const cv::Mat map = (cv::Mat_<double>(2, 3) << scale * std::cos(angle), -scale * std::sin(angle), random.uniform(-40, 90),
+                             scale * std::sin(angle), scale * std::cos(angle), random.uniform(-40, 90));
+        const cv::Size size(30 + static_cast<int>(random.next() % 90), 20 + static_cast<int>(random.next() % 90));
+        cv::Mat whole;
+        cv::warpAffine(source, whole, map, size, cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, 0);
+        const int x = static_cast<int>(random.next() % static_cast<std::uint64_t>(size.width));
+        const int y = static_cast<int>(random.next() % static_cast<std::uint64_t>(size.height));
+        const cv::Rect part(x, y, 1 + static_cast<int>(random.next() % static_cast<std::uint64_t>(size.width - x)),
+                            1 + static_cast<int>(random.next() % static_cast<std::uint64_t>(size.height - y)));
+        cv::Mat warped(part.size(), source.type());
+        warp_affine_part(source, map, part, warped);
+        const cv::Mat expected = whole(part).clone();
+        EXPECT_EQ(std::memcmp(warped.data, expected.data, expected.total() * expected.elemSize()), 0) << "trial " << trial;
     }
 }
 
