@@ -217,6 +217,28 @@ void warp_affine_part(const cv::Mat& source, const cv::Mat& inverse_map, const c
     }
 }
 
+void filter_nonblank_tiles(const cv::Mat& source, cv::Mat& target, int reach, int tile,
+                           const std::function<void(const cv::Mat&, cv::Mat&)>& filter) {
+    CV_Assert(source.type() == CV_32F && target.type() == CV_32F && source.size() == target.size() && tile > 0);
+    for (int y = 0; y < source.rows; y += tile)
+        for (int x = 0; x < source.cols; x += tile) {
+            const cv::Rect part = cv::Rect(x, y, tile, tile) & cv::Rect(0, 0, source.cols, source.rows);
+            cv::Mat around = source(part);
+            around.adjustROI(reach, reach, reach, reach);  // kept inside the parent map
+            bool blank = true;
+            for (int row = 0; row < around.rows && blank; ++row) {
+                // Every bit, the sign's too: a -0 tile is not left as +0.
+                std::uint32_t bits = 0;
+                const auto* line = around.ptr<float>(row);
+                for (int column = 0; column < around.cols; ++column) bits |= std::bit_cast<std::uint32_t>(line[column]);
+                blank = bits == 0;
+            }
+            cv::Mat out = target(part);
+            if (blank) out.setTo(0);
+            else filter(source(part), out);
+        }
+}
+
 cv::Mat chamfer_distance(const cv::Mat& mask) {
     CV_Assert(mask.type() == CV_8U);
     // OpenCV's 3x3 L2 weights (0.955 and 1.3693) in 16-bit fixed point, rounded as it rounds them.

@@ -16,6 +16,9 @@ constexpr std::uint64_t chip_purpose = 0xC41B;
 constexpr std::uint64_t scratch_purpose = 0x5C7A;
 constexpr std::uint64_t dent_purpose = 0xDE17;
 
+// Side of the tiles whose blank ones the face filters skip.
+constexpr int blank_tile = 160;
+
 // Three box passes of at most sigma + 1 pixels' reach each.
 int smoothing_reach(double sigma_px) { return 3 * static_cast<int>(std::ceil(sigma_px + 1)); }
 
@@ -39,7 +42,10 @@ void smooth(const cv::Mat& source, cv::Mat& target, double sigma_px) {
     constexpr int widest_direct_kernel = 31;
     const cv::Mat kernel = smoothing_kernel(sigma_px);
     if (kernel.cols <= widest_direct_kernel) {
-        cv::sepFilter2D(source, target, CV_32F, kernel, kernel, cv::Point(-1, -1), 0, cv::BORDER_CONSTANT);
+        // Blank tiles (the ring's hole, the face between text and gear) stay blank.
+        filter_nonblank_tiles(source, target, kernel.cols / 2, blank_tile, [&](const cv::Mat& part, cv::Mat& out) {
+            cv::sepFilter2D(part, out, CV_32F, kernel, kernel, cv::Point(-1, -1), 0, cv::BORDER_CONSTANT);
+        });
     } else {
         source.copyTo(target);
         box_gaussian_blur(target, sigma_px, cv::BORDER_CONSTANT);

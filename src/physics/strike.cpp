@@ -427,6 +427,9 @@ ImpressionGeometry geometry_for(const Firearm& firearm, const Ammunition& ammuni
     return g;
 }
 
+// Side of the tiles whose blank ones the face filters skip.
+constexpr int blank_tile = 160;
+
 // Below this blur (pixels) the rounding of the transferred relief is left out.
 constexpr double minimum_rounding_px = 0.3;
 
@@ -439,9 +442,16 @@ TransferArea transfer_area(const PinFace& face, const cv::Rect& area, double rou
                            double width_depth_ratio) {
     const cv::Mat face_area = face.relief(area);
     TransferArea maps;
-    if (rounding_px > minimum_rounding_px)
-        cv::GaussianBlur(face_area, maps.relief, cv::Size(), rounding_px, 0, cv::BORDER_CONSTANT);
-    else maps.relief = face_area.clone();
+    if (rounding_px > minimum_rounding_px) {
+        // OpenCV's Gaussian reaches ((8 sigma + 1) rounded, made odd) / 2 <= 4 sigma + 1 pixels.
+        maps.relief.create(area.size(), CV_32F);
+        filter_nonblank_tiles(face_area, maps.relief, static_cast<int>(std::ceil(4 * rounding_px)) + 1, blank_tile,
+                              [&](const cv::Mat& part, cv::Mat& out) {
+                                  cv::GaussianBlur(part, out, cv::Size(), rounding_px, 0, cv::BORDER_CONSTANT);
+                              });
+    } else {
+        maps.relief = face_area.clone();
+    }
     // Feature width: twice the largest distance to the face found within `reach` of each
     // point, so a whole cell gets its own width rather than each point its distance to an edge.
     const cv::Mat widest = disc_maximum(chamfer_distance(face_area > 0.5f), reach);
