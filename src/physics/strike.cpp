@@ -599,7 +599,7 @@ TransferMap prepare_transfer(const PinFace& face, const Ammunition& ammunition, 
     // Both maps are zero further than the blur and the width's reach from any recess, so
     // only the engraved part of the face (the code covers under half of it) is worked on.
     const int blur_reach = rounding_px > minimum_rounding_px ? static_cast<int>(std::ceil(4 * rounding_px)) + 1 : 0;
-    cv::Rect area = nonzero_area(face.relief, blur_reach + reach + 2);
+    cv::Rect area = engraved_area(face, blur_reach + reach + 2);
     if (block > 0) area = whole_blocks(area, block);
     transfer.relief_and_fillability = cv::Mat(size, CV_32FC2, cv::Scalar::all(0));
     if (area.empty()) return transfer;
