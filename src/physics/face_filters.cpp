@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <bit>
+#include <climits>
+#include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <utility>
 #include <opencv2/imgproc.hpp>
 #include <vector>
@@ -111,6 +114,22 @@ cv::Rect nonzero_bounds(const cv::Mat& values) {
     return {first_column, first_row, end_column - first_column, last_row - first_row + 1};
 }
 
+// The end of the run of equal-to-zero (or, with `nonzero`, not-zero) mask bytes that
+// starts at `start`, found eight bytes at a time where it can be.
+int run_end(const std::uint8_t* line, int start, int width, bool nonzero) {
+    int end = start;
+    while (end + 8 <= width) {
+        std::uint64_t word = 0;
+        std::memcpy(&word, line + end, sizeof word);
+        // Any zero byte ends a run of non-zero ones; any non-zero byte one of zeros.
+        const std::uint64_t zero_bytes = (word - 0x0101010101010101ull) & ~word & 0x8080808080808080ull;
+        if (nonzero ? zero_bytes != 0 : word != 0) break;
+        end += 8;
+    }
+    while (end < width && (line[end] != 0) == nonzero) ++end;
+    return end;
+}
+
 } // namespace
 
 cv::Rect nonzero_area(const cv::Mat& values, int margin) {
@@ -149,6 +168,147 @@ cv::Mat disc_maximum(const cv::Mat& values, int radius) {
         column_maxima(sources, width, result.ptr<float>(row));
     }
     return result;
+}
+
+} // namespace microstamp
+
+namespace microstamp {
+
+void warp_affine_part(const cv::Mat& source, const cv::Mat& inverse_map, const cv::Rect& part, cv::Mat& warped) {
+    CV_Assert(inverse_map.type() == CV_64F && inverse_map.rows == 2 && inverse_map.cols == 3);
+    CV_Assert(warped.size() == part.size() && warped.type() == source.type());
+    if (part.empty()) return;
+    const double* m = inverse_map.ptr<double>();
+    // OpenCV's fixed point: positions in 1/1024 px, cut to 1/32 px for the bilinear weights.
+    constexpr int position_bits = 10, weight_bits = 5, weight_steps = 1 << weight_bits;
+    constexpr int position_scale = 1 << position_bits;
+    constexpr int round_delta = position_scale / weight_steps / 2;
+    // A band of rows at a time, so that its positions and weights stay in cache.
+    constexpr int band = 16;
+    thread_local std::vector<int> column_x, column_y;
+    column_x.resize(static_cast<std::size_t>(part.width));
+    column_y.resize(static_cast<std::size_t>(part.width));
+    for (int column = 0; column < part.width; ++column) {
+        const int x = part.x + column;
+        column_x[static_cast<std::size_t>(column)] = cv::saturate_cast<int>(m[0] * x * position_scale);
+        column_y[static_cast<std::size_t>(column)] = cv::saturate_cast<int>(m[3] * x * position_scale);
+    }
+    thread_local cv::Mat positions, weights;
+    for (int band_start = 0; band_start < part.height; band_start += band) {
+        const int rows = std::min(band, part.height - band_start);
+        positions.create(rows, part.width, CV_16SC2);
+        weights.create(rows, part.width, CV_16U);
+        for (int row = 0; row < rows; ++row) {
+            const int y = part.y + band_start + row;
+            const int row_x = cv::saturate_cast<int>((m[1] * y + m[2]) * position_scale) + round_delta;
+            const int row_y = cv::saturate_cast<int>((m[4] * y + m[5]) * position_scale) + round_delta;
+            auto* position = positions.ptr<short>(row);
+            auto* weight = weights.ptr<unsigned short>(row);
+            for (int column = 0; column < part.width; ++column) {
+                const int x = (row_x + column_x[static_cast<std::size_t>(column)]) >> (position_bits - weight_bits);
+                const int y_position = (row_y + column_y[static_cast<std::size_t>(column)]) >> (position_bits - weight_bits);
+                position[2 * column] = cv::saturate_cast<short>(x >> weight_bits);
+                position[2 * column + 1] = cv::saturate_cast<short>(y_position >> weight_bits);
+                weight[column] = static_cast<unsigned short>((y_position & (weight_steps - 1)) * weight_steps + (x & (weight_steps - 1)));
+            }
+        }
+        cv::Mat target = warped.rowRange(band_start, band_start + rows);
+        cv::remap(source, target, positions, weights, cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar::all(0));
+    }
+}
+
+void filter_nonblank_tiles(const cv::Mat& source, cv::Mat& target, int reach, int tile,
+                           const std::function<void(const cv::Mat&, cv::Mat&)>& filter) {
+    CV_Assert(source.type() == CV_32F && target.type() == CV_32F && source.size() == target.size() && tile > 0);
+    for (int y = 0; y < source.rows; y += tile)
+        for (int x = 0; x < source.cols; x += tile) {
+            const cv::Rect part = cv::Rect(x, y, tile, tile) & cv::Rect(0, 0, source.cols, source.rows);
+            cv::Mat around = source(part);
+            around.adjustROI(reach, reach, reach, reach);  // kept inside the parent map
+            bool blank = true;
+            for (int row = 0; row < around.rows && blank; ++row) {
+                // Every bit, the sign's too: a -0 tile is not left as +0.
+                std::uint32_t bits = 0;
+                const auto* line = around.ptr<float>(row);
+                for (int column = 0; column < around.cols; ++column) bits |= std::bit_cast<std::uint32_t>(line[column]);
+                blank = bits == 0;
+            }
+            cv::Mat out = target(part);
+            if (blank) out.setTo(0);
+            else filter(source(part), out);
+        }
+}
+
+cv::Mat chamfer_distance(const cv::Mat& mask) {
+    CV_Assert(mask.type() == CV_8U);
+    // OpenCV's 3x3 L2 weights (0.955 and 1.3693) in 16-bit fixed point, rounded as it rounds them.
+    constexpr int shift = 16;
+    const auto straight = static_cast<unsigned>(cvRound(0.955f * (1 << shift)));
+    const auto diagonal = static_cast<unsigned>(cvRound(1.3693f * (1 << shift)));
+    // Beyond the map: never the nearest; a pixel no zero pixel reaches reads `farthest`.
+    const auto far = static_cast<unsigned>(INT_MAX), farthest = static_cast<unsigned>(INT_MAX >> 2);
+    const float scale = 1.0f / (1 << shift);
+    const int rows = mask.rows, width = mask.cols;
+    // One row of `far` above and below and a column each side, as OpenCV's buffer has.
+    const auto stride = static_cast<std::size_t>(width) + 2;
+    std::vector<unsigned> buffer(stride * static_cast<std::size_t>(rows + 2), far);
+    auto line_of = [&](int row) { return buffer.data() + static_cast<std::size_t>(row + 1) * stride + 1; };
+
+    // Forward pass: from above and from the left.
+    for (int row = 0; row < rows; ++row) {
+        const std::uint8_t* source = mask.ptr<std::uint8_t>(row);
+        unsigned* line = line_of(row);
+        const unsigned* above = line_of(row - 1);
+        int column = 0;
+        while (column < width) {
+            const bool inside = source[column] != 0;
+            const int end = run_end(source, column, width, inside);
+            if (!inside) {
+                std::fill(line + column, line + end, 0u);
+            } else {
+                for (; column < end; ++column) {
+                    unsigned best = above[column - 1] + diagonal;
+                    best = std::min(best, above[column] + straight);
+                    best = std::min(best, above[column + 1] + diagonal);
+                    best = std::min(best, line[column - 1] + straight);
+                    line[column] = best;
+                }
+            }
+            column = end;
+        }
+    }
+    // Backward pass: from below and from the right, and out as float.
+    cv::Mat distance(mask.size(), CV_32F);
+    for (int row = rows - 1; row >= 0; --row) {
+        const std::uint8_t* source = mask.ptr<std::uint8_t>(row);
+        unsigned* line = line_of(row);
+        const unsigned* below = line_of(row + 1);
+        float* out = distance.ptr<float>(row);
+        int column = width - 1;
+        while (column >= 0) {
+            // Runs found left to right from the run's start; walk back to it first.
+            const bool inside = source[column] != 0;
+            int start = column;
+            while (start > 0 && (source[start - 1] != 0) == inside) --start;
+            if (!inside) {
+                std::fill(out + start, out + column + 1, 0.0f);
+            } else {
+                for (; column >= start; --column) {
+                    unsigned best = line[column];
+                    if (best > straight) {
+                        best = std::min(best, below[column + 1] + diagonal);
+                        best = std::min(best, below[column] + straight);
+                        best = std::min(best, below[column - 1] + diagonal);
+                        best = std::min(best, line[column + 1] + straight);
+                        line[column] = best;
+                    }
+                    out[column] = static_cast<float>(best > farthest ? farthest : best) * scale;
+                }
+            }
+            column = start - 1;
+        }
+    }
+    return distance;
 }
 
 } // namespace microstamp

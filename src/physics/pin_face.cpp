@@ -16,6 +16,9 @@ constexpr std::uint64_t chip_purpose = 0xC41B;
 constexpr std::uint64_t scratch_purpose = 0x5C7A;
 constexpr std::uint64_t dent_purpose = 0xDE17;
 
+// Side of the tiles whose blank ones the face filters skip.
+constexpr int blank_tile = 160;
+
 // Three box passes of at most sigma + 1 pixels' reach each.
 int smoothing_reach(double sigma_px) { return 3 * static_cast<int>(std::ceil(sigma_px + 1)); }
 
@@ -39,7 +42,10 @@ void smooth(const cv::Mat& source, cv::Mat& target, double sigma_px) {
     constexpr int widest_direct_kernel = 31;
     const cv::Mat kernel = smoothing_kernel(sigma_px);
     if (kernel.cols <= widest_direct_kernel) {
-        cv::sepFilter2D(source, target, CV_32F, kernel, kernel, cv::Point(-1, -1), 0, cv::BORDER_CONSTANT);
+        // Blank tiles (the ring's hole, the face between text and gear) stay blank.
+        filter_nonblank_tiles(source, target, kernel.cols / 2, blank_tile, [&](const cv::Mat& part, cv::Mat& out) {
+            cv::sepFilter2D(part, out, CV_32F, kernel, kernel, cv::Point(-1, -1), 0, cv::BORDER_CONSTANT);
+        });
     } else {
         source.copyTo(target);
         box_gaussian_blur(target, sigma_px, cv::BORDER_CONSTANT);
@@ -48,15 +54,22 @@ void smooth(const cv::Mat& source, cv::Mat& target, double sigma_px) {
 
 // Raises the recess depth inside a disc of `radius_px` around (x, y) to at least
 // profile(share), where share is 1 at the centre and 0 at the edge.
-template <typename Profile>
-void deepen_disc(cv::Mat& relief, double x, double y, double radius_px, Profile profile) {
+// The pixels deepen_disc may write.
+cv::Rect disc_bounds(const cv::Mat& relief, double x, double y, double radius_px) {
     const int first_row = std::max(0, static_cast<int>(std::floor(y - radius_px)));
     const int last_row = std::min(relief.rows - 1, static_cast<int>(std::ceil(y + radius_px)));
     const int first_column = std::max(0, static_cast<int>(std::floor(x - radius_px)));
     const int last_column = std::min(relief.cols - 1, static_cast<int>(std::ceil(x + radius_px)));
-    for (int row = first_row; row <= last_row; ++row) {
+    if (first_row > last_row || first_column > last_column) return {};
+    return {first_column, first_row, last_column - first_column + 1, last_row - first_row + 1};
+}
+
+template <typename Profile>
+void deepen_disc(cv::Mat& relief, double x, double y, double radius_px, Profile profile) {
+    const cv::Rect bounds = disc_bounds(relief, x, y, radius_px);
+    for (int row = bounds.y; row < bounds.y + bounds.height; ++row) {
         auto* line = relief.ptr<float>(row);
-        for (int column = first_column; column <= last_column; ++column) {
+        for (int column = bounds.x; column < bounds.x + bounds.width; ++column) {
             const double share = 1.0 - ((column - x) * (column - x) + (row - y) * (row - y)) / (radius_px * radius_px);
             if (share >= 0) line[column] = std::max(line[column], static_cast<float>(profile(share)));
         }
@@ -145,7 +158,18 @@ PinFace pin_face(const Die& die) {
             line[column] = map.valid[source] ? static_cast<float>(std::max(0.0, -map.heights_um[source])) : 0.0f;
         }
     }
+    face.engraved_within = nonzero_area(face.relief, 0);
     return face;
+}
+
+cv::Rect engraved_area(const PinFace& face, int margin) {
+    const cv::Rect whole(0, 0, face.relief.cols, face.relief.rows);
+    const cv::Rect within = face.engraved_within.empty() ? whole : face.engraved_within & whole;
+    const cv::Rect tight = nonzero_area(face.relief(within), 0);
+    if (tight.empty()) return {};
+    return cv::Rect(tight.x + within.x - margin, tight.y + within.y - margin, tight.width + 2 * margin,
+                    tight.height + 2 * margin) &
+           whole;
 }
 
 PinFace blank_face(const PinFace& like) {
@@ -154,6 +178,7 @@ PinFace blank_face(const PinFace& like) {
     face.relief = cv::Mat(like.relief.size(), CV_32F, cv::Scalar(0));
     face.wear = {};
     face.defeats.clear();
+    face.engraved_within = {};
     return face;
 }
 
@@ -220,7 +245,7 @@ PinFace wear(const PinFace& fresh, const ChipSites& chips, long rounds, const Ph
     const auto lost = static_cast<float>(state.face_wear_um + state.fouling_um);
     // A new buffer: assigning a MatExpr would write zeros into the one `fresh` shares.
     // Only what lies outside the worked-on area is set to zero: the area is written whole.
-    const cv::Rect area = nonzero_area(fresh.relief, smoothing_reach(sigma_px) + 1);
+    const cv::Rect area = engraved_area(fresh, smoothing_reach(sigma_px) + 1);
     face.relief = zeros_outside(fresh.relief.size(), area);
     if (!area.empty()) {
         cv::Mat worn = face.relief(area);
@@ -230,11 +255,15 @@ PinFace wear(const PinFace& fresh, const ChipSites& chips, long rounds, const Ph
     }
     const auto remaining = static_cast<float>(std::max(0.0, fresh.engraving_depth_um - lost));
     const double chip_radius_px = constants.get("wear", "chip_radius_um") / fresh.spacing_um;
+    cv::Rect chipped;
     for (std::size_t site = 0; site < chips.points.size(); ++site) {
         if (chips.onset_rounds[site] > static_cast<double>(rounds)) continue;
         carve_disc(face.relief, chips.points[site].x, chips.points[site].y, chip_radius_px, remaining);
         ++state.chips;
+        chipped |= disc_bounds(face.relief, chips.points[site].x, chips.points[site].y, chip_radius_px);
     }
+    // Zero outside the worked-on area and the chips; an empty rectangle says "not known".
+    face.engraved_within = area | chipped;
     return face;
 }
 
@@ -242,6 +271,7 @@ PinFace defeat(const PinFace& face, const Defeat& defeat, const PhysicsConstants
                const PinFace* replacement) {
     PinFace result = face;
     result.relief = face.relief.clone();
+    result.engraved_within = {};  // scratches and dents reach anywhere
     result.defeats.push_back(describe(defeat));
     const double centre_x = face.relief.cols / 2.0, centre_y = face.relief.rows / 2.0;
     const double radius_px = face.pin_diameter_um / 2 / face.spacing_um;

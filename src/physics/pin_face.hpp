@@ -55,7 +55,13 @@ struct PinFace {
     double pin_diameter_um = 1600;
     WearState wear;
     std::vector<std::string> defeats;  // applied, in order, described
+    // The relief is zero outside this rectangle (empty: not known, look at the whole face),
+    // so that finding the engraving each shot reads only the part it can be in.
+    cv::Rect engraved_within;
 };
+
+// What nonzero_area(face.relief, margin) gives, reading only `engraved_within`.
+cv::Rect engraved_area(const PinFace& face, int margin);
 
 // Where and when the face chips: sites along feature edges inside the pin, each with
 // the round at which it breaks away. A property of the die and the seed, not of the

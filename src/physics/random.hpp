@@ -54,12 +54,28 @@ public:
     // 64-bit draw: several times faster than Box-Muller, and a table of that size
     // reproduces the normal distribution to |z| ~ 4.3, ample for sensor and height noise.
     void fill_normal(std::span<float> values, float sd) {
+        NormalCarry carry;
+        fill_normal(values, sd, carry);
+    }
+
+    // The quarters of the last draw a fill left unused.
+    struct NormalCarry {
+        std::uint64_t bits = 0;
+        int parts = 0;
+    };
+    // Fills on from where the fill that left `carry` stopped: consecutive fills give the
+    // values one fill of them all gives (and leave the generator where it leaves it), so
+    // that a long run of noise can be drawn a row at a time.
+    void fill_normal(std::span<float> values, float sd, NormalCarry& carry) {
         const float* table = normal_table();
         std::size_t index = 0;
+        for (; carry.parts > 0 && index < values.size(); --carry.parts, carry.bits >>= 16)
+            values[index++] = sd * table[carry.bits & 0xFFFF];
         while (index < values.size()) {
             std::uint64_t bits = next();
-            for (int part = 0; part < 4 && index < values.size(); ++part, bits >>= 16)
-                values[index++] = sd * table[bits & 0xFFFF];
+            int part = 0;
+            for (; part < 4 && index < values.size(); ++part, bits >>= 16) values[index++] = sd * table[bits & 0xFFFF];
+            carry = {bits, 4 - part};
         }
     }
 

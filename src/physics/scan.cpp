@@ -66,24 +66,44 @@ Surface scan_rows(const Surface& casing, const Scanner& scanner, std::uint64_t s
     const double slope_x = std::tan(random.normal() * scanner.tilt_sd_deg * degrees);
     const double slope_y = std::tan(random.normal() * scanner.tilt_sd_deg * degrees);
     const auto max_gradient = static_cast<float>(std::tan(scanner.max_slope_deg * degrees));
-    std::vector<float> noise(casing.size());
-    random.fill_normal(noise, static_cast<float>(scanner.height_noise_um));
-    Surface scan(casing.width, casing.height, casing.spacing_x_um);
+    // The noise a row at a time, and the scan's heights appended a row at a time rather
+    // than written twice (zeros, then values): the loop is bound by memory, not arithmetic.
+    std::vector<float> row_noise(casing.width);
+    Random::NormalCarry carry;
+    const auto noise_sd = static_cast<float>(scanner.height_noise_um);
+    std::vector<double> row_heights(casing.width);
+    Surface scan;
+    scan.width = casing.width;
+    scan.height = casing.height;
+    scan.spacing_x_um = casing.spacing_x_um;
     scan.spacing_y_um = casing.spacing_y_um;
+    scan.heights_um.reserve(casing.size());
+    scan.valid.resize(casing.size());
     const double centre_x = static_cast<double>(casing.width) / 2, centre_y = static_cast<double>(casing.height) / 2;
     const float steepest = max_gradient * max_gradient;
+    // The tilt's part of each column, the same sum in the same order every row.
+    std::vector<double> column_tilt(casing.width);
+    for (std::size_t column = 0; column < casing.width; ++column)
+        column_tilt[column] = slope_x * (static_cast<double>(column) - centre_x) * casing.spacing_x_um;
+    constexpr double not_measured = std::numeric_limits<double>::quiet_NaN();
     for (std::size_t row = 0; row < casing.height; ++row) {
         const auto [gx, gy] = slopes_of(static_cast<int>(row));
         const double row_tilt = slope_y * (centre_y - static_cast<double>(row)) * casing.spacing_y_um;
         const std::size_t start = row * casing.width;
+        const double* heights = casing.heights_um.data() + start;
+        const std::uint8_t* valid = casing.valid.data() + start;
+        random.fill_normal(row_noise, noise_sd, carry);
+        double* scanned = row_heights.data();
+        std::uint8_t* scanned_valid = scan.valid.data() + start;
+        // Without branches (every height is summed, then kept or not), so that the loop
+        // runs as straight-line code.
         for (std::size_t column = 0; column < casing.width; ++column) {
-            const std::size_t index = start + column;
-            const bool measured = casing.valid[index] && gx[column] * gx[column] + gy[column] * gy[column] <= steepest;
-            scan.valid[index] = measured;
-            scan.heights_um[index] = measured ? casing.heights_um[index] + noise[index] + row_tilt +
-                                                    slope_x * (static_cast<double>(column) - centre_x) * casing.spacing_x_um
-                                              : std::numeric_limits<double>::quiet_NaN();
+            const bool measured = (valid[column] != 0) & (gx[column] * gx[column] + gy[column] * gy[column] <= steepest);
+            const double height = heights[column] + row_noise[column] + row_tilt + column_tilt[column];
+            scanned_valid[column] = measured;
+            scanned[column] = measured ? height : not_measured;
         }
+        scan.heights_um.insert(scan.heights_um.end(), row_heights.begin(), row_heights.end());
     }
     // Random dropouts: as many as the fraction asks, at random points.
     const auto dropouts = static_cast<std::size_t>(std::lround(scanner.dropout_fraction * static_cast<double>(casing.size())));

@@ -150,9 +150,10 @@ cv::Rect contact_reach(const ImpressionGeometry& g, const CasingGrid& grid) {
 
 // Crater and raised relief of a hemispherical tip (with the square-root rim law and no
 // rim band) along columns [first, last) of one row: contact_at's arithmetic without its
-// per-pixel switch and early returns, which took half of the loop's time.
+// per-pixel switch and early returns, which took half of the loop's time. source[i] is
+// the warped relief and fillability of column source_first + i.
 void impress_hemisphere_row(const ImpressionGeometry& g, const CasingGrid& grid, double y, int area_x, int first,
-                            int last, const cv::Vec2f* source, float* crater_line, float* raised_line) {
+                            int last, const cv::Vec2f* source, int source_first, float* crater_line, float* raised_line) {
     const double cy = y - g.contact_y;
     const double cy_squared = cy * cy;
     const double a2 = g.contact_radius * g.contact_radius;
@@ -166,8 +167,9 @@ void impress_hemisphere_row(const ImpressionGeometry& g, const CasingGrid& grid,
         const double share = 1.0 - squared / a2;
         const auto crater = static_cast<float>(-(g.depth - cap));
         const auto pressure = static_cast<float>(std::sqrt(share > 0.0 ? share : 0.0));
-        const float drive = drive_scale * pressure * source[column][1];
-        const float lifted = source[column][0] * drive / (1.0f + drive);
+        const cv::Vec2f& sample = source[column - source_first];
+        const float drive = drive_scale * pressure * sample[1];
+        const float lifted = sample[0] * drive / (1.0f + drive);
         const bool inside = squared < a2;
         crater_line[column] = inside ? crater : 0.0f;
         raised_line[column] = inside ? lifted : 0.0f;
@@ -224,29 +226,60 @@ cv::Rect impress(const TransferMap& transfer, const ImpressionGeometry& g, const
     const cv::Rect reach = contact_reach(g, grid);
     const cv::Rect area(square.tl(), cv::Point(std::min(square.br().x, reach.br().x), std::min(square.br().y, reach.br().y)));
     if (area.empty() || reach.empty()) return {};
-    // Relief and fillability travel together through one warp of the reachable area only.
+    // Relief and fillability travel together through one warp. Only the part the pin
+    // touches (its contact patch for a hemispherical tip) is warped, as the warp of the
+    // whole area would have warped it.
     cv::Mat map = grid_to_face(grid, transfer, g.axis_x, g.axis_y, g.rotation);
     map.at<double>(0, 2) += map.at<double>(0, 0) * area.x + map.at<double>(0, 1) * area.y;
     map.at<double>(1, 2) += map.at<double>(1, 0) * area.x + map.at<double>(1, 1) * area.y;
-    cv::Mat warped;
-    cv::warpAffine(transfer.relief_and_fillability, warped, map, area.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, 0);
+    const cv::Rect touched = (reach & area) - area.tl();  // in the area's pixels
+    if (touched.empty()) return area;
+    // The columns each row touches, and a band of rows at a time warped over the columns
+    // any of its rows touches (a disc's corners are left out).
+    std::vector<std::pair<int, int>> columns(static_cast<std::size_t>(touched.height));
+    for (int row = 0; row < touched.height; ++row) {
+        auto [first, last] = contact_columns(g, grid, scan_y(grid, area.y + touched.y + row), area);
+        first = std::max(first, touched.x);
+        last = std::min(last, touched.x + touched.width);
+        columns[static_cast<std::size_t>(row)] = first < last ? std::pair<int, int>{first, last} : std::pair<int, int>{0, 0};
+    }
+    thread_local cv::Mat warped;
+    warped.create(touched.size(), transfer.relief_and_fillability.type());
+    constexpr int band = 16;
+    for (int band_start = 0; band_start < touched.height; band_start += band) {
+        const int band_end = std::min(band_start + band, touched.height);
+        int first = touched.x + touched.width, last = touched.x;
+        for (int row = band_start; row < band_end; ++row) {
+            const auto [row_first, row_last] = columns[static_cast<std::size_t>(row)];
+            if (row_first >= row_last) continue;
+            first = std::min(first, row_first);
+            last = std::max(last, row_last);
+        }
+        if (first >= last) continue;
+        cv::Mat target = warped(cv::Rect(first - touched.x, band_start, last - first, band_end - band_start));
+        warp_affine_part(transfer.relief_and_fillability, map, cv::Rect(first, touched.y + band_start, last - first, band_end - band_start),
+                         target);
+    }
     const bool plain_hemisphere = g.shape == PinShape::hemispherical && g.band_half_width <= 0 && g.rim_exponent == 0.5;
-    for (int row = 0; row < area.height; ++row) {
+    for (int row = touched.y; row < touched.y + touched.height; ++row) {
         const double y = scan_y(grid, area.y + row);
-        const auto* source = warped.ptr<cv::Vec2f>(row);
+        // source[i] is the area's column touched.x + i.
+        const auto* source = warped.ptr<cv::Vec2f>(row - touched.y);
+        const int source_first = touched.x;
         auto* crater_line = crater.ptr<float>(area.y + row) + area.x;
         auto* raised_line = raised.ptr<float>(area.y + row) + area.x;
-        const auto [first, last] = contact_columns(g, grid, y, area);
+        const auto [first, last] = columns[static_cast<std::size_t>(row - touched.y)];
         if (plain_hemisphere) {
-            impress_hemisphere_row(g, grid, y, area.x, first, last, source, crater_line, raised_line);
+            impress_hemisphere_row(g, grid, y, area.x, first, last, source, source_first, crater_line, raised_line);
             continue;
         }
         for (int column = first; column < last; ++column) {
             const Contact contact = contact_at(g, scan_x(grid, area.x + column), y);
             if (contact.pressure <= 0 && contact.crater == 0) continue;
-            const float drive = static_cast<float>(g.drive) * contact.pressure * source[column][1];
+            const cv::Vec2f& sample = source[column - source_first];
+            const float drive = static_cast<float>(g.drive) * contact.pressure * sample[1];
             crater_line[column] = contact.crater;
-            raised_line[column] = source[column][0] * drive / (1.0f + drive);
+            raised_line[column] = sample[0] * drive / (1.0f + drive);
         }
     }
     return area;
@@ -276,11 +309,18 @@ void add_flowback(const ImpressionGeometry& g, const CasingGrid& grid, cv::Mat& 
 Surface with_roughness(const cv::Mat& heights, const Ammunition& ammunition, const StrikePose& pose, const CasingGrid& grid) {
     const cv::Mat& texture = roughness_texture();
     const auto ra = static_cast<float>(ammunition.roughness_ra_um);
-    Surface result(static_cast<std::size_t>(grid.width), static_cast<std::size_t>(grid.height), grid.spacing_um);
+    Surface result;
+    result.width = static_cast<std::size_t>(grid.width);
+    result.height = static_cast<std::size_t>(grid.height);
+    result.spacing_x_um = result.spacing_y_um = grid.spacing_um;
+    result.valid.assign(result.size(), 1);
+    // Appended a row at a time rather than written twice (zeros, then values).
+    result.heights_um.reserve(result.size());
+    std::vector<double> row_heights(result.width);
     for (int row = 0; row < grid.height; ++row) {
         const auto* line = heights.ptr<float>(row);
         const auto* texture_line = texture.ptr<float>((row + pose.roughness_offset_y) % roughness_side);
-        double* target = result.heights_um.data() + static_cast<std::size_t>(row) * static_cast<std::size_t>(grid.width);
+        double* target = row_heights.data();
         int column = 0;
         while (column < grid.width) {
             // Runs of columns that do not wrap around the texture's edge.
@@ -289,6 +329,7 @@ Surface with_roughness(const cv::Mat& heights, const Ammunition& ammunition, con
             for (int i = 0; i < run; ++i) target[column + i] = line[column + i] + ra * texture_line[start + i];
             column += run;
         }
+        result.heights_um.insert(result.heights_um.end(), row_heights.begin(), row_heights.end());
     }
     return result;
 }
@@ -386,6 +427,9 @@ ImpressionGeometry geometry_for(const Firearm& firearm, const Ammunition& ammuni
     return g;
 }
 
+// Side of the tiles whose blank ones the face filters skip.
+constexpr int blank_tile = 160;
+
 // Below this blur (pixels) the rounding of the transferred relief is left out.
 constexpr double minimum_rounding_px = 0.3;
 
@@ -398,14 +442,19 @@ TransferArea transfer_area(const PinFace& face, const cv::Rect& area, double rou
                            double width_depth_ratio) {
     const cv::Mat face_area = face.relief(area);
     TransferArea maps;
-    if (rounding_px > minimum_rounding_px)
-        cv::GaussianBlur(face_area, maps.relief, cv::Size(), rounding_px, 0, cv::BORDER_CONSTANT);
-    else maps.relief = face_area.clone();
+    if (rounding_px > minimum_rounding_px) {
+        // OpenCV's Gaussian reaches ((8 sigma + 1) rounded, made odd) / 2 <= 4 sigma + 1 pixels.
+        maps.relief.create(area.size(), CV_32F);
+        filter_nonblank_tiles(face_area, maps.relief, static_cast<int>(std::ceil(4 * rounding_px)) + 1, blank_tile,
+                              [&](const cv::Mat& part, cv::Mat& out) {
+                                  cv::GaussianBlur(part, out, cv::Size(), rounding_px, 0, cv::BORDER_CONSTANT);
+                              });
+    } else {
+        maps.relief = face_area.clone();
+    }
     // Feature width: twice the largest distance to the face found within `reach` of each
     // point, so a whole cell gets its own width rather than each point its distance to an edge.
-    cv::Mat distance;
-    cv::distanceTransform(face_area > 0.5f, distance, cv::DIST_L2, 3);
-    const cv::Mat widest = disc_maximum(distance, reach);
+    const cv::Mat widest = disc_maximum(chamfer_distance(face_area > 0.5f), reach);
     const auto width_per_px = static_cast<float>(2 * face.spacing_um);
     const auto ratio = static_cast<float>(width_depth_ratio);
     maps.fillability = cv::Mat(area.size(), CV_32F);
@@ -550,7 +599,7 @@ TransferMap prepare_transfer(const PinFace& face, const Ammunition& ammunition, 
     // Both maps are zero further than the blur and the width's reach from any recess, so
     // only the engraved part of the face (the code covers under half of it) is worked on.
     const int blur_reach = rounding_px > minimum_rounding_px ? static_cast<int>(std::ceil(4 * rounding_px)) + 1 : 0;
-    cv::Rect area = nonzero_area(face.relief, blur_reach + reach + 2);
+    cv::Rect area = engraved_area(face, blur_reach + reach + 2);
     if (block > 0) area = whole_blocks(area, block);
     transfer.relief_and_fillability = cv::Mat(size, CV_32FC2, cv::Scalar::all(0));
     if (area.empty()) return transfer;

@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstring>
+#include <vector>
+
 #include <opencv2/imgproc.hpp>
 
 namespace microstamp {
@@ -59,6 +63,74 @@ TEST(FaceFilters, NonzeroAreaIsOpenCVsBoundingRectOfTheNonzeroValues) {
         EXPECT_EQ(nonzero_area(values, 2), expected) << "trial " << trial;
         const cv::Mat bytes = values != 0;
         EXPECT_EQ(nonzero_area(bytes, 2), expected) << "trial " << trial << " (bytes)";
+    }
+}
+
+// Masks of filled discs and bars (engraving-like: long runs of set and clear pixels), some
+// touching the map's edges, some all set (no zero pixel to measure to), as pin faces
+// and worse; the distances must be OpenCV's to the last bit.
+TEST(FaceFilters, ChamferDistanceIsOpenCVsDistanceTransform) {
+    Random random(0xD157);
+    for (int trial = 0; trial < 60; ++trial) {
+        const int rows = 1 + static_cast<int>(random.next() % 90), columns = 1 + static_cast<int>(random.next() % 130);
+        cv::Mat mask = cv::Mat::zeros(rows, columns, CV_8U);
+        if (trial % 15 == 14) mask.setTo(255);
+        const int shapes = static_cast<int>(random.next() % 8);
+        for (int shape = 0; shape < shapes; ++shape) {
+            const cv::Point centre(static_cast<int>(random.next() % static_cast<std::uint64_t>(columns)),
+                                   static_cast<int>(random.next() % static_cast<std::uint64_t>(rows)));
+            const int size = 1 + static_cast<int>(random.next() % 25);
+            if (shape % 2 == 0) cv::circle(mask, centre, size, cv::Scalar(255), cv::FILLED);
+            else cv::rectangle(mask, cv::Rect(centre, cv::Size(size * 2, 1 + size / 3)), cv::Scalar(trial % 3 == 0 ? 0 : 1), cv::FILLED);
+        }
+        cv::Mat expected;
+        cv::distanceTransform(mask, expected, cv::DIST_L2, 3);
+        const cv::Mat distance = chamfer_distance(mask);
+        ASSERT_EQ(distance.size(), mask.size());
+        EXPECT_EQ(cv::countNonZero(distance != expected), 0) << "trial " << trial << ", " << columns << " x " << rows;
+        EXPECT_EQ(std::memcmp(distance.data, expected.data, distance.total() * sizeof(float)), 0) << "trial " << trial;
+    }
+}
+
+// Rotated, scaled and shifted warps of a two-channel map, parts anywhere in the warped
+// area (at its edges too): each part must be that part of OpenCV's whole warp to the bit.
+TEST(FaceFilters, WarpAffinePartIsThatPartOfOpenCVsWarp) {
+    Random random(0x3A2F);
+    cv::Mat source(83, 97, CV_32FC2);
+    for (int row = 0; row < source.rows; ++row)
+        for (int column = 0; column < source.cols; ++column)
+            source.at<cv::Vec2f>(row, column) = {static_cast<float>(random.uniform(-3, 5)), static_cast<float>(random.uniform())};
+    for (int trial = 0; trial < 40; ++trial) {
+        const double angle = random.uniform(0, 6.3), scale = random.uniform(0.4, 2.5);
+        const cv::Mat map = (cv::Mat_<double>(2, 3) << scale * std::cos(angle), -scale * std::sin(angle), random.uniform(-40, 90),
+                             scale * std::sin(angle), scale * std::cos(angle), random.uniform(-40, 90));
+        const cv::Size size(30 + static_cast<int>(random.next() % 90), 20 + static_cast<int>(random.next() % 90));
+        cv::Mat whole;
+        cv::warpAffine(source, whole, map, size, cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, 0);
+        const int x = static_cast<int>(random.next() % static_cast<std::uint64_t>(size.width));
+        const int y = static_cast<int>(random.next() % static_cast<std::uint64_t>(size.height));
+        const cv::Rect part(x, y, 1 + static_cast<int>(random.next() % static_cast<std::uint64_t>(size.width - x)),
+                            1 + static_cast<int>(random.next() % static_cast<std::uint64_t>(size.height - y)));
+        cv::Mat warped(part.size(), source.type());
+        warp_affine_part(source, map, part, warped);
+        const cv::Mat expected = whole(part).clone();
+        EXPECT_EQ(std::memcmp(warped.data, expected.data, expected.total() * expected.elemSize()), 0) << "trial " << trial;
+    }
+}
+
+// A scan draws its noise a row at a time; rows of any width must give the noise one fill
+// of the whole field gives, and leave the generator where that fill leaves it.
+TEST(FaceFilters, NormalNoiseFilledInRowsIsTheWholeFill) {
+    for (const std::size_t width : {std::size_t{1}, std::size_t{3}, std::size_t{4}, std::size_t{7}, std::size_t{1000}}) {
+        const std::size_t rows = 9;
+        std::vector<float> whole(width * rows), in_rows(width * rows);
+        Random at_once(42), by_rows(42);
+        at_once.fill_normal(whole, 0.5f);
+        Random::NormalCarry carry;
+        for (std::size_t row = 0; row < rows; ++row)
+            by_rows.fill_normal(std::span<float>(in_rows.data() + row * width, width), 0.5f, carry);
+        EXPECT_EQ(std::memcmp(whole.data(), in_rows.data(), whole.size() * sizeof(float)), 0) << "width " << width;
+        EXPECT_EQ(at_once.next(), by_rows.next()) << "width " << width;
     }
 }
 

@@ -1,6 +1,7 @@
 // The simulator's phenomena each move the impression the way physics says.
 
 #include "code/gear.hpp"
+#include "physics/face_filters.hpp"
 #include "physics/fire.hpp"
 #include "surface/filters.hpp"
 #include "support/identities.hpp"
@@ -160,6 +161,21 @@ TEST(Wear, ChipsAccumulateAndFoulingSaturates) {
     EXPECT_THROW(wear(fresh_face(), -1, constants(), 1), InputError);
 }
 
+// Each shot finds the engraving within the rectangle the face carries: the fresh face,
+// worn faces (chips carved past the rounded area included), defeated and blank ones
+// must give what a look at the whole face gives.
+TEST(Wear, EngravedAreaIsTheWholeFacesNonzeroArea) {
+    std::vector<PinFace> faces{fresh_face(), blank_face(fresh_face())};
+    for (const long rounds : {0L, 1000L, 200000L, 1000000L}) faces.push_back(wear(fresh_face(), rounds, constants(), 7));
+    EXPECT_GT(faces.back().wear.chips, 0);
+    for (const char* text : {"stone:2", "hammer:3"})
+        faces.push_back(defeat(faces[3], parse_defeat(text), constants(), 5));
+    for (const PinFace& face : faces)
+        for (const int margin : {0, 3, 40})
+            EXPECT_EQ(engraved_area(face, margin), nonzero_area(face.relief, margin))
+                << face.wear.rounds << " rounds, " << face.defeats.size() << " defeats, margin " << margin;
+}
+
 // The transfer map is made from the engraved area of the face only: a face whose area
 // is the whole face (a trace of relief in its corners) must give the same map inside.
 TEST(Strike, TransferMapOfTheEngravedAreaIsThatOfTheWholeFace) {
@@ -167,6 +183,7 @@ TEST(Strike, TransferMapOfTheEngravedAreaIsThatOfTheWholeFace) {
     const PinFace worn = wear(fresh_face(), 1000, constants(), 1);
     PinFace traced = worn;
     traced.relief = worn.relief.clone();
+    traced.engraved_within = {};  // relief edited by hand: where it lies is no longer known
     const int last_column = traced.relief.cols - 1, last_row = traced.relief.rows - 1;
     for (const cv::Point corner : {cv::Point(0, 0), cv::Point(last_column, 0), cv::Point(0, last_row),
                                    cv::Point(last_column, last_row)})
