@@ -9,6 +9,7 @@
 #include <ctime>
 #include <fmt/core.h>
 #include <fstream>
+#include <limits>
 #include <numbers>
 #include <sodium.h>
 #include <sstream>
@@ -16,6 +17,16 @@
 
 namespace microstamp {
 namespace {
+
+// A whole number from `low` to `high`. JSON numbers too large for 64 bits are parsed as
+// floating point, and converting one of those to an integer type is undefined: checked
+// before any conversion.
+long long whole_number(const nlohmann::json& value, long long low, long long high, std::string_view field,
+                       const std::string& path) {
+    if (!value.is_number_integer() || value.get<long long>() < low || value.get<long long>() > high)
+        throw FileError(fmt::format("{}: {} must be a whole number from {} to {}", path, field, low, high));
+    return value.get<long long>();
+}
 
 std::string hex(std::span<const std::uint8_t> bytes) {
     std::string text;
@@ -221,12 +232,16 @@ Die load_die(const std::filesystem::path& folder, const Catalog& catalog) {
     try {
         if (manifest.at("format") != "microstamp-die")
             throw FileError(fmt::format("{}: not a microstamp die manifest", manifest_path.string()));
-        if (manifest.at("format_version").get<int>() > die_format_version)
+        const auto version = whole_number(manifest.at("format_version"), 1, std::numeric_limits<int>::max(),
+                                          "format_version", manifest_path.string());
+        if (version > die_format_version)
             throw FileError(fmt::format("{}: format version {} is newer than this program understands",
-                                        manifest_path.string(), manifest.at("format_version").get<int>()));
+                                        manifest_path.string(), version));
         const auto& identity_json = manifest.at("identity");
-        const auto identity = catalog.identity(identity_json.at("manufacturer_code").get<std::uint16_t>(),
-                                               identity_json.at("model_code").get<std::uint16_t>(),
+        const auto code = [&](const char* field) {
+            return static_cast<std::uint16_t>(whole_number(identity_json.at(field), 0, 65535, field, manifest_path.string()));
+        };
+        const auto identity = catalog.identity(code("manufacturer_code"), code("model_code"),
                                                normalise_serial(identity_json.at("serial").get<std::string>()));
         if (!identity) throw FileError(fmt::format("{}: manufacturer or model code not in the catalog", manifest_path.string()));
         DieDesign design;

@@ -11,6 +11,8 @@
 
 #include <fmt/core.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <functional>
 
 #include <cmath>
 #include <fstream>
@@ -212,6 +214,31 @@ TEST(DieFiles, UnreadableManifestIsAClearError) {
     EXPECT_THROW(load_die(folder), FileError);
     std::ofstream(folder / "manifest.json", std::ios::trunc) << "{\"format\": \"something-else\"}";
     EXPECT_THROW(load_die(folder), FileError);
+    std::filesystem::remove_all(folder);
+}
+
+// A version or code beyond what 64 bits hold is parsed as floating point (converting it
+// to an integer would be undefined): refused in one line naming the field.
+TEST(DieFiles, NumbersOutOfRangeAreRefusedNamingTheField) {
+    const auto folder = fresh_folder("numbers");
+    write_die(encode(default_catalog().identity("Glock", "G19", "AB1"), DieDesign{}), folder);
+    std::ifstream in(folder / "manifest.json");
+    const nlohmann::json original = nlohmann::json::parse(in);
+    const auto refused = [&](const std::function<void(nlohmann::json&)>& change, std::string_view field) {
+        nlohmann::json manifest = original;
+        change(manifest);
+        std::ofstream(folder / "manifest.json", std::ios::trunc) << manifest.dump();
+        try {
+            load_die(folder);
+            ADD_FAILURE() << field << ": loaded";
+        } catch (const FileError& error) {
+            EXPECT_NE(std::string(error.what()).find(field), std::string::npos) << error.what();
+        }
+    };
+    refused([](nlohmann::json& m) { m["format_version"] = 4.4e34; }, "format_version");
+    refused([](nlohmann::json& m) { m["format_version"] = 0; }, "format_version");
+    refused([](nlohmann::json& m) { m["identity"]["manufacturer_code"] = 1e300; }, "manufacturer_code");
+    refused([](nlohmann::json& m) { m["identity"]["model_code"] = 70000; }, "model_code");
     std::filesystem::remove_all(folder);
 }
 
