@@ -65,7 +65,7 @@ void judge_ring_reading(const Reading& reading, const Identity& expected, Result
     }
 }
 
-void judge_design_reading(const DesignReading& reading, const Die& die, ResultRow& row) {
+void judge_design_reading(const DesignReading& reading, const Die& die, const KeyDirectory& directory, ResultRow& row) {
     row.reader = std::string(design_name(reading.design));
     row.status = std::string(design_status_name(reading.status));
     row.read = reading.code;
@@ -75,14 +75,18 @@ void judge_design_reading(const DesignReading& reading, const Die& die, ResultRo
         row.outcome = Outcome::partial;
     } else if (reading.design == Design::datamatrix) {
         row.outcome = reading.identity && *reading.identity == die.identity ? Outcome::correct : Outcome::wrong;
+    } else if (reading.code == die.text_key) {
+        row.outcome = Outcome::correct;
     } else {
-        // text and gear: the whole key read; a different key is another pistol's (or nobody's).
-        row.outcome = reading.code == die.text_key ? Outcome::correct : Outcome::wrong;
+        // text and gear: a key is looked up in the manufacturer's records. Another pistol's
+        // key names that pistol; a key nobody holds names no one (2^40 keys: a misread
+        // lands on a registered one about once per 2^40 / pistols registered).
+        row.outcome = directory.find(reading.code).empty() ? Outcome::misread_key : Outcome::wrong;
     }
 }
 
 std::vector<ResultRow> read_designs(const Die& die, const CasingScan& scan, double um_per_px, const ResultRow& truth,
-                                    const std::optional<CasingScan>& breech_face) {
+                                    const KeyDirectory& directory, const std::optional<CasingScan>& breech_face) {
     // One call of the reader, as `microstamp read` makes it, asked for exactly the
     // designs the die carries, every one of them read even when the ring decodes.
     ReadOptions options;
@@ -116,7 +120,7 @@ std::vector<ResultRow> read_designs(const Die& die, const CasingScan& scan, doub
                 row.status = "unreadable";
                 row.outcome = Outcome::unreadable;
             } else {
-                judge_design_reading(*found, die, row);
+                judge_design_reading(*found, die, directory, row);
             }
         }
         rows.push_back(std::move(row));

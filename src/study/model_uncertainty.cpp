@@ -21,7 +21,10 @@ PointFigures point_figures(const Study& study, const std::vector<ResultRow>& row
     for (const auto& [design, cells] : tallies)
         for (const auto& [cell, tally] : cells)
             figures.cells[design][cell] = static_cast<double>(tally.first) / static_cast<double>(tally.second);
-    for (const WrongIdentities& reader : wrong_identities(rows)) figures.wrong[reader.reader] = {reader.wrong, reader.reads};
+    for (const WrongIdentities& reader : wrong_identities(rows)) {
+        figures.wrong[reader.reader] = {reader.wrong, reader.reads};
+        figures.misread_keys[reader.reader] = reader.misread_keys;
+    }
     return figures;
 }
 
@@ -77,8 +80,14 @@ nlohmann::json constants_json(const std::vector<UncertainConstant>& constants) {
 // reader's reads, and the most any point gave with its exact 95% upper bound.
 nlohmann::json wrong_identity_bands(const std::vector<PointFigures>& points) {
     std::map<std::string, std::vector<std::pair<long, long>>> per_reader;
-    for (const auto& point : points)
-        for (const auto& [reader, tally] : point.wrong) per_reader[reader].push_back(tally);
+    std::map<std::string, std::vector<long>> misread_keys;
+    for (const auto& point : points) {
+        for (const auto& [reader, tally] : point.wrong) {
+            per_reader[reader].push_back(tally);
+            const auto misread = point.misread_keys.find(reader);
+            misread_keys[reader].push_back(misread == point.misread_keys.end() ? 0 : misread->second);
+        }
+    }
     nlohmann::json bands = nlohmann::json::object();
     for (const auto& [reader, tallies] : per_reader) {
         std::vector<double> shares;
@@ -93,7 +102,8 @@ nlohmann::json wrong_identity_bands(const std::vector<PointFigures>& points) {
                          {"share_band_5_95", {quantile(shares, 0.05), quantile(shares, 0.95)}},
                          {"most_wrong", worst.first},
                          {"most_wrong_reads", worst.second},
-                         {"most_wrong_upper_95", binomial_upper_bound(worst.first, worst.second)}};
+                         {"most_wrong_upper_95", binomial_upper_bound(worst.first, worst.second)},
+                         {"misread_key_samples", misread_keys[reader]}};
     }
     return bands;
 }

@@ -19,6 +19,7 @@ struct PointFigures {
     std::map<std::string, double> headline;                 // design -> rate
     std::map<std::string, std::map<int, double>> cells;     // design -> cell -> share correct
     std::map<std::string, std::pair<long, long>> wrong;     // reader -> (wrong, reads)
+    std::map<std::string, long> misread_keys;               // reader -> text or gear keys misread
 };
 PointFigures point_figures(const Study& study, const std::vector<ResultRow>& rows);
 

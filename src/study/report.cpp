@@ -14,7 +14,8 @@
 namespace microstamp {
 namespace {
 
-const std::vector<std::string> outcome_colours = {"#009E73", "#D55E00", "#0072B2", "#E69F00", "#CC79A7", "#56B4E9", "#999999", "#dddddd"};
+// One per outcome, in its order: right green, wrong vermilion, a misread key yellow.
+const std::vector<std::string> outcome_colours = {"#009E73", "#D55E00", "#F0E442", "#0072B2", "#E69F00", "#CC79A7", "#56B4E9", "#999999", "#dddddd"};
 
 std::vector<std::string> outcome_labels() {
     std::vector<std::string> labels;
@@ -246,14 +247,20 @@ std::string model_section(const Study& study, const std::vector<Headline>& figur
         html += "</table>\n";
         if (uncertainty.contains("wrong_identities") && !uncertainty["wrong_identities"].empty()) {
             html += "<table><tr><th>reader</th><th>wrong identities at each point</th><th>band 5-95% of reads</th>"
-                    "<th>worst point: 95% upper bound</th></tr>\n";
+                    "<th>worst point: 95% upper bound</th><th>keys misread at each point</th></tr>\n";
+            const auto listed = [](const nlohmann::json& counts) {
+                std::string text;
+                for (const auto& count : counts) text += (text.empty() ? "" : ", ") + std::to_string(count.get<long>());
+                return text;
+            };
             for (const auto& [reader, band] : uncertainty["wrong_identities"].items()) {
-                std::string samples;
-                for (const auto& count : band["wrong_samples"]) samples += (samples.empty() ? "" : ", ") + std::to_string(count.get<long>());
-                html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}&ndash;{}</td><td>{} of {}: {}</td></tr>\n", html_escape(reader),
-                                    samples, fine_percent(band["share_band_5_95"][0].get<double>()),
+                const bool keyed = reader == "text" || reader == "gear" || reader == "all";
+                html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}&ndash;{}</td><td>{} of {}: {}</td><td>{}</td></tr>\n",
+                                    html_escape(reader), listed(band["wrong_samples"]),
+                                    fine_percent(band["share_band_5_95"][0].get<double>()),
                                     fine_percent(band["share_band_5_95"][1].get<double>()), band["most_wrong"].get<long>(),
-                                    band["most_wrong_reads"].get<long>(), fine_percent(band["most_wrong_upper_95"].get<double>()));
+                                    band["most_wrong_reads"].get<long>(), fine_percent(band["most_wrong_upper_95"].get<double>()),
+                                    keyed && band.contains("misread_key_samples") ? listed(band["misread_key_samples"]) : "&ndash;");
             }
             html += "</table>\n";
         }
@@ -278,28 +285,66 @@ std::string model_section(const Study& study, const std::vector<Headline>& figur
     return html;
 }
 
-std::string wrong_section(const Study& study, const std::vector<ResultRow>& rows) {
-    std::string html = "<h2>Wrong identities</h2>\n<p>Per reader: reads, wrong identities and the 95% upper bound on "
-                       "the wrong-identity rate (exact binomial, one-sided; about 3 / reads when there are none).</p>\n"
-                       "<table><tr><th>reader</th><th>reads</th><th>wrong</th><th>95% upper bound</th></tr>\n";
-    for (const WrongIdentities& tally : wrong_identities(rows))
-        html += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{:.3g}</td></tr>\n", html_escape(tally.reader),
-                            tally.reads, tally.wrong > 0 ? "bad" : "good", tally.wrong, tally.upper_95);
-    html += "</table>\n";
+// The rows of one outcome with the commands that fire their casings again, at most `limit`.
+std::string replay_table(const Study& study, const std::vector<ResultRow>& rows, Outcome outcome, std::size_t limit) {
     std::string table = "<table><tr><th>casing</th><th>reader</th><th>firearm</th><th>ammunition</th><th>rounds</th>"
                         "<th>shot</th><th>seed</th><th>defeat</th><th>scan</th><th>expected</th><th>read</th><th>replay</th></tr>\n";
-    long wrong = 0;
+    std::size_t listed = 0, left = 0;
     for (const ResultRow& row : rows) {
-        if (row.outcome != Outcome::wrong) continue;
-        ++wrong;
+        if (row.outcome != outcome) continue;
+        if (listed == limit) {
+            ++left;
+            continue;
+        }
+        ++listed;
         table += fmt::format("<tr><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>\n",
                              row.casing, row.file.empty() ? "" : " " + html_escape(row.file), html_escape(row.reader),
                              html_escape(row.firearm), html_escape(row.ammunition), row.rounds, row.shot, row.seed,
                              html_escape(row.defeat), html_escape(row.scan), html_escape(row.expected), html_escape(row.read),
                              html_escape(replay_commands(study, row)));
     }
+    table += "</table>\n";
+    if (left > 0)
+        table += fmt::format("<p>{} more in results.csv (outcome <code>{}</code>).</p>\n", left, outcome_name(outcome));
+    return table;
+}
+
+std::string wrong_section(const Study& study, const std::vector<ResultRow>& rows) {
+    // A national directory's size, for the arithmetic of a misread key landing on a registered one.
+    constexpr double registered_pistols = 1e7;
+    const double key_space = std::ldexp(1.0, 40);
+    std::string html = "<h2>Wrong identities</h2>\n<p>Per reader: reads, wrong identities and the 95% upper bound on "
+                       "the wrong-identity rate (exact binomial, one-sided; about 3 / reads when there are none). "
+                       "A text or gear key is looked up in the manufacturer's records (here: every pistol of the study): "
+                       "a key another pistol holds is a wrong identity; a misread key that no pistol holds names no one "
+                       "and is counted apart.</p>\n"
+                       "<table><tr><th>reader</th><th>reads</th><th>wrong</th><th>95% upper bound</th><th>keys misread</th>"
+                       "<th>95% upper bound</th></tr>\n";
+    double misread_bound = 0;
+    long misread = 0;
+    for (const WrongIdentities& tally : wrong_identities(rows)) {
+        html += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{:.3g}</td><td>{}</td><td>{}</td></tr>\n",
+                            html_escape(tally.reader), tally.reads, tally.wrong > 0 ? "bad" : "good", tally.wrong,
+                            tally.upper_95, tally.misread_keys,
+                            tally.reader == "text" || tally.reader == "gear" || tally.reader == "all"
+                                ? fmt::format("{:.3g}", tally.misread_upper_95) : "&ndash;");
+        if (tally.reader == "text" || tally.reader == "gear") misread_bound = std::max(misread_bound, tally.misread_upper_95);
+        if (tally.reader == "all") misread = tally.misread_keys;
+    }
+    html += "</table>\n";
+    if (misread > 0)
+        html += fmt::format("<p>{} keys misread. Keys are 40 bits: with {:.0f} million pistols registered a misread key is another "
+                            "pistol's with probability {:.2g}, so a text or gear read names a wrong pistol at a rate of at "
+                            "most {:.2g} (the higher 95% bound above times that probability); the codes as published carry "
+                            "no check, so that look-up is all that stands between a misread and a wrong name.</p>\n",
+                            misread, registered_pistols / 1e6, registered_pistols / key_space,
+                            misread_bound * registered_pistols / key_space) +
+                replay_table(study, rows, Outcome::misread_key, 100);
+    long wrong = 0;
+    for (const ResultRow& row : rows) wrong += row.outcome == Outcome::wrong;
     if (wrong == 0) return html + fmt::format("<p class=\"good\">None in {} reads.</p>\n", rows.size());
-    return html + fmt::format("<p class=\"bad\">{} wrong identities in {} reads.</p>\n", wrong, rows.size()) + table + "</table>\n";
+    return html + fmt::format("<p class=\"bad\">{} wrong identities in {} reads.</p>\n", wrong, rows.size()) +
+           replay_table(study, rows, Outcome::wrong, rows.size());
 }
 
 void write_file(const std::filesystem::path& path, const std::string& text) {
@@ -380,14 +425,19 @@ nlohmann::json study_summary(const Study& study, const std::vector<ResultRow>& r
                          {"interval_95", {interval.low, interval.high}}});
     }
     nlohmann::json bounds = nlohmann::json::array();
-    for (const WrongIdentities& tally : wrong_identities(rows))
-        bounds.push_back({{"reader", tally.reader}, {"reads", tally.reads}, {"wrong", tally.wrong}, {"upper_95", tally.upper_95}});
+    long misread_keys = 0;
+    for (const WrongIdentities& tally : wrong_identities(rows)) {
+        bounds.push_back({{"reader", tally.reader}, {"reads", tally.reads}, {"wrong", tally.wrong}, {"upper_95", tally.upper_95},
+                          {"misread_keys", tally.misread_keys}, {"misread_upper_95", tally.misread_upper_95}});
+        if (tally.reader == "all") misread_keys = tally.misread_keys;
+    }
     nlohmann::json summary = {{"study", study.name},
             {"study_sha256", study.sha256},
             {"protocol", study.protocol == Protocol::pistol_pass ? "pistol_pass" : "identity"},
             {"casings", casings.size()},
             {"reads", rows.size()},
             {"wrong_identities", wrong},
+            {"misread_keys", misread_keys},
             {"wrong_identity_bounds", bounds},
             {"headline", designs},
             {"published", published}};

@@ -11,8 +11,9 @@
 namespace microstamp {
 namespace {
 
-constexpr std::array<std::string_view, outcome_count> outcome_names = {"correct", "wrong", "locations_disagree", "partial",
-                                                                       "defaced", "no_stamp", "unreadable", "no_reader"};
+constexpr std::array<std::string_view, outcome_count> outcome_names = {"correct", "wrong", "misread_key", "locations_disagree",
+                                                                       "partial", "defaced", "no_stamp", "unreadable",
+                                                                       "no_reader"};
 constexpr std::string_view journal_tag = "# microstamp-study journal v1";
 
 template <typename Number>

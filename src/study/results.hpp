@@ -18,13 +18,16 @@
 
 namespace microstamp {
 
-// correct / wrong (an identity or key that is not the casing's) / what the reader said
-// when it named nothing: locations_disagree (the firing pin and the breech face named
+// correct / wrong (an identity that is not the casing's: a decoded ring or Data Matrix, or
+// a text or gear key that the key directory gives to another pistol) / misread_key (a
+// text or gear key read that is not the casing's and that no pistol in the directory
+// holds: a lab's look-up finds nobody) / what the reader said when it named nothing:
+// locations_disagree (the firing pin and the breech face named
 // different pistols: a swapped pin caught), partial, defaced, no_stamp, unreadable;
 // no_reader when there is no reader for the design yet. In this order of how telling
 // a non-answer is.
-enum class Outcome { correct, wrong, locations_disagree, partial, defaced, no_stamp, unreadable, no_reader };
-inline constexpr int outcome_count = 8;
+enum class Outcome { correct, wrong, misread_key, locations_disagree, partial, defaced, no_stamp, unreadable, no_reader };
+inline constexpr int outcome_count = 9;
 std::string_view outcome_name(Outcome outcome);
 Outcome parse_outcome(std::string_view text);
 

@@ -29,6 +29,9 @@ struct Bench {
     std::map<std::tuple<std::string, std::string, double>, Die> dies;
     // The pins `swap:DIE_FOLDER` puts in, by folder.
     std::map<std::string, PinFace> swap_pins;
+    // The text and gear keys of every pistol of the study (the same on every rank):
+    // the manufacturer's records a lab looks a key up in.
+    KeyDirectory keys;
 };
 
 using DieKey = std::tuple<std::string, std::string, double>;
@@ -43,6 +46,8 @@ Bench prepare(const Study& study, const std::vector<Casing>& pending) {
     for (const auto& name : study.firearms) bench.firearms.emplace(name, study_firearm(study, name));
     for (const auto& name : study.ammunition) bench.ammunition.emplace(name, study_ammunition(study, name));
     bench.cells = cells(study);
+    for (int pistol = 1; pistol <= std::max(study.pistols, 2); ++pistol)  // swap:other's donor is pistol 2 of 1
+        bench.keys.add(default_catalog().identity(study.make, study.model, pistol_serial(study, pistol)));
     for (const Casing& casing : pending) {
         const StudyCell& cell = bench.cells[static_cast<std::size_t>(casing.cell)];
         bench.dies.try_emplace(die_key(study, bench, cell, casing.pistol));
@@ -136,7 +141,7 @@ std::vector<ResultRow> fire_and_read(const Study& study, const Bench& bench, Pin
              std::optional<CasingScan> breech_face;
              if (topography && shot.breech_topography) breech_face = CasingScan(&*shot.breech_topography);
              if (!topography && shot.breech_photograph) breech_face = CasingScan(&*shot.breech_photograph);
-             rows = read_designs(die, scan, cell.scan.spacing_um, truth, breech_face);
+             rows = read_designs(die, scan, cell.scan.spacing_um, truth, bench.keys, breech_face);
          },
          replacement, {}, bench.constants);
     return rows;

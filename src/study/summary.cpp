@@ -115,11 +115,18 @@ std::vector<WrongIdentities> wrong_identities(const std::vector<ResultRow>& rows
             ++tally.wrong;
             ++all.wrong;
         }
+        if (row.outcome == Outcome::misread_key) {
+            ++tally.misread_keys;
+            ++all.misread_keys;
+        }
     }
     std::vector<WrongIdentities> result;
     for (auto& [reader, tally] : by_reader) result.push_back(tally);
     result.push_back(all);
-    for (auto& tally : result) tally.upper_95 = binomial_upper_bound(tally.wrong, tally.reads);
+    for (auto& tally : result) {
+        tally.upper_95 = binomial_upper_bound(tally.wrong, tally.reads);
+        tally.misread_upper_95 = binomial_upper_bound(tally.misread_keys, tally.reads);
+    }
     return result;
 }
 

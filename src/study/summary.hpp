@@ -26,12 +26,15 @@ Interval wilson_interval(long successes, long trials, double z = 1.96);
 // about 3/trials at 95% (the rule of three).
 double binomial_upper_bound(long events, long trials, double confidence = 0.95);
 
-// Wrong identities per reader over every row it read, and over all rows ("all").
+// Wrong identities per reader over every row it read, and over all rows ("all"); beside
+// them the text and gear keys misread that no pistol of the study holds.
 struct WrongIdentities {
     std::string reader;
     long reads = 0;
     long wrong = 0;
     double upper_95 = 1;
+    long misread_keys = 0;
+    double misread_upper_95 = 1;
 };
 std::vector<WrongIdentities> wrong_identities(const std::vector<ResultRow>& rows);
 

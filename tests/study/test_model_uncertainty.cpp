@@ -181,9 +181,11 @@ TEST(Uncertainty, WrongIdentitiesOfEveryPointAndTheWorstPointsBound) {
     points[0].wrong["gear"] = {3, 100};
     points[1].wrong["gear"] = {0, 100};
     points[2].wrong["gear"] = {1, 50};
+    points[1].misread_keys["gear"] = 7;
     points[0].wrong["ring"] = points[1].wrong["ring"] = points[2].wrong["ring"] = {0, 100};
     const nlohmann::json bands = uncertainty_bands_json({}, {{}, {}, {}}, points, 1)["wrong_identities"];
     EXPECT_EQ(bands["gear"]["wrong_samples"], nlohmann::json({3, 0, 1}));
+    EXPECT_EQ(bands["gear"]["misread_key_samples"], nlohmann::json({0, 7, 0}));  // counted apart, point by point
     EXPECT_EQ(bands["gear"]["most_wrong"], 3);
     EXPECT_EQ(bands["gear"]["most_wrong_reads"], 100);
     EXPECT_DOUBLE_EQ(bands["gear"]["most_wrong_upper_95"].get<double>(), binomial_upper_bound(3, 100));

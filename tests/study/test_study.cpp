@@ -2,6 +2,9 @@
 // report, the manifest, all on real fired, scanned and read casings of a tiny study.
 
 #include "test_locations.hpp"
+#include "code/catalog.hpp"
+#include "code/stamp_key.hpp"
+#include "study/design_readers.hpp"
 #include "study/manifest.hpp"
 #include "study/report.hpp"
 #include "study/runner.hpp"
@@ -390,14 +393,64 @@ TEST(StudySummary, WrongIdentityBoundsAreExactBinomial) {
     rows[2].outcome = Outcome::partial;
     rows[3].reader = "text";
     rows[3].outcome = Outcome::no_reader;
+    rows.push_back(rows[2]);
+    rows.back().outcome = Outcome::misread_key;
     const auto tallies = wrong_identities(rows);
     ASSERT_EQ(tallies.size(), 3u);  // gear, ring, all: a design with no reader is not counted
     EXPECT_EQ(tallies[1].reader, "ring");
     EXPECT_EQ(tallies[1].reads, 2);
     EXPECT_EQ(tallies[1].wrong, 1);
     EXPECT_EQ(tallies[2].reader, "all");
-    EXPECT_EQ(tallies[2].reads, 3);
-    EXPECT_NEAR(tallies[0].upper_95, 1 - 0.05, 1e-9);
+    EXPECT_EQ(tallies[2].reads, 4);
+    EXPECT_EQ(tallies[2].wrong, 1);  // a key nobody holds names no one
+    EXPECT_EQ(tallies[2].misread_keys, 1);
+    EXPECT_EQ(tallies[0].misread_keys, 1);
+    EXPECT_NEAR(tallies[0].upper_95, 1 - std::pow(0.05, 0.5), 1e-9);
+    EXPECT_NEAR(tallies[0].misread_upper_95, binomial_upper_bound(1, 2), 1e-12);
+}
+
+TEST(StudyJudge, AKeyAnotherPistolHoldsIsWrongAndOneNobodyHoldsIsMisread) {
+    const Identity stamped = default_catalog().identity("SIG Sauer", "P320", "NW-1");
+    const Identity other = default_catalog().identity("SIG Sauer", "P320", "NW-2");
+    KeyDirectory directory;
+    directory.add(stamped);
+    directory.add(other);
+    Die die;
+    die.identity = stamped;
+    die.text_key = stamp_key(stamped);
+    std::string nobodys = die.text_key;
+    nobodys[3] = nobodys[3] == 'A' ? 'B' : 'A';  // one character misread
+    ASSERT_TRUE(directory.find(nobodys).empty());
+    for (const Design design : {Design::text, Design::gear}) {
+        const auto judged = [&](const std::string& code) {
+            DesignReading reading;
+            reading.design = design;
+            reading.status = DesignStatus::decoded;
+            reading.code = code;
+            ResultRow row;
+            judge_design_reading(reading, die, directory, row);
+            EXPECT_EQ(row.read, code);
+            return row.outcome;
+        };
+        EXPECT_EQ(judged(die.text_key), Outcome::correct);
+        EXPECT_EQ(judged(stamp_key(other)), Outcome::wrong);
+        EXPECT_EQ(judged(nobodys), Outcome::misread_key);
+    }
+}
+
+TEST(StudyReport, MisreadKeysAreCountedApartAndListedForReplay) {
+    const Study study = tiny_study();
+    std::vector<ResultRow> rows = tiny_results().rows;
+    rows[0].reader = "gear";
+    rows[0].outcome = Outcome::misread_key;
+    rows[0].read = "0045ZG6E";
+    const std::string html = report_html(study, rows, study_parameters(study));
+    for (const char* part : {"keys misread", "1 keys misread", "0045ZG6E", "None in 4 reads"})
+        EXPECT_NE(html.find(part), std::string::npos) << part;
+    EXPECT_NE(html.find(fmt::format("--out shots-{}", rows[0].casing)), std::string::npos);  // its replay
+    const auto summary = study_summary(study, rows);
+    EXPECT_EQ(summary["wrong_identities"], 0);
+    EXPECT_EQ(summary["misread_keys"], 1);
 }
 
 TEST(StudySummary, CasingOutcomeOverDesigns) {
@@ -414,6 +467,9 @@ TEST(StudySummary, CasingOutcomeOverDesigns) {
     EXPECT_EQ(outcome(), Outcome::partial);  // but not against what the text showed
     text.outcome = Outcome::wrong;
     EXPECT_EQ(outcome(), Outcome::wrong);    // the text's own answer comes first
+    text.outcome = Outcome::misread_key;
+    text.read = "DX0BHRGX";
+    EXPECT_EQ(outcome(), Outcome::misread_key);  // a gear key against every character the text showed is no answer
     text.outcome = Outcome::correct;
     gear.outcome = Outcome::wrong;
     EXPECT_EQ(outcome(), Outcome::correct);
