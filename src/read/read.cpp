@@ -280,6 +280,14 @@ Reading read(const Surface& topography, const ReadOptions& options, const Catalo
     locate.min_px_per_um = options.min_pin_scale / map.um_per_px;
     locate.max_px_per_um = options.max_pin_scale / map.um_per_px;
     Reading reading;
+    if (!options.look_for_ring) {
+        reading.um_per_px = map.um_per_px;
+        reading.failure = std::string(ring_not_sought);
+        read_other_designs(reading, design_relief(map), locate, options, catalog);
+        clock.lap("other_designs");
+        reading.stage_ms = clock.laps();
+        return reading;
+    }
     if (options.quick_look) {
         LocateOptions quick_locate = locate;
         quick_locate.quick = true;
@@ -581,6 +589,15 @@ Reading read(const Image& photograph, const ReadOptions& options, const Catalog&
     if (hint > 50 || hint < 0.05)
         throw InputError(fmt::format("a scale of {} um per pixel is not a microscope's (0.05..50)", hint));
     StageClock clock;
+    if (!options.look_for_ring) {
+        Reading reading;
+        reading.um_per_px = hint;
+        reading.failure = std::string(ring_not_sought);
+        read_other_designs(reading, design_relief(photograph, hint), photograph_locate_options(hint, options), options, catalog);
+        clock.lap("other_designs");
+        reading.stage_ms = clock.laps();
+        return reading;
+    }
     // Geometry in the photograph's own pixels, whatever pixels the reading worked on.
     const auto in_photograph_pixels = [&](Reading& reading, double working_um_per_px) {
         if (!reading.placement) return;

@@ -32,6 +32,10 @@ enum class ReadStatus {
 };
 std::string_view status_name(ReadStatus status);
 
+// The failure of a reading asked for the other designs alone (ReadOptions::look_for_ring off)
+// when none of them decoded.
+inline constexpr std::string_view ring_not_sought = "the ring was not looked for; no other design decoded";
+
 struct ReadOptions {
     // Photographs: micrometres per pixel from the microscope calibration (0 = unknown:
     // refused). Topography takes its spacing from the file.
@@ -90,6 +94,9 @@ struct ReadOptions {
     // they are read even when it did.
     std::vector<Design> designs = {Design::text, Design::gear, Design::datamatrix};
     bool designs_alongside_ring = false;
+    // Look for the ring. Off, only `designs` are read: for a pin known to carry none (a
+    // text and gear pin), whose ring read would fail at the cost of every fallback.
+    bool look_for_ring = true;
     // Resolves the 8-character keys of `text` and `gear` (the manufacturer's records);
     // without it a key is reported but names no pistol.
     const KeyDirectory* key_directory = nullptr;

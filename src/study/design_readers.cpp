@@ -95,6 +95,9 @@ std::vector<ResultRow> read_designs(const Die& die, const CasingScan& scan, doub
     for (const Design design : die.layout.designs)
         if (design != Design::ring) options.designs.push_back(design);
     options.designs_alongside_ring = true;
+    // A pin without a ring is not searched for one: what the other designs read is the same,
+    // and a ring read that must fail costs more than they do.
+    options.look_for_ring = std::find(die.layout.designs.begin(), die.layout.designs.end(), Design::ring) != die.layout.designs.end();
     const auto read_scan = [&](const CasingScan& one) {
         return std::holds_alternative<const Surface*>(one) ? read(*std::get<const Surface*>(one), options)
                                                            : read(*std::get<const Image*>(one), options);

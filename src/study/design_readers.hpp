@@ -2,7 +2,7 @@
 // What a study asks of the reader: for a casing scan and the die that struck it (the
 // ground truth), one result per design the die carries, judged against that truth.
 // One call of the reader (src/read, as `microstamp read` makes it) reads every design
-// the die carries.
+// the die carries, and looks for a ring only on a die that has one.
 
 #include "code/stamp_key.hpp"
 #include "die/die.hpp"

@@ -402,5 +402,38 @@ TEST(DesignReaders, RingReadingIsUnchangedAndSkipsTheOtherDesignsWhenItDecodes) 
     }
 }
 
+// A pin known to carry no ring is read for its designs alone: the same key and identity
+// as the full read gives, from topography and photograph alike, with no ring searched
+// (no placement, no decode attempt) and a failure that says so when nothing decodes.
+TEST(DesignReaders, APinWithoutARingIsReadForItsDesignsAlone) {
+    const Shot shot = first_shots(Design::text, 1, 11).front();
+    ReadOptions full = with_directory(&directory_with_pistol(), 2.0);
+    full.designs = {Design::text};
+    full.designs_alongside_ring = true;
+    ReadOptions designs_only = full;
+    designs_only.look_for_ring = false;
+    const auto same_designs = [](const Reading& a, const Reading& b) {
+        ASSERT_EQ(a.designs.size(), 1u);
+        ASSERT_EQ(b.designs.size(), 1u);
+        EXPECT_EQ(a.designs[0].status, b.designs[0].status);
+        EXPECT_EQ(a.designs[0].code, b.designs[0].code);
+        EXPECT_EQ(a.designs[0].identity, b.designs[0].identity);
+        EXPECT_EQ(a.designs[0].confidence, b.designs[0].confidence);
+    };
+    const Reading scan_full = read(shot.topography, full), scan_alone = read(shot.topography, designs_only);
+    same_designs(scan_full, scan_alone);
+    EXPECT_EQ(scan_alone.identity, pistol());
+    EXPECT_FALSE(scan_alone.placement);
+    EXPECT_EQ(scan_alone.attempts, 0);
+    const Reading photograph_full = read(shot.photograph, full), photograph_alone = read(shot.photograph, designs_only);
+    same_designs(photograph_full, photograph_alone);
+    EXPECT_FALSE(photograph_alone.placement);
+
+    const Shot blank = first_shots(Design::text, 1, 11, {Defeat{DefeatKind::swap, 0, "blank"}}).front();
+    const Reading nothing = read(blank.topography, designs_only);
+    EXPECT_NE(nothing.status, ReadStatus::decoded);
+    EXPECT_EQ(nothing.failure, ring_not_sought);
+}
+
 } // namespace
 } // namespace microstamp
