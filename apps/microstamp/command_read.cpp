@@ -3,6 +3,7 @@
 #include "read/overlay.hpp"
 #include "scan_files.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <fmt/core.h>
 #include <iostream>
@@ -17,6 +18,7 @@ Command add_read(CLI::App& app) {
         bool json = true;
         std::string overlay;
         std::vector<std::string> breech_faces;
+        std::string designs;
     };
     auto options = std::make_shared<Options>();
     command->add_option("FILE", options->files, "Scans or photographs of spent casings")->required();
@@ -29,14 +31,26 @@ Command add_read(CLI::App& app) {
                         "The case-head scan of the same casing (fire --breech-face writes it), one per FILE in order: "
                         "both locations are read and compared; a pin swapped for another pistol's reads "
                         "locations_disagree (repeatable)");
+    command->add_option("--designs", options->designs,
+                        "The designs the pin is known to carry, as encode --design takes them (e.g. text+gear): only "
+                        "those are looked for, a ring only if listed. Default: the ring, then the others where it does "
+                        "not decode");
     return {command, [options] {
         if (!options->overlay.empty() && options->files.size() != 1)
             throw InputError("--overlay draws one reading: give exactly one FILE");
+        ReadOptions sought;
+        sought.um_per_px = options->um_per_px;
+        if (!options->designs.empty()) {
+            const std::vector<Design> designs = parse_designs(options->designs);
+            sought.look_for_ring = std::find(designs.begin(), designs.end(), Design::ring) != designs.end();
+            sought.designs.clear();
+            for (const Design design : designs)
+                if (design != Design::ring) sought.designs.push_back(design);
+        }
         nlohmann::json results = nlohmann::json::array();
         for (const CasingFiles& casing : casing_files(options->files, options->breech_faces)) {
             const std::string& name = casing.firing_pin;
-            ReadOptions read_options;
-            read_options.um_per_px = options->um_per_px;
+            ReadOptions read_options = sought;
             const auto started = std::chrono::steady_clock::now();
             Image picture;
             const Reading reading = read_casing(casing, read_options, options->overlay.empty() ? nullptr : &picture);

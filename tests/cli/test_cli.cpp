@@ -347,6 +347,32 @@ TEST(Cli, ReadBadInputIsOneLine) {
     std::filesystem::remove_all(dir);
 }
 
+// A lab that knows the pin's designs reads only those: a text pin's key without a ring
+// search, and a design list it cannot parse refused in one line before any file is read.
+TEST(Cli, ReadLooksOnlyForTheDesignsGiven) {
+    const auto dir = scratch("read-designs");
+    std::filesystem::create_directories(dir);
+    ASSERT_EQ(run(fmt::format("encode --make 'SIG Sauer' --model P320 --serial 58A-104233 --design text --out {}",
+                              (dir / "die").string())).exit_code, 0);
+    const CommandResult made = run(fmt::format("fire --die {} --firearm service-9mm-striker --ammo standard-small-pistol "
+                                               "--rounds 1 --seed 3 --out {}", (dir / "die").string(), (dir / "shots").string()));
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    const std::string scan = (dir / "shots" / "shot-000001.x3p").string();
+    const std::string key = nlohmann::json::parse(slurp(dir / "die" / "manifest.json"))["text_key"];
+    const CommandResult text_only = run("read --designs text " + scan);
+    ASSERT_EQ(text_only.exit_code, 0) << text_only.err;
+    const auto reading = nlohmann::json::parse(text_only.out);
+    ASSERT_EQ(reading["designs"].size(), 1u);
+    EXPECT_EQ(reading["designs"][0]["design"], "text");
+    EXPECT_EQ(reading["designs"][0]["code"], key);
+    EXPECT_EQ(reading["decode_attempts"], 0);  // no ring decoded, none tried
+    const CommandResult everything = run("read " + scan);
+    ASSERT_EQ(everything.exit_code, 0) << everything.err;
+    EXPECT_GT(nlohmann::json::parse(everything.out)["decode_attempts"].get<int>(), 0);  // the default looks for a ring first
+    expect_one_line_error(run("read --designs text+barcode " + scan), "unknown design 'barcode'");
+    std::filesystem::remove_all(dir);
+}
+
 TEST(Cli, UsageErrorsExitNonZero) {
     EXPECT_NE(run("encode --make Glock").exit_code, 0);
     EXPECT_NE(run("frobnicate").exit_code, 0);
