@@ -85,17 +85,18 @@ void casing_read_topography(benchmark::State& state) {
 }
 BENCHMARK(casing_read_topography)->Unit(benchmark::kMillisecond);
 
-// The whole study runner on every core: 4 pistols x 100 casings of a ring die after
-// 1,000 rounds, journal, dies and all (enough casings that the once-per-pistol work
+// The whole study runner on every core: 4 pistols x `shots` casings of a die of `designs`
+// after 1,000 rounds, journal, dies and all (enough casings that the once-per-pistol work
 // weighs what it does in a real study).
-void study_throughput(benchmark::State& state) {
+void run_throughput(benchmark::State& state, const std::string& designs, int shots) {
     cv::setNumThreads(1);
-    const nlohmann::json document = nlohmann::json::parse(R"({
+    nlohmann::json document = nlohmann::json::parse(R"({
       "format": "microstamp-study", "format_version": 1, "name": "throughput",
       "identity": {"make": "SIG Sauer", "model": "P320", "serial": "TP-#"},
-      "factors": {"firearms": ["service-9mm-striker"], "ammunition": ["standard-small-pistol"],
-                  "designs": ["ring"], "rounds": [1000]},
-      "pistols": 4, "shots": "last:100"})");
+      "factors": {"firearms": ["service-9mm-striker"], "ammunition": ["standard-small-pistol"], "rounds": [1000]},
+      "pistols": 4})");
+    document["factors"]["designs"] = {designs};
+    document["shots"] = "last:" + std::to_string(shots);
     const Study study = parse_study(document, "throughput", "bench");
     const auto journal = std::filesystem::temp_directory_path() / ("microstamp-bench-study-" + std::to_string(::getpid()) + ".csv");
     std::size_t casings = 0;
@@ -110,7 +111,11 @@ void study_throughput(benchmark::State& state) {
     state.SetItemsProcessed(static_cast<std::int64_t>(casings));
     state.counters["casings_per_hour"] = benchmark::Counter(static_cast<double>(casings) * 3600, benchmark::Counter::kIsRate);
 }
+void study_throughput(benchmark::State& state) { run_throughput(state, "ring", 100); }
 BENCHMARK(study_throughput)->Arg(1)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+// The published designs' baseline (text and gear on one pin), which the calibrated studies read.
+void study_throughput_text_gear(benchmark::State& state) { run_throughput(state, "text+gear", 25); }
+BENCHMARK(study_throughput_text_gear)->Arg(1)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
 } // namespace
 
