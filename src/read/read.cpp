@@ -1,6 +1,7 @@
 #include "read/read.hpp"
 
 #include "read/impression_locator.hpp"
+#include "read/ring_drag.hpp"
 
 #include <array>
 #include <chrono>
@@ -250,11 +251,33 @@ void read_other_designs(Reading& reading, const DesignRelief& relief, const Loca
 
 } // namespace
 
+// A measured topography whose ring did not decode, read again through the drag that
+// explains its cells best (ring_drag.hpp), if one does. Measured heights only: the relief
+// recovered from a photograph's shading does not add up cell by cell as the smear does
+// (the cells read through a fitted drag come out as wrong as before).
+void decode_through_drag(const FeatureMap& map, const ReadOptions& options, const Catalog& catalog, Reading& reading) {
+    if (!options.read_through_drag || map.kind != FeatureKind::height || reading.status != ReadStatus::partial || !reading.placement || !reading.observation)
+        return;
+    const DraggedRing dragged =
+        read_through_drag(map, *reading.placement, RingSample{*reading.observation, reading.erased_sectors, 0});
+    if (!(dragged.drag.length_um > 0)) return;
+    Reading attempt = reading;
+    decode_phase(map, RingPhase{*reading.placement, dragged.sample, 0}, options, catalog, attempt);
+    if (attempt.status == ReadStatus::decoded) {
+        attempt.feature = "height_through_drag";
+        reading = std::move(attempt);
+        return;
+    }
+    reading.attempts = attempt.attempts;
+    reading.false_identity_bound = attempt.false_identity_bound;
+}
+
 Reading read(const FeatureMap& map, const LocateOptions& locate_options, const ReadOptions& options, const Catalog& catalog) {
     Reading reading = locate(map, locate_options, options);
     if (!reading.placement) return reading;
     if (reading.status == ReadStatus::unreadable && reading.failure.empty()) {
         decode_at(map, *reading.placement, options, catalog, reading);
+        decode_through_drag(map, options, catalog, reading);
         return reading;
     }
     // Finder circles too faint to say a ring is there: a pin worn for thousands of rounds
@@ -264,6 +287,7 @@ Reading read(const FeatureMap& map, const LocateOptions& locate_options, const R
     Reading attempt = reading;
     attempt.status = ReadStatus::unreadable;
     decode_at(map, *reading.placement, options, catalog, attempt);
+    decode_through_drag(map, options, catalog, attempt);
     if (attempt.status == ReadStatus::decoded) return attempt;
     reading.attempts = attempt.attempts;
     reading.false_identity_bound = attempt.false_identity_bound;

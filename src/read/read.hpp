@@ -97,6 +97,9 @@ struct ReadOptions {
     // Look for the ring. Off, only `designs` are read: for a pin known to carry none (a
     // text and gear pin), whose ring read would fail at the cost of every fallback.
     bool look_for_ring = true;
+    // A measured topography whose ring does not decode is read again through the drag that
+    // explains its cells best (ring_drag.hpp): one fit and at most one more decode attempt.
+    bool read_through_drag = true;
     // Resolves the 8-character keys of `text` and `gear` (the manufacturer's records);
     // without it a key is reported but names no pistol.
     const KeyDirectory* key_directory = nullptr;

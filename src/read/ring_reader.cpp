@@ -551,6 +551,10 @@ RingPlacement climb_on_sync_cells(const FeatureMap& map, const RingPlacement& st
     return best.placement;
 }
 
+std::vector<float> ring_cell_values(const FeatureMap& map, const RingPlacement& placement) {
+    return cell_values(map, placement);
+}
+
 RingSample sample_ring(const FeatureMap& map, const RingPlacement& placement) {
     RingSample result;
     const std::vector<float> values = cell_values(map, placement);

@@ -43,6 +43,9 @@ struct RingSample {
     double separation = 0;           // median printed-minus-flat cell contrast, in map units
 };
 RingSample sample_ring(const FeatureMap& map, const RingPlacement& placement);
+// The mean map value of every cell (symbol-major, cells 0..8 within a symbol), as
+// sample_ring reads them; NaN where fewer than half a cell's points are known.
+std::vector<float> ring_cell_values(const FeatureMap& map, const RingPlacement& placement);
 
 // Where the light of a photograph comes from, read off the finder circles' walls on the
 // photograph's shading (feature_map.hpp `shading_detail`).
