@@ -254,7 +254,7 @@ std::string model_section(const Study& study, const std::vector<Headline>& figur
                 return text;
             };
             for (const auto& [reader, band] : uncertainty["wrong_identities"].items()) {
-                const bool keyed = reader == "text" || reader == "gear" || reader == "all";
+                const bool keyed = counts_misread_keys(reader);
                 html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}&ndash;{}</td><td>{} of {}: {}</td><td>{}</td></tr>\n",
                                     html_escape(reader), listed(band["wrong_samples"]),
                                     fine_percent(band["share_band_5_95"][0].get<double>()),
@@ -326,9 +326,8 @@ std::string wrong_section(const Study& study, const std::vector<ResultRow>& rows
         html += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{:.3g}</td><td>{}</td><td>{}</td></tr>\n",
                             html_escape(tally.reader), tally.reads, tally.wrong > 0 ? "bad" : "good", tally.wrong,
                             tally.upper_95, tally.misread_keys,
-                            tally.reader == "text" || tally.reader == "gear" || tally.reader == "all"
-                                ? fmt::format("{:.3g}", tally.misread_upper_95) : "&ndash;");
-        if (tally.reader == "text" || tally.reader == "gear") misread_bound = std::max(misread_bound, tally.misread_upper_95);
+                            counts_misread_keys(tally.reader) ? fmt::format("{:.3g}", tally.misread_upper_95) : "&ndash;");
+        if (counts_misread_keys(tally.reader) && tally.reader != "all") misread_bound = std::max(misread_bound, tally.misread_upper_95);
         if (tally.reader == "all") misread = tally.misread_keys;
     }
     html += "</table>\n";

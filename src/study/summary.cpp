@@ -102,6 +102,8 @@ double binomial_upper_bound(long events, long trials, double confidence) {
     return high;
 }
 
+bool counts_misread_keys(std::string_view reader) { return reader == "text" || reader == "gear" || reader == "all"; }
+
 std::vector<WrongIdentities> wrong_identities(const std::vector<ResultRow>& rows) {
     std::map<std::string, WrongIdentities> by_reader;
     WrongIdentities all{"all"};

@@ -10,6 +10,7 @@
 #include <array>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace microstamp {
@@ -37,6 +38,9 @@ struct WrongIdentities {
     double misread_upper_95 = 1;
 };
 std::vector<WrongIdentities> wrong_identities(const std::vector<ResultRow>& rows);
+// The tallies that can hold misread keys: the readers whose answer is a key (text, gear)
+// and the one over every reader ("all").
+bool counts_misread_keys(std::string_view reader);
 
 // One casing over every design read on it, as an examiner combines them: the first
 // answer (right or wrong pistol) of the ring, the Data Matrix, the text, then the gear
