@@ -13,6 +13,7 @@
 #include "physics/fire.hpp"
 #include "read/read.hpp"
 #include "support/sample_dies.hpp"
+#include "support/unmeasured_wedge.hpp"
 
 #include <algorithm>
 #include <benchmark/benchmark.h>
@@ -181,21 +182,9 @@ const std::vector<TopographyCondition>& topography_conditions() {
     return all;
 }
 
-// The topography with the points of a wedge from the code's centre outwards, `share` of the
-// full turn at a random angle, marked not measured.
+// The topography with a wedge at a random angle, `share` of the full turn, not measured.
 Surface without_wedge(const Shot& shot, std::mt19937& random, double share) {
-    Surface scan = shot.topography;
-    const auto& offset = shot.truth.at("pose").at("offset_um");
-    const double centre_x = static_cast<double>(scan.width) / 2 + offset[0].get<double>() / scan.spacing_x_um;
-    const double centre_y = static_cast<double>(scan.height) / 2 - offset[1].get<double>() / scan.spacing_y_um;
-    const double start = std::uniform_real_distribution<double>(0, 2 * std::numbers::pi)(random);
-    for (std::size_t y = 0; y < scan.height; ++y)
-        for (std::size_t x = 0; x < scan.width; ++x) {
-            double angle = std::atan2(centre_y - static_cast<double>(y), static_cast<double>(x) - centre_x) - start;
-            angle = std::fmod(angle + 4 * std::numbers::pi, 2 * std::numbers::pi);
-            if (angle < share * 2 * std::numbers::pi) scan.valid[y * scan.width + x] = 0;
-        }
-    return scan;
+    return samples::without_wedge(shot, std::uniform_real_distribution<double>(0, 2 * std::numbers::pi)(random), share);
 }
 
 void first_shot_photographs(benchmark::State& state) {

@@ -5,6 +5,7 @@
 #include "read/read.hpp"
 #include "read/ring_drag.hpp"
 #include "support/sample_dies.hpp"
+#include "support/unmeasured_wedge.hpp"
 
 #include <cmath>
 #include <gtest/gtest.h>
@@ -23,22 +24,6 @@ Shot dragged_first_shot() {
     fire(samples::glock_ring_die(), load_firearm("service-9mm-striker"), load_ammunition("standard-small-pistol"), options,
          [&](Shot&& shot) { result = std::move(shot); });
     return result;
-}
-
-// The topography with the points of a wedge from the impression's centre outwards,
-// `share` of the full turn from `start` (radians, counter-clockwise from +x), not measured.
-Surface without_wedge(const Shot& shot, double start, double share) {
-    Surface scan = shot.topography;
-    const auto& offset = shot.truth.at("pose").at("offset_um");
-    const double centre_x = static_cast<double>(scan.width) / 2 + offset[0].get<double>() / scan.spacing_x_um;
-    const double centre_y = static_cast<double>(scan.height) / 2 - offset[1].get<double>() / scan.spacing_y_um;
-    for (std::size_t y = 0; y < scan.height; ++y)
-        for (std::size_t x = 0; x < scan.width; ++x) {
-            double angle = std::atan2(centre_y - static_cast<double>(y), static_cast<double>(x) - centre_x) - start;
-            angle = std::fmod(angle + 4 * std::numbers::pi, 2 * std::numbers::pi);
-            if (angle < share * 2 * std::numbers::pi) scan.valid[y * scan.width + x] = 0;
-        }
-    return scan;
 }
 
 double turn_difference_deg(double a, double b) {
@@ -64,7 +49,7 @@ TEST(RingDrag, TheFittedDragIsTheOneThatSmearedTheCasing) {
 // which the plain reading spends too much of the remaining correction on.
 TEST(RingDrag, AHalfUnmeasuredDraggedTopographyDecodesOnlyThroughTheDrag) {
     const Shot shot = dragged_first_shot();
-    const Surface scan = without_wedge(shot, 225 * std::numbers::pi / 180, 0.5);
+    const Surface scan = samples::without_wedge(shot, 225 * std::numbers::pi / 180, 0.5);
     ReadOptions plain_options;
     plain_options.read_through_drag = false;
     const Reading plain = read(scan, plain_options);

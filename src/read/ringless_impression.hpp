@@ -1,0 +1,22 @@
+#pragma once
+// What an impression shows when no ring is read in it: its texture against the primer's
+// well outside the crater says abraded (scratched across one way), dented or torn (both
+// defaced), or never stamped.
+
+#include "read/design_reading.hpp"
+#include "read/feature_map.hpp"
+#include "read/read.hpp"
+#include "read/ring_reader.hpp"
+
+namespace microstamp {
+
+// A topography's texture statistics around its crater, into `reading`.
+void measure_blank_impression(const FeatureMap& map, Reading& reading);
+// The verdict from the reading's texture statistics; `blank` allows "never stamped".
+void classify_ringless(Reading& reading, double min_scratch_coherence, double min_damage_texture_ratio, bool blank);
+// A photograph with no ring: its impression found by the crater on `relief`, its shading
+// inside compared with the primer's outside.
+void classify_blank_photograph(const DesignRelief& relief, double hint, const FeatureMap& shading,
+                               const LocateOptions& locate, const ReadOptions& options, Reading& reading);
+
+} // namespace microstamp
