@@ -129,24 +129,37 @@ cv::Mat large_unknown_areas(const cv::Mat& unknown, int radius, int margin) {
 
 } // namespace
 
-// The scan's heights as floats (0 where unknown) with their known mask, and the same
-// mask as weights (0 or 1) for the background's masked blur: one read of the scan, in a
-// loop without branches that the compiler vectorises (a height is known when measured
-// and finite; NaN fails every comparison).
+// The scan's heights as floats (0 where unknown) with their known mask, and, for a
+// background wide enough to be blurred on coarser pixels, the heights (0 where unknown)
+// and the known points' weights (0 or 1) averaged over blocks of `ratio` x `ratio`
+// points, the blocks past the scan's edge padded with 0: what OpenCV's area average of
+// the padded maps gives, to the bit at a ratio of 2 (each block's rows summed in order,
+// then the rows' sums), made in the same read of the scan as the rest. One read, no
+// full-size weights map: the scan is the largest thing a read touches.
 struct ScanPoints {
-    cv::Mat heights;  // CV_32F
-    cv::Mat known;    // CV_8U, 0 or 255
-    cv::Mat weights;  // CV_32F, 0 or 1
+    cv::Mat heights;          // CV_32F
+    cv::Mat known;            // CV_8U, 0 or 255
+    cv::Mat coarse_heights;   // CV_32F, empty when ratio < 2
+    cv::Mat coarse_weights;   // CV_32F, empty when ratio < 2
 };
 
-ScanPoints scan_points(const Surface& topography) {
+ScanPoints scan_points(const Surface& topography, int ratio) {
     const int width = static_cast<int>(topography.width), height = static_cast<int>(topography.height);
-    ScanPoints points{cv::Mat(height, width, CV_32F), cv::Mat(height, width, CV_8U), cv::Mat(height, width, CV_32F)};
+    ScanPoints points{cv::Mat(height, width, CV_32F), cv::Mat(height, width, CV_8U), {}, {}};
+    const bool coarse = ratio >= 2;
+    const int coarse_width = coarse ? (width + ratio - 1) / ratio : 0;
+    if (coarse) {
+        const cv::Size size(coarse_width, (height + ratio - 1) / ratio);
+        points.coarse_heights = cv::Mat(size, CV_32F);
+        points.coarse_weights = cv::Mat(size, CV_32F);
+    }
+    std::vector<float> height_sums(coarse_width), weight_sums(coarse_width), row_heights(coarse_width),
+        row_weights(coarse_width);
+    const auto scale = coarse ? 1.0f / static_cast<float>(ratio * ratio) : 1.0f;
     constexpr double largest = std::numeric_limits<double>::max();
     for (int row = 0; row < height; ++row) {
         float* height_line = points.heights.ptr<float>(row);
         std::uint8_t* known_line = points.known.ptr<std::uint8_t>(row);
-        float* weight_line = points.weights.ptr<float>(row);
         const std::size_t start = static_cast<std::size_t>(row) * topography.width;
         const double* source = topography.heights_um.data() + start;
         const std::uint8_t* measured = topography.valid.data() + start;
@@ -155,7 +168,43 @@ ScanPoints scan_points(const Surface& topography) {
             const bool valid = (measured[column] != 0) & (std::fabs(value) <= largest);
             height_line[column] = valid ? static_cast<float>(value) : 0.0f;
             known_line[column] = valid ? 255 : 0;
-            weight_line[column] = valid ? 1.0f : 0.0f;
+        }
+        if (!coarse) continue;
+        // Each block's sum along this row, then added to the rows above it: loops without
+        // branches over whole blocks, which the compiler vectorises.
+        const int whole = width / ratio;
+        int block = 0;
+        if (ratio == 2) {
+            for (; block < whole; ++block) {
+                row_heights[block] = height_line[2 * block] + height_line[2 * block + 1];
+                row_weights[block] = static_cast<float>((known_line[2 * block] & 1) + (known_line[2 * block + 1] & 1));
+            }
+        }
+        for (; block < coarse_width; ++block) {
+            const int first = block * ratio, last = block < whole ? first + ratio : width;
+            float height_sum = height_line[first], weight_sum = known_line[first] ? 1.0f : 0.0f;
+            for (int column = first + 1; column < last; ++column) {
+                height_sum += height_line[column];
+                weight_sum += known_line[column] ? 1.0f : 0.0f;
+            }
+            row_heights[block] = height_sum;
+            row_weights[block] = weight_sum;
+        }
+        if (row % ratio != 0) {
+            for (block = 0; block < coarse_width; ++block) {
+                row_heights[block] = height_sums[block] + row_heights[block];
+                row_weights[block] = weight_sums[block] + row_weights[block];
+            }
+        }
+        std::swap(height_sums, row_heights);
+        std::swap(weight_sums, row_weights);
+        if (row % ratio == ratio - 1 || row == height - 1) {
+            float* coarse_heights = points.coarse_heights.ptr<float>(row / ratio);
+            float* coarse_weights = points.coarse_weights.ptr<float>(row / ratio);
+            for (block = 0; block < coarse_width; ++block) {
+                coarse_heights[block] = height_sums[block] * scale;
+                coarse_weights[block] = weight_sums[block] * scale;
+            }
         }
     }
     return points;
@@ -166,15 +215,15 @@ ScanPoints scan_points(const Surface& topography) {
 // wide (a third lost one casing in six of a dragged, worn duty pistol:
 // Read.DutyPistolWithDragAfterFiveThousandRounds), interpolated back. The heights are
 // taken with 0 at unknown points, so they need no product with the weights.
-cv::Mat scan_background(const ScanPoints& points, double sigma_px) {
-    const CoarseGrid grid{static_cast<int>(sigma_px / 6), points.heights.size()};
+int background_ratio(double sigma_px) { return static_cast<int>(sigma_px / 6); }
+
+cv::Mat scan_background(ScanPoints& points, double sigma_px) {
+    const CoarseGrid grid{background_ratio(sigma_px), points.heights.size()};
     if (grid.ratio < 2) return masked_blur(points.heights, points.known, sigma_px);
-    cv::Mat weighted = grid.down(points.heights, cv::BORDER_CONSTANT);
-    cv::Mat weight = grid.down(points.weights, cv::BORDER_CONSTANT);
-    box_gaussian_blur(weighted, sigma_px / grid.ratio);
-    box_gaussian_blur(weight, sigma_px / grid.ratio);
+    box_gaussian_blur(points.coarse_heights, sigma_px / grid.ratio);
+    box_gaussian_blur(points.coarse_weights, sigma_px / grid.ratio);
     cv::Mat coarse_result;
-    cv::divide(weighted, cv::max(weight, 1e-6f), coarse_result);
+    cv::divide(points.coarse_heights, cv::max(points.coarse_weights, 1e-6f), coarse_result);
     return grid.up(coarse_result);
 }
 
@@ -183,12 +232,14 @@ FeatureMap feature_map(const Surface& topography, double background_um) {
     FeatureMap map;
     map.um_per_px = topography.spacing_x_um;
     map.kind = FeatureKind::height;
-    ScanPoints points = scan_points(topography);
+    const double sigma_px = background_um / map.um_per_px;
+    ScanPoints points = scan_points(topography, background_ratio(sigma_px));
     map.known = points.known;
     // The background first: the holes' filled heights must weigh nothing in it.
-    map.background = scan_background(points, background_um / map.um_per_px);
+    map.background = scan_background(points, sigma_px);
     const cv::Mat deep_in_holes = fill_missing(points.heights, map.known);
-    cv::subtract(points.heights, map.background, map.values);
+    cv::subtract(points.heights, map.background, points.heights);
+    map.values = points.heights;
     // Deep in a hole, level with the background: a large hole's rim must not stand out as
     // an edge a hundred micrometres high that the searches and samples next to it pick up.
     if (!deep_in_holes.empty()) map.values.setTo(0, deep_in_holes);
