@@ -66,7 +66,8 @@ Reading locate(const FeatureMap& map, const LocateOptions& locate, const ReadOpt
         reading.failure = "no ring finder circles in the impression";
         if (map.kind != FeatureKind::height) return reading;  // photographs: classify_blank_photograph
         measure_blank_impression(map, reading);
-        classify_ringless(reading, options.min_scratch_coherence, options.min_damage_texture_ratio, true);
+        classify_ringless(reading, {options.min_scratch_coherence, options.min_damage_texture_ratio, options.max_unmeasured_share},
+                          true);
         return reading;
     }
     return reading;
@@ -669,7 +670,9 @@ nlohmann::json to_json(const Reading& reading) {
                             {"feature", reading.feature},
                             {"light_directionality", reading.light_directionality}};
     if (reading.texture_ratio > 0)
-        json["blank_impression"] = {{"texture_ratio", reading.texture_ratio}, {"scratch_coherence", reading.scratch_coherence}};
+        json["blank_impression"] = {{"texture_ratio", reading.texture_ratio},
+                                    {"scratch_coherence", reading.scratch_coherence},
+                                    {"unmeasured_share", reading.unmeasured_share}};
     if (!reading.failure.empty()) json["failure"] = reading.failure;
     if (!reading.leads.empty()) {
         json["leads"] = nlohmann::json::array();

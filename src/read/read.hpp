@@ -58,6 +58,10 @@ struct ReadOptions {
     // (docs/read.md); topography.
     double min_scratch_coherence = 0.04;
     double min_damage_texture_ratio = 1.2;
+    // Neither verdict (defaced, never stamped) where more than this share of the code area
+    // is unmeasured (a topography's missing points, a photograph's saturated ones): what
+    // remains of an intact code, seen from one side, scores as scratched and rough.
+    double max_unmeasured_share = 0.2;
     // Photographs with no ring: scratches across the impression turn its shading's main
     // axis away from the one the light gives the primer around it (`scratch_coherence`
     // is that departure, in the structure tensor's double-angle plane, from the
@@ -141,9 +145,11 @@ struct Reading {
     double light_directionality = 0;
     std::string feature;
     // Where no ring is found: texture inside the impression relative to the primer
-    // around it, and how much of it runs in one direction (scratches).
+    // around it, how much of it runs in one direction (scratches), and the share of it
+    // (a disc the code's size) that was not measured.
     double texture_ratio = 0;
     double scratch_coherence = 0;
+    double unmeasured_share = 0;
     std::string failure;
     // A partial ring read: what its first sectors say on their own (code/ring.hpp,
     // ring_leads), ranked, only makes and models the catalog knows; leads, not identities.

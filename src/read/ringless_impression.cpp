@@ -3,6 +3,7 @@
 #include "read/impression_locator.hpp"
 
 #include <cmath>
+#include <fmt/core.h>
 #include <opencv2/imgproc.hpp>
 
 namespace microstamp {
@@ -37,6 +38,7 @@ cv::Point2d gradient_axis(const cv::Mat& values, const cv::Mat& mask) {
 struct ImpressionRegions {
     cv::Mat inside, outside;
     double texture_ratio = 0;
+    double unmeasured_share = 0;  // of the inside disc
     bool valid = false;
 };
 
@@ -46,7 +48,9 @@ ImpressionRegions impression_regions(const FeatureMap& map, cv::Point centre, do
     regions.outside = cv::Mat(map.values.size(), CV_8U, cv::Scalar(255));
     cv::circle(regions.inside, centre, static_cast<int>(400 / map.um_per_px), 255, -1);
     cv::circle(regions.outside, centre, static_cast<int>(outer_um / map.um_per_px), 0, -1);
+    const int disc = cv::countNonZero(regions.inside);
     regions.inside &= map.known;
+    regions.unmeasured_share = disc > 0 ? 1.0 - cv::countNonZero(regions.inside) / static_cast<double>(disc) : 1.0;
     regions.outside &= map.known;
     if (cv::countNonZero(regions.inside) < 100 || cv::countNonZero(regions.outside) < 100) return regions;
     cv::Scalar mean_inside, spread_inside, mean_outside, spread_outside;
@@ -63,6 +67,7 @@ void measure_blank_impression(const FeatureMap& map, Reading& reading) {
     const ImpressionRegions regions = impression_regions(map, crater_centre(map), 850);
     if (!regions.valid) return;
     reading.texture_ratio = regions.texture_ratio;
+    reading.unmeasured_share = regions.unmeasured_share;
     const cv::Point2d axis = gradient_axis(map.values, regions.inside);
     reading.scratch_coherence = std::hypot(axis.x, axis.y);
 }
@@ -71,11 +76,19 @@ void measure_blank_impression(const FeatureMap& map, Reading& reading) {
 // way is abraded, rougher than the primer is dented or torn (both defaced); the rest is
 // unstamped where `blank` allows it (a topography shows what is there; a photograph's
 // shading must be clearly smooth).
-void classify_ringless(Reading& reading, double min_scratch_coherence, double min_damage_texture_ratio, bool blank) {
-    if (reading.scratch_coherence > min_scratch_coherence) {
+void classify_ringless(Reading& reading, const RinglessThresholds& thresholds, bool blank) {
+    if (reading.unmeasured_share > thresholds.max_unmeasured_share) {
+        // Half a code, its other half unmeasured, is one-sided and rougher than the primer
+        // as an abraded or dented one is: the texture cannot tell them apart.
+        reading.failure = fmt::format("no ring finder circles, and {:.0f}% of the code area is unmeasured: too little "
+                                      "to tell a defaced or blank pin from a partly hidden code",
+                                      100 * reading.unmeasured_share);
+        return;
+    }
+    if (reading.scratch_coherence > thresholds.min_scratch_coherence) {
         reading.status = ReadStatus::defaced;
         reading.failure = "the code area is scratched across: abraded";
-    } else if (reading.texture_ratio > min_damage_texture_ratio) {
+    } else if (reading.texture_ratio > thresholds.min_damage_texture_ratio) {
         reading.status = ReadStatus::defaced;
         reading.failure = "the code area is dented or torn: peened or damaged";
     } else if (blank) {
@@ -101,13 +114,15 @@ void classify_blank_photograph(const DesignRelief& relief, double hint, const Fe
     const cv::Mat& inside = regions.inside;
     const cv::Mat& outside = regions.outside;
     reading.texture_ratio = regions.texture_ratio;
+    reading.unmeasured_share = regions.unmeasured_share;
     const cv::Point2d departure =
         gradient_axis(shading.values, inside) - options.blank_photograph_coherence * gradient_axis(shading.values, outside);
     reading.scratch_coherence = std::hypot(departure.x, departure.y);
     const bool clearly_blank = reading.scratch_coherence < options.max_blank_photograph_scratch &&
                                reading.texture_ratio < options.max_blank_photograph_texture_ratio;
-    classify_ringless(reading, options.min_photograph_scratch, options.min_damage_texture_ratio, clearly_blank);
-    if (reading.status == ReadStatus::unreadable)
+    classify_ringless(reading, {options.min_photograph_scratch, options.min_damage_texture_ratio, options.max_unmeasured_share},
+                      clearly_blank);
+    if (reading.status == ReadStatus::unreadable && reading.unmeasured_share <= options.max_unmeasured_share)
         reading.failure = "no ring finder circles; the impression is neither clearly blank nor clearly defaced";
 }
 

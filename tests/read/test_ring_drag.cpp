@@ -65,5 +65,20 @@ TEST(RingDrag, AHalfUnmeasuredDraggedTopographyDecodesOnlyThroughTheDrag) {
     EXPECT_DOUBLE_EQ(reading.false_identity_bound, reading.attempts * std::ldexp(1.0, -32));
 }
 
+// The same casing with half its impression unmeasured from 300 degrees: the ring is not
+// found, and what remains of the intact code is one-sided and rough, as an abraded pin's
+// impression is. Too much of the code area is unmeasured to call it defaced.
+TEST(RingDrag, AHalfUnmeasuredCodeIsNeverCalledDefaced) {
+    const Shot shot = dragged_first_shot();
+    const Reading reading = read(samples::without_wedge(shot, 300 * std::numbers::pi / 180, 0.5), ReadOptions{});
+    EXPECT_FALSE(reading.identity.has_value());
+    EXPECT_NE(reading.status, ReadStatus::defaced) << reading.failure;
+    EXPECT_NE(reading.status, ReadStatus::no_stamp) << reading.failure;
+    if (reading.status == ReadStatus::unreadable) {
+        EXPECT_GT(reading.unmeasured_share, ReadOptions{}.max_unmeasured_share);
+        EXPECT_NE(reading.failure.find("unmeasured"), std::string::npos) << reading.failure;
+    }
+}
+
 } // namespace
 } // namespace microstamp
