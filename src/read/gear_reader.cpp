@@ -1,6 +1,7 @@
 #include "read/gear_reader.hpp"
 
 #include "code/gear.hpp"
+#include "read/drag_smear.hpp"
 #include "read/grid_heights.hpp"
 
 #include <algorithm>
@@ -366,7 +367,7 @@ struct Drag {
 double smear_share(const Drag& drag, double east, double north) {
     if (!(drag.length_um > 0 && drag.reach_um > 0)) return 0;
     const double along = east * std::cos(drag.direction) + north * std::sin(drag.direction);
-    return std::clamp((along / drag.reach_um + 0.2) / 0.8, 0.0, 1.0);
+    return drag_smear_share(along, drag.reach_um);
 }
 
 // The bar as the dragged pin left it: its height and slope averaged over the points the

@@ -1,5 +1,7 @@
 #include "read/ring_drag.hpp"
 
+#include "read/drag_smear.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <numbers>
@@ -105,9 +107,7 @@ std::vector<Mixture> mixtures(const CellPoints& points, double grid_angle, const
         Mixture& mixture = result[static_cast<std::size_t>(index)];
         for (int point = 0; point < points.per_cell; ++point) {
             const CellPoint& p = points.points[static_cast<std::size_t>(index * points.per_cell + point)];
-            const double smeared = drag.length_um > 0
-                                       ? std::clamp(((p.x * ux + p.y * uy) / contact_radius_um + 0.2) / 0.8, 0.0, 1.0)
-                                       : 0.0;
+            const double smeared = drag.length_um > 0 ? drag_smear_share(p.x * ux + p.y * uy, contact_radius_um) : 0.0;
             mixture.own += (1 - smeared) * per_point;
             if (smeared <= 0) continue;
             const double share = smeared * per_point / smear_samples;
