@@ -157,18 +157,31 @@ struct Equalised {
     double misfit = 0;  // mean squared residual in units of the local gain
 };
 
-Equalised equalise(const std::vector<float>& values, const RingSample& plain, const std::vector<Mixture>& model,
-                   const std::vector<int>& order) {
-    constexpr int window = 3;  // sectors either side, as sample_ring's
-    std::vector<bool> known(cell_count);
-    std::vector<double> printed(cell_count, 0.5);
+// What the plain reading gives every hypothesis to start from: which cells are read (not
+// in a sector it erased, and sampled), and their hard decisions (0.5 where not read).
+struct PlainCells {
+    std::vector<bool> known;
+    std::vector<double> printed;
+};
+
+PlainCells plain_cells(const std::vector<float>& values, const RingSample& plain) {
+    PlainCells cells{std::vector<bool>(cell_count), std::vector<double>(cell_count, 0.5)};
     for (int index = 0; index < cell_count; ++index) {
         const int symbol = index / ring_cells_per_symbol, cell = index % ring_cells_per_symbol;
         const auto& soft = plain.observation.cells[static_cast<std::size_t>(symbol)];
         const bool erased = std::all_of(soft.begin(), soft.end(), [](float v) { return v == 0.0f; });
-        known[static_cast<std::size_t>(index)] = !erased && !std::isnan(values[static_cast<std::size_t>(index)]);
-        if (known[static_cast<std::size_t>(index)]) printed[static_cast<std::size_t>(index)] = soft[static_cast<std::size_t>(cell)] > 0 ? 1.0 : 0.0;
+        const auto at = static_cast<std::size_t>(index);
+        cells.known[at] = !erased && !std::isnan(values[at]);
+        if (cells.known[at]) cells.printed[at] = soft[static_cast<std::size_t>(cell)] > 0 ? 1.0 : 0.0;
     }
+    return cells;
+}
+
+Equalised equalise(const std::vector<float>& values, const RingSample& plain, const PlainCells& start,
+                   const std::vector<Mixture>& model, const std::vector<int>& order) {
+    constexpr int window = 3;  // sectors either side, as sample_ring's
+    const std::vector<bool>& known = start.known;
+    std::vector<double> printed = start.printed;
     const auto others = [&](int index) {
         const Mixture& mixture = model[static_cast<std::size_t>(index)];
         double share = mixture.finder;
@@ -225,8 +238,8 @@ Equalised equalise(const std::vector<float>& values, const RingSample& plain, co
     return result;
 }
 
-Equalised read_with(const std::vector<float>& values, const RingSample& plain, const RingPlacement& placement,
-                    const CellPoints& points, const RingDrag& drag) {
+Equalised read_with(const std::vector<float>& values, const RingSample& plain, const PlainCells& start,
+                    const RingPlacement& placement, const CellPoints& points, const RingDrag& drag) {
     const std::vector<Mixture> model = mixtures(points, placement.grid_angle, drag);
     // From the least smeared end of the drag: each cell after the cells it was smeared from.
     std::vector<int> order(cell_count);
@@ -239,7 +252,7 @@ Equalised read_with(const std::vector<float>& values, const RingSample& plain, c
     std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
         return along[static_cast<std::size_t>(a)] < along[static_cast<std::size_t>(b)];
     });
-    return equalise(values, plain, model, order);
+    return equalise(values, plain, start, model, order);
 }
 
 } // namespace
@@ -249,17 +262,18 @@ DraggedRing read_through_drag(const FeatureMap& map, const RingPlacement& placem
     // The search on each cell's middle alone, the refinement and the reading on nine points
     // a cell (a ninth of the cost where most of the trials are).
     const CellPoints middles = cell_points(placement.grid_angle, 1), points = cell_points(placement.grid_angle, 3);
-    const Equalised undragged = read_with(values, plain, placement, points, RingDrag{});
+    const PlainCells start = plain_cells(values, plain);
+    const Equalised undragged = read_with(values, plain, start, placement, points, RingDrag{});
     DraggedRing best{RingDrag{}, undragged.sample, 1.0};
     if (!(undragged.misfit > 0) || undragged.misfit >= 1e30) return best;
     constexpr int directions = 24;
     // Striker drags of 25-70 um; a tilting barrel's up to 180 um.
     RingDrag searched;
-    double searched_misfit = read_with(values, plain, placement, middles, RingDrag{}).misfit;
+    double searched_misfit = read_with(values, plain, start, placement, middles, RingDrag{}).misfit;
     for (int step = 0; step < directions; ++step)
         for (const double length : {20.0, 30.0, 40.0, 50.0, 60.0, 80.0, 110.0, 150.0}) {
             const RingDrag drag{full_turn * step / directions, length};
-            const double misfit = read_with(values, plain, placement, middles, drag).misfit;
+            const double misfit = read_with(values, plain, start, placement, middles, drag).misfit;
             if (misfit < searched_misfit) {
                 searched_misfit = misfit;
                 searched = drag;
@@ -268,7 +282,7 @@ DraggedRing read_through_drag(const FeatureMap& map, const RingPlacement& placem
     if (!(searched.length_um > 0)) return best;
     double best_misfit = undragged.misfit;
     const auto consider = [&](const RingDrag& drag) {
-        Equalised trial = read_with(values, plain, placement, points, drag);
+        Equalised trial = read_with(values, plain, start, placement, points, drag);
         if (trial.misfit < best_misfit) {
             best_misfit = trial.misfit;
             best = {drag, std::move(trial.sample), trial.misfit / undragged.misfit};
