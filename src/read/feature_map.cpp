@@ -324,8 +324,10 @@ FeatureMap shading_detail(const Image& photograph, double um_per_px, double back
     // No texture at all (an opaque blot, a paint fill) carries no shading: unknown, so
     // that what is under it is erased rather than misread.
     const double texture_sigma = 12.0 / map.um_per_px;  // wider than a cell: a flat cell top is not a blot
-    const cv::Mat mean = wide_blur(grey, texture_sigma), square = wide_blur(grey.mul(grey), texture_sigma);
-    const cv::Mat variance = square - mean.mul(mean);
+    // The spread about the local mean, not the mean square less the squared mean: at mid
+    // grey those two round to within 5e-8 of each other, and a flat grey fill passed for texture.
+    const cv::Mat departure = grey - wide_blur(grey, texture_sigma);
+    const cv::Mat variance = wide_blur(departure.mul(departure), texture_sigma);
     map.known &= variance > 2e-8f;  // flat to within a twentieth of a grey level in 256: nothing there
     map.values = grey - wide_blur(grey, background_um / map.um_per_px / 2);
     return map;

@@ -2,6 +2,7 @@
 
 #include "read/impression_locator.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/core.h>
 #include <opencv2/imgproc.hpp>
@@ -38,7 +39,7 @@ cv::Point2d gradient_axis(const cv::Mat& values, const cv::Mat& mask) {
 struct ImpressionRegions {
     cv::Mat inside, outside;
     double texture_ratio = 0;
-    double unmeasured_share = 0;  // of the inside disc
+    double unmeasured_share = 0;  // of the inside disc or of the whole map, whichever is more
     bool valid = false;
 };
 
@@ -48,9 +49,13 @@ ImpressionRegions impression_regions(const FeatureMap& map, cv::Point centre, do
     regions.outside = cv::Mat(map.values.size(), CV_8U, cv::Scalar(255));
     cv::circle(regions.inside, centre, static_cast<int>(400 / map.um_per_px), 255, -1);
     cv::circle(regions.outside, centre, static_cast<int>(outer_um / map.um_per_px), 0, -1);
+    // Unmeasured: of the texture's disc, or of the whole map, whichever is more: an
+    // occlusion pulls the crater's centre away from itself, and the disc then misses it.
     const int disc = cv::countNonZero(regions.inside);
     regions.inside &= map.known;
-    regions.unmeasured_share = disc > 0 ? 1.0 - cv::countNonZero(regions.inside) / static_cast<double>(disc) : 1.0;
+    const double disc_share = disc > 0 ? 1.0 - cv::countNonZero(regions.inside) / static_cast<double>(disc) : 1.0;
+    const double map_share = 1.0 - cv::countNonZero(map.known) / static_cast<double>(map.known.total());
+    regions.unmeasured_share = std::max(disc_share, map_share);
     regions.outside &= map.known;
     if (cv::countNonZero(regions.inside) < 100 || cv::countNonZero(regions.outside) < 100) return regions;
     cv::Scalar mean_inside, spread_inside, mean_outside, spread_outside;
@@ -80,8 +85,8 @@ void classify_ringless(Reading& reading, const RinglessThresholds& thresholds, b
     if (reading.unmeasured_share > thresholds.max_unmeasured_share) {
         // Half a code, its other half unmeasured, is one-sided and rougher than the primer
         // as an abraded or dented one is: the texture cannot tell them apart.
-        reading.failure = fmt::format("no ring finder circles, and {:.0f}% of the code area is unmeasured: too little "
-                                      "to tell a defaced or blank pin from a partly hidden code",
+        reading.failure = fmt::format("no ring finder circles, and {:.0f}% of the code area or of the scan is unmeasured: "
+                                      "too little to tell a defaced or blank pin from a partly hidden code",
                                       100 * reading.unmeasured_share);
         return;
     }

@@ -126,9 +126,10 @@ TEST(Read, WornPinsWithScatteredCentreVotesDecode) {
 // decodes from the relief alone: its smeared arc shows less contrast than the rest of
 // the ring, so its cells come out unsure and are erased rather than misread (before
 // sectors were judged against the ring's typical contrast, it took both maps). With an
-// opaque blot over 40% of the code area as well, the relief and the edge contrast each
-// leave too many cells unsure, and their sum decodes.
-TEST(Read, DraggedPhotographDecodesDarkenedFromTheReliefAndBlottedFromBothMaps) {
+// opaque blot over 40% of the code area as well it still decodes from the relief: the
+// blot is flat, unknown ground, and the sectors under it are erased (while flat mid-dark
+// grey passed for texture, their cells were misread and it took both maps).
+TEST(Read, DraggedPhotographDecodesDarkenedAndBlottedFromTheRelief) {
     const Die die = ring_only_die("Glock", "19", "BXRT-481");
     FireOptions options;
     options.seed = 20261134;
@@ -157,7 +158,8 @@ TEST(Read, DraggedPhotographDecodesDarkenedFromTheReliefAndBlottedFromBothMaps) 
         const Reading both = read(blotted, at_scale(2.0));
         ASSERT_TRUE(both.identity.has_value());
         EXPECT_EQ(*both.identity, die.identity);
-        EXPECT_EQ(both.feature, "relief+edge_energy");
+        EXPECT_EQ(both.feature, "relief");
+        EXPECT_GE(both.erased_sectors, 6) << "the sectors under the blot";
     });
 }
 
