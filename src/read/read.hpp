@@ -58,9 +58,10 @@ struct ReadOptions {
     // (docs/read.md); topography.
     double min_scratch_coherence = 0.04;
     double min_damage_texture_ratio = 1.2;
-    // Neither verdict (defaced, never stamped) where more than this share of the code area
-    // is unmeasured (a topography's missing points, a photograph's saturated ones): what
-    // remains of an intact code, seen from one side, scores as scratched and rough.
+    // Neither verdict (defaced, never stamped) where more than this share of the code area,
+    // or of the whole map, is unmeasured (a topography's missing points, a photograph's
+    // saturated or textureless ones): what remains of an intact code, seen from one side,
+    // scores as scratched and rough.
     double max_unmeasured_share = 0.2;
     // Photographs with no ring: scratches across the impression turn its shading's main
     // axis away from the one the light gives the primer around it (`scratch_coherence`
