@@ -13,6 +13,7 @@
 #include "physics/fire.hpp"
 #include "read/read.hpp"
 #include "support/sample_dies.hpp"
+#include "support/photograph_occlusions.hpp"
 #include "support/unmeasured_wedge.hpp"
 
 #include <algorithm>
@@ -75,18 +76,10 @@ cv::Mat identity_image(const cv::Mat& image, const Shot&, std::mt19937&) { retur
 // A dark, opaque disc whose area is 40% of the code annulus, centred on the code at a
 // random angle (ink, a burn, a smear of fouling).
 cv::Mat blot(const cv::Mat& image, const Shot& shot, std::mt19937& random) {
-    const double um_per_px = shot.photograph.um_per_px;
-    const FaceGeometry geometry;
-    const double inner = geometry.ring_inner_finder_um[0], outer = geometry.ring_outer_finder_um[1];
-    const double area = 0.4 * std::numbers::pi * (outer * outer - inner * inner);
-    const double radius = std::sqrt(area / std::numbers::pi);
-    const auto& offset = shot.truth.at("pose").at("offset_um");
     const double angle = std::uniform_real_distribution<double>(0, 2 * std::numbers::pi)(random);
-    const double middle = (inner + outer) / 2;
-    const cv::Point2d centre(image.cols / 2.0 + (offset[0].get<double>() + middle * std::cos(angle)) / um_per_px,
-                             image.rows / 2.0 - (offset[1].get<double>() + middle * std::sin(angle)) / um_per_px);
+    const samples::Blot disc = samples::code_blot(shot, image.size(), shot.photograph.um_per_px, angle);
     cv::Mat result = image.clone();
-    cv::circle(result, centre, static_cast<int>(std::lround(radius / um_per_px)), cv::Scalar(20), -1, cv::LINE_AA);
+    cv::circle(result, disc.centre, disc.radius_px, cv::Scalar(20), -1, cv::LINE_AA);
     return result;
 }
 
@@ -94,20 +87,10 @@ cv::Mat blot(const cv::Mat& image, const Shot& shot, std::mt19937& random) {
 // with one grey level (a drop of sealant, a shadow, dirt): the finder circles lose the same
 // share of their arcs as the code of its sectors.
 cv::Mat wedge(const cv::Mat& image, const Shot& shot, std::mt19937& random, double share, int fill) {
-    const double um_per_px = shot.photograph.um_per_px;
-    const auto& offset = shot.truth.at("pose").at("offset_um");
-    const cv::Point2d centre(image.cols / 2.0 + offset[0].get<double>() / um_per_px,
-                             image.rows / 2.0 - offset[1].get<double>() / um_per_px);
     const double start = std::uniform_real_distribution<double>(0, 2 * std::numbers::pi)(random);
-    const double reach = 2.0 * std::max(image.cols, image.rows);
-    std::vector<cv::Point> corners = {cv::Point(static_cast<int>(std::lround(centre.x)), static_cast<int>(std::lround(centre.y)))};
-    for (int step = 0; step <= 64; ++step) {
-        const double angle = start + share * 2 * std::numbers::pi * step / 64;
-        corners.emplace_back(static_cast<int>(std::lround(centre.x + reach * std::cos(angle))),
-                             static_cast<int>(std::lround(centre.y - reach * std::sin(angle))));
-    }
     cv::Mat result = image.clone();
-    cv::fillPoly(result, std::vector<std::vector<cv::Point>>{corners}, cv::Scalar(fill), cv::LINE_AA);
+    cv::fillPoly(result, std::vector<std::vector<cv::Point>>{samples::wedge_corners(shot, image.size(), shot.photograph.um_per_px, share, start)},
+                 cv::Scalar(fill), cv::LINE_AA);
     return result;
 }
 

@@ -81,14 +81,14 @@ void measure_blank_impression(const FeatureMap& map, Reading& reading) {
 // way is abraded, rougher than the primer is dented or torn (both defaced); the rest is
 // unstamped where `blank` allows it (a topography shows what is there; a photograph's
 // shading must be clearly smooth).
-void classify_ringless(Reading& reading, const RinglessThresholds& thresholds, bool blank) {
+bool classify_ringless(Reading& reading, const RinglessThresholds& thresholds, bool blank) {
     if (reading.unmeasured_share > thresholds.max_unmeasured_share) {
         // Half a code, its other half unmeasured, is one-sided and rougher than the primer
         // as an abraded or dented one is: the texture cannot tell them apart.
         reading.failure = fmt::format("no ring finder circles, and {:.0f}% of the code area or of the scan is unmeasured: "
                                       "too little to tell a defaced or blank pin from a partly hidden code",
                                       100 * reading.unmeasured_share);
-        return;
+        return false;
     }
     if (reading.scratch_coherence > thresholds.min_scratch_coherence) {
         reading.status = ReadStatus::defaced;
@@ -100,6 +100,7 @@ void classify_ringless(Reading& reading, const RinglessThresholds& thresholds, b
         reading.status = ReadStatus::no_stamp;
         reading.failure = "an impression with no code: the pin carried no stamp";
     }
+    return true;
 }
 
 
@@ -125,9 +126,9 @@ void classify_blank_photograph(const DesignRelief& relief, double hint, const Fe
     reading.scratch_coherence = std::hypot(departure.x, departure.y);
     const bool clearly_blank = reading.scratch_coherence < options.max_blank_photograph_scratch &&
                                reading.texture_ratio < options.max_blank_photograph_texture_ratio;
-    classify_ringless(reading, {options.min_photograph_scratch, options.min_damage_texture_ratio, options.max_unmeasured_share},
-                      clearly_blank);
-    if (reading.status == ReadStatus::unreadable && reading.unmeasured_share <= options.max_unmeasured_share)
+    const bool judged = classify_ringless(
+        reading, {options.min_photograph_scratch, options.min_damage_texture_ratio, options.max_unmeasured_share}, clearly_blank);
+    if (judged && reading.status == ReadStatus::unreadable)
         reading.failure = "no ring finder circles; the impression is neither clearly blank nor clearly defaced";
 }
 

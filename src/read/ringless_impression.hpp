@@ -13,13 +13,14 @@ namespace microstamp {
 // A topography's texture statistics around its crater, into `reading`.
 void measure_blank_impression(const FeatureMap& map, Reading& reading);
 // The verdict from the reading's texture statistics; `blank` allows "never stamped". None
-// (unreadable, saying why) when more of the code area than `max_unmeasured_share` is unmeasured.
+// (unreadable, saying why, and false returned) when more of the code area or of the map
+// than `max_unmeasured_share` is unmeasured.
 struct RinglessThresholds {
     double min_scratch_coherence = 0;
     double min_damage_texture_ratio = 0;
     double max_unmeasured_share = 0;
 };
-void classify_ringless(Reading& reading, const RinglessThresholds& thresholds, bool blank);
+bool classify_ringless(Reading& reading, const RinglessThresholds& thresholds, bool blank);
 // A photograph with no ring: its impression found by the crater on `relief`, its shading
 // inside compared with the primer's outside.
 void classify_blank_photograph(const DesignRelief& relief, double hint, const FeatureMap& shading,

@@ -5,6 +5,7 @@
 #include "test_locations.hpp"
 #include "physics/fire.hpp"
 #include "read/read.hpp"
+#include "support/photograph_occlusions.hpp"
 #include "surface/x3p.hpp"
 
 #include <algorithm>
@@ -123,16 +124,11 @@ TEST(Read, WornPinsWithScatteredCentreVotesDecode) {
 }
 
 // The photograph with a dark, opaque disc 40% of the code annulus's area, centred on the
-// annulus at `angle` (radians), as bench_read_robustness draws its blot (2 um pixels).
+// annulus at `angle` (radians), as bench_read_robustness draws its blot.
 Image with_blot(Image photograph, const Shot& shot, double angle) {
-    const FaceGeometry geometry;
-    const double inner = geometry.ring_inner_finder_um[0], outer = geometry.ring_outer_finder_um[1];
-    const double radius_um = std::sqrt(0.4 * (outer * outer - inner * inner)), middle = (inner + outer) / 2;
-    const auto& offset = shot.truth.at("pose").at("offset_um");
+    const samples::Blot disc = samples::code_blot(shot, cv::Size(photograph.width, photograph.height), photograph.um_per_px, angle);
     cv::Mat pixels(photograph.height, photograph.width, CV_16U, photograph.pixels.data());
-    const cv::Point2d centre(photograph.width / 2.0 + (offset[0].get<double>() + middle * std::cos(angle)) / 2.0,
-                             photograph.height / 2.0 - (offset[1].get<double>() + middle * std::sin(angle)) / 2.0);
-    cv::circle(pixels, centre, static_cast<int>(std::lround(radius_um / 2.0)), cv::Scalar(20), -1, cv::LINE_AA);
+    cv::circle(pixels, disc.centre, disc.radius_px, cv::Scalar(20), -1, cv::LINE_AA);
     return photograph;
 }
 

@@ -5,6 +5,7 @@
 #include "physics/fire.hpp"
 #include "read/feature_map.hpp"
 #include "read/read.hpp"
+#include "support/photograph_occlusions.hpp"
 #include "support/sample_dies.hpp"
 
 #include <algorithm>
@@ -35,26 +36,15 @@ Image with_noise(Image image, double sigma, std::uint32_t seed) {
     return image;
 }
 
-// The corners of a wedge, `share` of the full turn from `start` (radians), from the code's
-// true centre outwards.
-std::vector<cv::Point> wedge_corners(const Image& image, const Shot& shot, double share, double start) {
-    const auto& offset = shot.truth.at("pose").at("offset_um");
-    const cv::Point2d centre(image.width / 2.0 + offset[0].get<double>() / image.um_per_px,
-                             image.height / 2.0 - offset[1].get<double>() / image.um_per_px);
-    std::vector<cv::Point> corners = {cv::Point(static_cast<int>(std::lround(centre.x)), static_cast<int>(std::lround(centre.y)))};
-    const double reach = 2.0 * std::max(image.width, image.height);
-    for (int step = 0; step <= 64; ++step) {
-        const double angle = start + share * 2 * std::numbers::pi * step / 64;
-        corners.emplace_back(static_cast<int>(std::lround(centre.x + reach * std::cos(angle))),
-                             static_cast<int>(std::lround(centre.y - reach * std::sin(angle))));
-    }
-    return corners;
+// A wedge, `share` of the full turn from `start` (radians), from the code's true centre outwards.
+std::vector<cv::Point> wedge_points(const Image& image, const Shot& shot, double share, double start) {
+    return samples::wedge_corners(shot, cv::Size(image.width, image.height), image.um_per_px, share, start);
 }
 
 // The wedge's pixels (255 inside).
 cv::Mat wedge_mask(const Image& image, const Shot& shot, double share, double start) {
     cv::Mat mask = cv::Mat::zeros(image.height, image.width, CV_8U);
-    cv::fillPoly(mask, std::vector<std::vector<cv::Point>>{wedge_corners(image, shot, share, start)}, cv::Scalar(255));
+    cv::fillPoly(mask, std::vector<std::vector<cv::Point>>{wedge_points(image, shot, share, start)}, cv::Scalar(255));
     return mask;
 }
 
@@ -63,7 +53,7 @@ cv::Mat wedge_mask(const Image& image, const Shot& shot, double share, double st
 Image with_wedge(Image image, const Shot& shot, double share, double start, int fill) {
     cv::Mat pixels(image.height, image.width, CV_8U);
     for (std::size_t index = 0; index < image.pixels.size(); ++index) pixels.data[index] = static_cast<std::uint8_t>(image.pixels[index]);
-    cv::fillPoly(pixels, std::vector<std::vector<cv::Point>>{wedge_corners(image, shot, share, start)}, cv::Scalar(fill), cv::LINE_AA);
+    cv::fillPoly(pixels, std::vector<std::vector<cv::Point>>{wedge_points(image, shot, share, start)}, cv::Scalar(fill), cv::LINE_AA);
     for (std::size_t index = 0; index < image.pixels.size(); ++index) image.pixels[index] = pixels.data[index];
     return image;
 }
