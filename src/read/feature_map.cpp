@@ -280,7 +280,22 @@ HalvedGrey halved_grey_levels(const cv::Mat& pixels, double top, std::uint16_t l
 // The photograph as grey levels in [0, 1] on pixels of about `working_um_per_px` (when
 // the photograph's are finer), saturated black or white unknown: it has no shading to
 // read. Cells span many pixels: averaging pixels first costs nothing in what can be read.
-FeatureMap grey_levels(const Image& photograph, double um_per_px, double working_um_per_px) {
+// Pixels within [lowest, highest] (255) and, with `scattered` saturated pixels known, those
+// outside it too unless they fill a 3 x 3 block: noise that pushes a pixel past full scale
+// leaves it on its own, and its clipped level still says which way it was pushed; a glare,
+// a fill or a blot saturates every pixel of an area, which shows nothing.
+cv::Mat known_levels(const cv::Mat& pixels, std::uint16_t lowest, std::uint16_t highest, SaturatedPixels saturated) {
+    cv::Mat known;
+    cv::inRange(pixels, lowest, highest, known);
+    if (saturated == SaturatedPixels::known_where_scattered) {
+        cv::Mat areas;
+        cv::morphologyEx(known == 0, areas, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, {3, 3}));
+        known = areas == 0;
+    }
+    return known;
+}
+
+FeatureMap grey_levels(const Image& photograph, double um_per_px, double working_um_per_px, SaturatedPixels saturated) {
     if (photograph.width <= 0 || photograph.height <= 0) throw InputError("the image is empty");
     if (!(um_per_px > 0)) throw InputError("the image scale (um per pixel) must be positive");
     FeatureMap map;
@@ -297,20 +312,19 @@ FeatureMap grey_levels(const Image& photograph, double um_per_px, double working
         const double factor = um_per_px / working_um_per_px;
         const cv::Size size(std::max(16, static_cast<int>(std::lround(photograph.width * factor))),
                             std::max(16, static_cast<int>(std::lround(photograph.height * factor))));
-        if (pixels.cols / 2 == size.width && pixels.rows / 2 == size.height) {
+        if (pixels.cols / 2 == size.width && pixels.rows / 2 == size.height && saturated == SaturatedPixels::unknown) {
             HalvedGrey halved = halved_grey_levels(pixels, top, lowest, highest);
             grey = halved.grey;
             map.known = halved.known;
         } else {
             pixels.convertTo(grey, CV_32F, 1.0 / top);
             grey = shrink(grey, size);
-            cv::inRange(pixels, lowest, highest, map.known);
-            map.known = shrink(map.known, size) > 128;
+            map.known = shrink(known_levels(pixels, lowest, highest, saturated), size) > 128;
         }
         map.um_per_px = um_per_px * photograph.width / size.width;
     } else {
         pixels.convertTo(grey, CV_32F, 1.0 / top);
-        cv::inRange(pixels, lowest, highest, map.known);
+        map.known = known_levels(pixels, lowest, highest, saturated);
     }
     map.values = grey;
     return map;
@@ -318,8 +332,9 @@ FeatureMap grey_levels(const Image& photograph, double um_per_px, double working
 
 } // namespace
 
-FeatureMap shading_detail(const Image& photograph, double um_per_px, double background_um, double working_um_per_px) {
-    FeatureMap map = grey_levels(photograph, um_per_px, working_um_per_px);
+FeatureMap shading_detail(const Image& photograph, double um_per_px, double background_um, double working_um_per_px,
+                          SaturatedPixels saturated) {
+    FeatureMap map = grey_levels(photograph, um_per_px, working_um_per_px, saturated);
     const cv::Mat grey = map.values;
     // No texture at all (an opaque blot, a paint fill) carries no shading: unknown, so
     // that what is under it is erased rather than misread.
@@ -334,7 +349,7 @@ FeatureMap shading_detail(const Image& photograph, double um_per_px, double back
 }
 
 FeatureMap quick_shading_detail(const Image& photograph, double um_per_px, double background_um, double working_um_per_px) {
-    FeatureMap map = grey_levels(photograph, um_per_px, working_um_per_px);
+    FeatureMap map = grey_levels(photograph, um_per_px, working_um_per_px, SaturatedPixels::unknown);
     map.values = map.values - wide_blur(map.values, background_um / map.um_per_px / 2, 2);
     return map;
 }

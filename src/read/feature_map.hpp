@@ -36,9 +36,17 @@ struct FeatureMap {
 // `background_um`: the scale above which shape is background, not code (cells are ~30 um).
 FeatureMap feature_map(const Surface& topography, double background_um = 25);
 FeatureMap feature_map(const Image& photograph, double um_per_px, double background_um = 25);
+// What a pixel at full scale (black or white) is: unknown, having no shading to read (a
+// glare, a blot, a fill), or, on a photograph whose noise pushes single pixels past full
+// scale, known with its clipped level unless it belongs to a saturated 3 x 3 block. Taking
+// the scattered ones as unknown drops the brightest and darkest draws of the noise and
+// biases every cell they fall in (docs/read.md: under noise of 75 grey levels, 81 of 200
+// first-shot rings decoded that way).
+enum class SaturatedPixels { unknown, known_where_scattered };
 // The photograph's grey levels minus their local mean (kind `shading`), on pixels of
 // about `working_um_per_px` when the photograph's are finer (0: as they are).
-FeatureMap shading_detail(const Image& photograph, double um_per_px, double background_um = 25, double working_um_per_px = 0);
+FeatureMap shading_detail(const Image& photograph, double um_per_px, double background_um = 25, double working_um_per_px = 0,
+                          SaturatedPixels saturated = SaturatedPixels::unknown);
 // The same for a quick look (read.hpp, ReadOptions::quick_look_um_per_px), at a third of
 // the cost: the background blurred on pixels twice as wide, and textureless ground (a
 // blot) not looked for, so that cells under a blot come out unsure or wrong, not erased,

@@ -572,7 +572,10 @@ Reading read(const Image& photograph, const ReadOptions& options, const Catalog&
         const double noise = pixel_noise(shading);
         if (noise > options.min_smoothing_noise) {
             const int attempts = reading.attempts;
-            const FeatureMap averaged = smoothed(shading, options.smoothing_um);
+            // Its saturated pixels are mostly the noise's tails: kept, unless they cover an area.
+            const FeatureMap averaged =
+                smoothed(shading_detail(photograph, hint, 25, options.working_um_per_px, SaturatedPixels::known_where_scattered),
+                         options.smoothing_um);
             clock.lap("smoothed_shading");
             // Located on the pixels as they are where that found finder circles (the circles
             // are long enough to stand out of the noise; averaged, the noise's own blobs

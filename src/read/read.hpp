@@ -85,6 +85,11 @@ struct ReadOptions {
     // read again from its shading averaged over a Gaussian of `smoothing_um`.
     double min_smoothing_noise = 0.1;
     double smoothing_um = 4;
+    // No verdict of absence (defaced, never stamped) from a photograph whose pixel noise is
+    // above this (as `min_smoothing_noise` measures it): there the noise can hide a ring's
+    // finder circles (3 first-shot photographs of 200 at 75 grey levels), and the texture
+    // compared inside and outside the impression is the noise's own.
+    double max_noise_for_blank_verdict = 0.1;
     // Photographs finer than this (um per pixel) are averaged down to it first: a cell
     // (~27 um) still spans ten pixels, and every later step costs less.
     double working_um_per_px = 2.5;

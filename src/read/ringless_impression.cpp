@@ -124,6 +124,13 @@ void classify_blank_photograph(const DesignRelief& relief, double hint, const Fe
     const cv::Point2d departure =
         gradient_axis(shading.values, inside) - options.blank_photograph_coherence * gradient_axis(shading.values, outside);
     reading.scratch_coherence = std::hypot(departure.x, departure.y);
+    const double noise = pixel_noise(shading);
+    if (noise > options.max_noise_for_blank_verdict) {
+        reading.failure = fmt::format("no ring finder circles, in a photograph with noise of {:.0f} grey levels in 255 a pixel: "
+                                      "too noisy to tell a defaced or blank pin from a ring the noise hides",
+                                      255 * noise);
+        return;
+    }
     const bool clearly_blank = reading.scratch_coherence < options.max_blank_photograph_scratch &&
                                reading.texture_ratio < options.max_blank_photograph_texture_ratio;
     const bool judged = classify_ringless(
