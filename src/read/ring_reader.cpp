@@ -92,19 +92,24 @@ struct CoarseMap {
     double from_coarse(double position) const { return (position + 0.5) / factor - 0.5; }
 };
 
-// `ratio` x `ratio` blocks of `values` and of the known share averaged; blocks past the
-// last whole one dropped.
-CoarseMap averaged_blocks(const FeatureMap& map, const cv::Mat& known_share, int ratio) {
-    CoarseMap result{map, 1.0, 1, known_share};
-    const cv::Size size(map.values.cols / ratio, map.values.rows / ratio);
-    const cv::Rect whole(0, 0, size.width * ratio, size.height * ratio);
+// The `whole` of the map's values and of its known share area-averaged to `size`, at
+// `ratio` map pixels per coarse pixel; `blocks`: whether they are whole blocks of the
+// map's pixels (a coarser grid may then be built on them).
+CoarseMap area_averaged(const FeatureMap& map, const cv::Mat& known_share, cv::Rect whole, cv::Size size, int ratio,
+                        bool blocks) {
+    CoarseMap result{map, 1.0 / ratio, blocks ? ratio : 1, {}};
     cv::resize(map.values(whole), result.map.values, size, 0, 0, cv::INTER_AREA);
     cv::resize(known_share(whole), result.known_share, size, 0, 0, cv::INTER_AREA);
     result.map.known = result.known_share > 128;
-    result.factor = 1.0 / ratio;
-    result.ratio = ratio;
     result.map.um_per_px = map.um_per_px * ratio;
     return result;
+}
+
+// `ratio` x `ratio` blocks of `values` and of the known share averaged; blocks past the
+// last whole one dropped.
+CoarseMap averaged_blocks(const FeatureMap& map, const cv::Mat& known_share, int ratio) {
+    const cv::Size size(map.values.cols / ratio, map.values.rows / ratio);
+    return area_averaged(map, known_share, cv::Rect(0, 0, size.width * ratio, size.height * ratio), size, ratio, true);
 }
 
 CoarseMap coarse(const FeatureMap& map, double um_per_px) {
@@ -112,15 +117,9 @@ CoarseMap coarse(const FeatureMap& map, double um_per_px) {
     if (ratio < 2) return CoarseMap{map, 1.0, 1, map.known};
     if (map.values.cols / ratio < 8 || map.values.rows / ratio < 8) {
         // A map too small for whole blocks: stretched to eight coarse pixels.
-        CoarseMap result{map, 1.0, 1, {}};
         const cv::Size size(std::max(8, map.values.cols / ratio), std::max(8, map.values.rows / ratio));
         const cv::Rect whole(0, 0, std::min(map.values.cols, size.width * ratio), std::min(map.values.rows, size.height * ratio));
-        cv::resize(map.values(whole), result.map.values, size, 0, 0, cv::INTER_AREA);
-        cv::resize(map.known(whole), result.known_share, size, 0, 0, cv::INTER_AREA);
-        result.map.known = result.known_share > 128;
-        result.factor = 1.0 / ratio;
-        result.map.um_per_px = map.um_per_px * ratio;
-        return result;
+        return area_averaged(map, map.known, whole, size, ratio, false);
     }
     return averaged_blocks(map, map.known, ratio);
 }
