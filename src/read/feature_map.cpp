@@ -330,6 +330,22 @@ FeatureMap grey_levels(const Image& photograph, double um_per_px, double working
     return map;
 }
 
+// A flat area found over a window wider than a cell stops short of its edge by up to
+// `reach` pixels (the window's reach twice: the local mean's, then the spread's): the
+// window there straddles textured ground. Pixels flat at
+// their own scale (no grey level differs in their 3 x 3 neighbourhood, as in an editor's
+// fill, never under a sensor's noise) within that reach of the area take it out to its
+// edge; a flat speck farther from any area (a block flattened by JPEG) stays as it is.
+cv::Mat flat_to_its_edge(const cv::Mat& grey, const cv::Mat& flat_areas, int reach) {
+    cv::Mat highest, lowest;
+    cv::dilate(grey, highest, cv::Mat());
+    cv::erode(grey, lowest, cv::Mat());
+    const cv::Mat flat_pixels = (highest - lowest) <= 1e-6f;
+    cv::Mat near_areas;
+    cv::dilate(flat_areas, near_areas, cv::getStructuringElement(cv::MORPH_RECT, {2 * reach + 1, 2 * reach + 1}));
+    return flat_areas | (flat_pixels & near_areas);
+}
+
 } // namespace
 
 FeatureMap shading_detail(const Image& photograph, double um_per_px, double background_um, double working_um_per_px,
@@ -343,7 +359,8 @@ FeatureMap shading_detail(const Image& photograph, double um_per_px, double back
     // grey those two round to within 5e-8 of each other, and a flat grey fill passed for texture.
     const cv::Mat departure = grey - wide_blur(grey, texture_sigma);
     const cv::Mat variance = wide_blur(departure.mul(departure), texture_sigma);
-    map.known &= variance > 2e-8f;  // flat to within a twentieth of a grey level in 256: nothing there
+    const cv::Mat flat_areas = variance <= 2e-8f;  // flat to within a twentieth of a grey level in 256: nothing there
+    if (cv::countNonZero(flat_areas) > 0) map.known &= ~flat_to_its_edge(grey, flat_areas, static_cast<int>(std::ceil(6 * texture_sigma)));
     map.values = grey - wide_blur(grey, background_um / map.um_per_px / 2);
     return map;
 }

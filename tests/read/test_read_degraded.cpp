@@ -183,6 +183,20 @@ TEST(ReadDegraded, AMidGreyFillIsUnknownGroundLikeABlackOne) {
         << "the same ground unfilled is read";
 }
 
+// A fill is unknown out to its edge, not only where the texture window lies wholly inside
+// it: the window straddling the edge would otherwise take a band of the fill two cells
+// wide for textured ground, whose cells are then read instead of erased.
+TEST(ReadDegraded, AFlatFillIsUnknownOutToItsEdge) {
+    const Shot shot = first_shot(4);
+    cv::Mat inside;
+    cv::erode(wedge_mask(shot.photograph, shot, 0.5, 4.0), inside, cv::Mat(), cv::Point(-1, -1), 3);  // past the anti-aliased edge
+    for (const int fill : {0, 128, 200}) {
+        const FeatureMap shading = shading_detail(with_wedge(shot.photograph, shot, 0.5, 4.0, fill), 2.0);
+        const double known_share = cv::countNonZero(shading.known & inside) / static_cast<double>(cv::countNonZero(inside));
+        EXPECT_LT(known_share, 0.005) << "fill " << fill;
+    }
+}
+
 // Bench casing 63 with 40% of its impression blacked out from 60 degrees: no finder
 // circles are found, and the crater found in what remains lies off the fill, so the
 // texture disc sees none of it. The intact code is never called defaced.
