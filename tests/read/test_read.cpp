@@ -169,12 +169,12 @@ TEST(Read, DraggedPhotographDecodesDarkenedAndBlottedFromTheRelief) {
     EXPECT_GE(blotted.erased_sectors, 6) << "the sectors under the blot";
 }
 
-// Bench casing 1 under its blot (at 21.9 degrees): the relief and the edge contrast each
+// Bench casing 104 under a blot at 105 degrees: the relief and the edge contrast each
 // leave too many cells unsure, and their sum decodes.
 TEST(Read, BlottedPhotographDecodesFromTheReliefAndEdgeContrastTogether) {
     const Die die = ring_only_die("Glock", "19", "BXRT-481");
-    const Shot shot = first_shot_photograph(die, 20261126);
-    const Reading reading = read(with_blot(shot.photograph, shot, 0.38172414698976231), at_scale(2.0));
+    const Shot shot = first_shot_photograph(die, 20261125 + 104);
+    const Reading reading = read(with_blot(shot.photograph, shot, 7 * 0.2618), at_scale(2.0));
     ASSERT_TRUE(reading.identity.has_value()) << reading.failure;
     EXPECT_EQ(*reading.identity, die.identity);
     EXPECT_EQ(reading.feature, "relief+edge_energy");
