@@ -238,7 +238,7 @@ Command add_study(CLI::App& app) {
     auto* command = app.add_subcommand("study", "Run a designed experiment (fire, scan and read every cell on all cores) or "
                                                 "read a manifest of real scans; write results.csv, results.json, report.html");
     struct Options {
-        std::string study, manifest, out, protocol = "identity", sensitivity;
+        std::string study, manifest, out, protocol = "identity", sensitivity, seeds;
         int threads = 0;
         int uncertainty = 0;
         std::vector<std::string> constants;
@@ -262,6 +262,9 @@ Command add_study(CLI::App& app) {
                         "With --sensitivity or --uncertainty: only these constants (names as in data/physics.json, "
                         "e.g. wear.face_wear_um_per_1000_rounds or firearm.drag_length_um)")
         ->delimiter(',');
+    command->add_option("--seeds", options->seeds,
+                        "FIRST-LAST or N: run the study over these seeds instead of its file's (each seed a new set "
+                        "of pistols: a long run in parts)");
     command->add_option("--design-seed", options->design_seed, "Seed of the Morris and Latin hypercube designs")
         ->capture_default_str();
     command->add_option("--threads", options->threads,
@@ -296,7 +299,7 @@ Command add_study(CLI::App& app) {
             return;
         }
 
-        const Study study = load_study(options->study);
+        const Study study = options->seeds.empty() ? load_study(options->study) : with_seeds(load_study(options->study), options->seeds);
         int trajectories = 0;
         if (!options->sensitivity.empty()) {
             const std::string& text = options->sensitivity;

@@ -340,6 +340,28 @@ Study load_study(const std::string& name_or_path) {
     return parse_study(document, path.string(), sha256_hex(text.data(), text.size()));
 }
 
+Study with_seeds(Study study, const std::string& range) {
+    constexpr std::uint64_t most_seed = 1ULL << 53, most_seeds = 100000;
+    const auto number = [&](std::string_view text) {
+        std::uint64_t value = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (text.empty() || error != std::errc() || end != text.data() + text.size() || value > most_seed)
+            throw InputError(fmt::format("--seeds '{}' is not FIRST-LAST or N (whole numbers 0..2^53)", range));
+        return value;
+    };
+    const auto dash = range.find('-');
+    const std::uint64_t first = number(std::string_view(range).substr(0, dash));
+    const std::uint64_t last = dash == std::string::npos ? first : number(std::string_view(range).substr(dash + 1));
+    if (last < first || last - first >= most_seeds)
+        throw InputError(fmt::format("--seeds '{}' must run upwards over at most {} seeds", range, most_seeds));
+    study.seeds.clear();
+    for (std::uint64_t seed = first; seed <= last; ++seed) study.seeds.push_back(seed);
+    study.document["factors"]["seeds"] = study.seeds;
+    const std::string fingerprint = fmt::format("{} seeds {}-{}", study.sha256, first, last);
+    study.sha256 = sha256_hex(fingerprint.data(), fingerprint.size());
+    return study;
+}
+
 PhysicsConstants study_constants(const Study& study) {
     nlohmann::json values = default_physics_constants().values;
     values.merge_patch(study.physics_overrides);

@@ -97,6 +97,11 @@ Study parse_study(const nlohmann::json& document, const std::string& source, con
 // naming the file and the field.
 Study load_study(const std::string& name_or_path);
 std::vector<std::string> known_studies();
+// The study over seeds FIRST..LAST (or the one seed "N") instead of its file's: each seed
+// is a new set of pistols, so a long run is split into parts that stand on their own.
+// Its fingerprint (the journal's) is the file's and the range's, so a part resumes only
+// its own journal. Throws InputError for a range that is not one.
+Study with_seeds(Study study, const std::string& range);
 
 // The physics constants, firearms and ammunition with the study's overrides applied.
 PhysicsConstants study_constants(const Study& study);

@@ -604,6 +604,13 @@ TEST(StudyCommand, RunsAStudyFileAndRefusesBadOnesInOneLine) {
     EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
     EXPECT_NE(bad.err.find("factor 'firearms' is required"), std::string::npos) << bad.err;
     EXPECT_FALSE(std::filesystem::exists(folder / "bad"));
+
+    const CommandResult backwards =
+        run_cli(fmt::format("study {} --seeds 9-3 --out {}", (folder / "one.json").string(), (folder / "backwards").string()));
+    EXPECT_NE(backwards.exit_code, 0);
+    EXPECT_EQ(std::count(backwards.err.begin(), backwards.err.end(), '\n'), 1) << backwards.err;
+    EXPECT_NE(backwards.err.find("--seeds '9-3'"), std::string::npos) << backwards.err;
+    EXPECT_FALSE(std::filesystem::exists(folder / "backwards"));
 }
 
 // A pin swapped for the next pistol's: read at both locations, every casing is caught as
@@ -661,6 +668,42 @@ TEST(StudyRun, APinSwappedForADieFoldersIsCaught) {
     ASSERT_EQ(result.rows.size(), 1u);
     EXPECT_EQ(result.rows[0].outcome, Outcome::locations_disagree);
     EXPECT_EQ(result.rows[0].read, "SIG Sauer P229 #99Z-000001 | SIG Sauer P229 #58A-104201");
+}
+
+// A run split by seeds: each part is the whole's casings of those seeds, and resumes only
+// its own journal.
+TEST(StudyFile, APartOverSomeSeedsIsTheWholesCasingsOfThoseSeeds) {
+    const Study file = tiny_study();
+    const Study part = with_seeds(file, "5-7");
+    EXPECT_EQ(part.seeds, (std::vector<std::uint64_t>{5, 6, 7}));
+    EXPECT_EQ(part.document["factors"]["seeds"], nlohmann::json({5, 6, 7}));
+    EXPECT_EQ(casings(part).size(), 3 * casings(file).size());
+    EXPECT_EQ(with_seeds(file, "9").seeds, (std::vector<std::uint64_t>{9}));
+    EXPECT_NE(part.sha256, file.sha256);
+    EXPECT_NE(part.sha256, with_seeds(file, "5-6").sha256);
+    EXPECT_EQ(part.sha256, with_seeds(file, "5-7").sha256);
+    for (const char* bad : {"7-5", "x-3", "1-", "", "-4", "2-3-4", "0-100000", "1.5"})
+        EXPECT_THROW(with_seeds(file, bad), InputError) << bad;
+    EXPECT_NO_THROW(with_seeds(file, "0-99999"));
+
+    nlohmann::json document = tiny_document();
+    document["factors"]["defeats"] = {"none"};
+    document["pistols"] = 1;
+    const Study whole = parse_study(document, "tiny.json", "77");
+    RunOptions options;
+    options.journal = scratch("seeds-whole") / "journal.csv";
+    const RunResult both = run_study(with_seeds(whole, "1-2"), options);
+    options.journal = scratch("seeds-part") / "journal.csv";
+    const RunResult second = run_study(with_seeds(whole, "2"), options);
+    ASSERT_EQ(both.rows.size(), 2u);
+    ASSERT_EQ(second.rows.size(), 1u);
+    const auto without_index = [](ResultRow row) {
+        row.casing = 0;
+        row.cell = 0;
+        return csv_line(row, true);
+    };
+    EXPECT_NE(without_index(both.rows[0]), without_index(both.rows[1]));
+    EXPECT_EQ(without_index(both.rows[1]), without_index(second.rows[0]));
 }
 
 TEST(StudyFile, SwapOtherNeedsPistolsOfTheirOwn) {
