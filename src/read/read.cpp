@@ -568,8 +568,8 @@ Reading read(const Image& photograph, const ReadOptions& options, const Catalog&
     }
     // A noisy photograph (grain, a high gain): its single pixels say little, so it is read
     // again from its shading averaged over part of a cell, for locating and sampling alike.
+    const double noise = reading.status != ReadStatus::decoded ? pixel_noise(shading) : 0.0;
     if (reading.status != ReadStatus::decoded) {
-        const double noise = pixel_noise(shading);
         if (noise > options.min_smoothing_noise) {
             const int attempts = reading.attempts;
             // Its saturated pixels are mostly the noise's tails: kept, unless they cover an area.
@@ -602,7 +602,7 @@ Reading read(const Image& photograph, const ReadOptions& options, const Catalog&
     };
     const LocateOptions locate = photograph_locate_options(hint, options);
     if (reading.status == ReadStatus::unreadable && reading.placement && reading.placement->finder_score < options.min_finder_score) {
-        classify_blank_photograph(photograph_relief(), hint, shading, locate, options, reading);
+        classify_blank_photograph(photograph_relief(), hint, shading, noise, locate, options, reading);
         clock.lap("blank_impression");
     }
     in_photograph_pixels(reading, shading.um_per_px);

@@ -108,7 +108,7 @@ bool classify_ringless(Reading& reading, const RinglessThresholds& thresholds, b
 // impression is found by its crater (impression_locator.hpp); inside it, the shading's
 // texture and main axis are compared with the primer's well outside it, which carries
 // the light's own signature.
-void classify_blank_photograph(const DesignRelief& relief, double hint, const FeatureMap& shading,
+void classify_blank_photograph(const DesignRelief& relief, double hint, const FeatureMap& shading, double shading_noise,
                                const LocateOptions& locate, const ReadOptions& options, Reading& reading) {
     const Impression impression = locate_impression(relief, {locate.min_px_per_um, locate.max_px_per_um});
     if (!impression.found) return;
@@ -124,11 +124,10 @@ void classify_blank_photograph(const DesignRelief& relief, double hint, const Fe
     const cv::Point2d departure =
         gradient_axis(shading.values, inside) - options.blank_photograph_coherence * gradient_axis(shading.values, outside);
     reading.scratch_coherence = std::hypot(departure.x, departure.y);
-    const double noise = pixel_noise(shading);
-    if (noise > options.max_noise_for_blank_verdict) {
+    if (shading_noise > options.max_noise_for_blank_verdict) {
         reading.failure = fmt::format("no ring finder circles, in a photograph with noise of {:.0f} grey levels in 255 a pixel: "
                                       "too noisy to tell a defaced or blank pin from a ring the noise hides",
-                                      255 * noise);
+                                      255 * shading_noise);
         return;
     }
     const bool clearly_blank = reading.scratch_coherence < options.max_blank_photograph_scratch &&

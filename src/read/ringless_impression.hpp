@@ -22,8 +22,8 @@ struct RinglessThresholds {
 };
 bool classify_ringless(Reading& reading, const RinglessThresholds& thresholds, bool blank);
 // A photograph with no ring: its impression found by the crater on `relief`, its shading
-// inside compared with the primer's outside.
-void classify_blank_photograph(const DesignRelief& relief, double hint, const FeatureMap& shading,
+// inside compared with the primer's outside; `shading_noise` is its `pixel_noise` (feature_map.hpp).
+void classify_blank_photograph(const DesignRelief& relief, double hint, const FeatureMap& shading, double shading_noise,
                                const LocateOptions& locate, const ReadOptions& options, Reading& reading);
 
 } // namespace microstamp
