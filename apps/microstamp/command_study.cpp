@@ -5,6 +5,7 @@
 #include "study/manifest.hpp"
 #include "study/model_uncertainty.hpp"
 #include "study/report.hpp"
+#include "study/parts.hpp"
 #include "study/runner.hpp"
 #include "surface/surface.hpp"
 
@@ -16,6 +17,7 @@
 #include <fmt/core.h>
 #include <iostream>
 #include <opencv2/core.hpp>
+#include <optional>
 #include <thread>
 #include <unistd.h>
 
@@ -242,6 +244,7 @@ Command add_study(CLI::App& app) {
         int threads = 0;
         int uncertainty = 0;
         std::vector<std::string> constants;
+        std::vector<std::string> parts;
         std::uint64_t design_seed = 1;
     };
     auto options = std::make_shared<Options>();
@@ -265,6 +268,9 @@ Command add_study(CLI::App& app) {
     command->add_option("--seeds", options->seeds,
                         "FIRST-LAST or N: run the study over these seeds instead of its file's (each seed a new set "
                         "of pistols: a long run in parts)");
+    command->add_option("--parts", options->parts,
+                        "Folders of finished parts of this study (each run with --seeds over some of its seeds): "
+                        "their rows are taken as done, only the casings no part holds are simulated");
     command->add_option("--design-seed", options->design_seed, "Seed of the Morris and Latin hypercube designs")
         ->capture_default_str();
     command->add_option("--threads", options->threads,
@@ -282,6 +288,7 @@ Command add_study(CLI::App& app) {
         const StudyRanks ranks;
         if (!options->manifest.empty()) {
             if (ranks.size() > 1) throw InputError("--manifest reads real scans in one process; run it without mpirun");
+            if (!options->parts.empty()) throw InputError("--parts joins the parts of a study, not of a --manifest");
             if (options->protocol != "identity" && options->protocol != "pistol_pass")
                 throw InputError(fmt::format("--protocol '{}' is not identity or pistol_pass", options->protocol));
             const Manifest manifest = load_manifest(options->manifest);
@@ -300,6 +307,21 @@ Command add_study(CLI::App& app) {
         }
 
         const Study study = options->seeds.empty() ? load_study(options->study) : with_seeds(load_study(options->study), options->seeds);
+        // Parts read and matched to the whole before anything is written.
+        std::optional<std::vector<ResultRow>> parts_rows;
+        if (!options->parts.empty()) {
+            if (ranks.size() > 1) throw InputError("--parts joins parts in one process; run it without mpirun");
+            std::vector<StudyPart> parts;
+            for (const std::string& part : options->parts) {
+                const std::filesystem::path results = std::filesystem::path(part) / "results.csv";
+                std::error_code error;
+                if (!std::filesystem::is_regular_file(results, error))
+                    throw FileError(fmt::format("--parts {}: no results.csv there (a part not finished? run it to the end: "
+                                                "its journal resumes it)", part));
+                parts.push_back({part, read_results_csv(results)});
+            }
+            parts_rows = rows_from_parts(study, parts);
+        }
         int trajectories = 0;
         if (!options->sensitivity.empty()) {
             const std::string& text = options->sensitivity;
@@ -315,6 +337,10 @@ Command add_study(CLI::App& app) {
         const std::vector<UncertainConstant> constants =
             analyses ? select_constants(uncertain_constants(), options->constants) : std::vector<UncertainConstant>{};
         const auto folder = prepare_output_on(ranks, options->out);
+        if (parts_rows) {
+            // A journal of its own, beside the run's: picked up on resuming, removed with the others.
+            write_journal(folder / "results.journal.parts.csv", study.sha256, casings(study).size(), *parts_rows);
+        }
         RunOptions run;
         run.journal = journal_of(folder, ranks);
         for (const auto& journal : journals_in(folder))

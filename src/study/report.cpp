@@ -201,8 +201,15 @@ std::string fusion_section(const std::vector<ResultRow>& rows, int group) {
                              tally.groups, rate_cell(tally.single_correct, tally.casings), rate_cell(tally.any_correct, tally.groups),
                              rate_cell(tally.fused_correct, tally.groups), tally.fused_wrong);
     }
+    long unfused = 0;
+    for (const auto& [label, tally] : gains) unfused += tally.unfused_groups;
+    if (unfused > 0)
+        table += fmt::format("</table>\n<p>{} groups are left out: they were read in parts of this run whose results.csv does "
+                             "not keep the soft cells fusion needs.</p>\n", unfused);
+    else
+        table += "</table>\n";
     return html + grouped_bars_svg(groups, {"single casing", "any casing of the group", "fused group"}, 1, true, "naming the pistol") +
-           "\n" + table + "</table>\n";
+           "\n" + table;
 }
 
 std::string verdict_section(const std::vector<CasingOutcome>& casings) {

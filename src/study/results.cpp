@@ -199,6 +199,36 @@ Journal read_journal(const std::filesystem::path& path, const std::string& study
     return journal;
 }
 
+void write_journal(const std::filesystem::path& path, const std::string& study_sha256, std::size_t casings,
+                   const std::vector<ResultRow>& rows) {
+    const auto staging = std::filesystem::path(path.string() + ".staging");
+    {
+        std::ofstream file(staging, std::ios::binary | std::ios::trunc);
+        if (!file) throw FileError(fmt::format("{}: cannot write the study journal", staging.string()));
+        file << journal_first_line(study_sha256, casings) << '\n' << csv_header(true) << '\n';
+        for (const auto& row : rows) file << csv_line(row, true) << '\n';
+        if (!file.flush()) throw FileError(fmt::format("{}: cannot write the study journal", staging.string()));
+    }
+    std::filesystem::rename(staging, path);
+}
+
+std::vector<ResultRow> read_results_csv(const std::filesystem::path& path) {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) throw FileError(fmt::format("{}: cannot read it", path.string()));
+    std::string line;
+    if (!std::getline(file, line) || line != csv_header(false))
+        throw InputError(fmt::format("{}: not a study's results.csv (its first line is not the results header)", path.string()));
+    std::vector<ResultRow> rows;
+    for (long number = 2; std::getline(file, line); ++number) {
+        try {
+            rows.push_back(parse_csv_line(line));
+        } catch (const InputError& error) {
+            throw InputError(fmt::format("{}, line {}: {}", path.string(), number, error.what()));
+        }
+    }
+    return rows;
+}
+
 void sort_rows(std::vector<ResultRow>& rows) {
     std::stable_sort(rows.begin(), rows.end(), [](const ResultRow& a, const ResultRow& b) {
         return a.casing != b.casing ? a.casing < b.casing : a.reader < b.reader;

@@ -76,6 +76,12 @@ std::string journal_first_line(const std::string& study_sha256, std::size_t casi
 // Reads a journal; rows of a casing cut short by a crash are dropped. Throws InputError
 // when it belongs to another study file.
 Journal read_journal(const std::filesystem::path& path, const std::string& study_sha256, std::size_t casings);
+// Writes `rows` as a journal of the study whole (a temporary file renamed into place).
+void write_journal(const std::filesystem::path& path, const std::string& study_sha256, std::size_t casings,
+                   const std::vector<ResultRow>& rows);
+// The rows of a finished study's results.csv. Throws FileError when it cannot be read,
+// InputError naming the file and line when it is not one.
+std::vector<ResultRow> read_results_csv(const std::filesystem::path& path);
 
 // Sorted by casing, then by reader.
 void sort_rows(std::vector<ResultRow>& rows);

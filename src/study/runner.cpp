@@ -147,19 +147,6 @@ std::vector<ResultRow> fire_and_read(const Study& study, const Bench& bench, Pin
     return rows;
 }
 
-// The journal as it should be before appending: its header and every complete casing.
-void rewrite_journal(const std::filesystem::path& path, const std::string& first_line, const std::vector<ResultRow>& rows) {
-    const auto staging = std::filesystem::path(path.string() + ".staging");
-    {
-        std::ofstream file(staging, std::ios::binary | std::ios::trunc);
-        if (!file) throw FileError(fmt::format("{}: cannot write the study journal", staging.string()));
-        file << first_line << '\n' << csv_header(true) << '\n';
-        for (const auto& row : rows) file << csv_line(row, true) << '\n';
-        if (!file.flush()) throw FileError(fmt::format("{}: cannot write the study journal", staging.string()));
-    }
-    std::filesystem::rename(staging, path);
-}
-
 } // namespace
 
 bool in_partition(long casing, const Partition& partition) {
@@ -171,14 +158,14 @@ RunResult run_study(const Study& study, const RunOptions& options) {
         throw InputError(fmt::format("part {} of {} is not a partition of the study", options.partition.part,
                                      options.partition.parts));
     const std::vector<Casing> all = casings(study);
-    const std::string first_line = journal_first_line(study.sha256, all.size());
     Journal journal = read_journal(options.journal, study.sha256, all.size());
     std::set<long> completed = journal.completed;
     for (const auto& other : options.other_journals) {
         const Journal elsewhere = read_journal(other, study.sha256, all.size());
         completed.insert(elsewhere.completed.begin(), elsewhere.completed.end());
     }
-    rewrite_journal(options.journal, first_line, journal.rows);
+    // The journal as it should be before appending: its header and every complete casing.
+    write_journal(options.journal, study.sha256, all.size(), journal.rows);
 
     RunResult result;
     std::vector<Casing> pending;

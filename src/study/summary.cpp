@@ -2,6 +2,7 @@
 
 #include "code/catalog.hpp"
 #include "code/ring_fusion.hpp"
+#include "study/parts.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -266,6 +267,10 @@ std::map<std::string, FusionTally> fusion_gains(const std::vector<ResultRow>& ro
     for (std::size_t index = 0; index < groups.size(); ++index) {
         const auto& members = groups[index];
         FusionTally& tally = tallies[group_label(*members.front())];
+        if (std::any_of(members.begin(), members.end(), [](const ResultRow* member) { return member->soft_cells == soft_cells_not_kept; })) {
+            ++tally.unfused_groups;
+            continue;
+        }
         ++tally.groups;
         long correct = 0;
         for (const ResultRow* member : members) {

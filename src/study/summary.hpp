@@ -95,6 +95,7 @@ struct FusionTally {
     long any_correct = 0;      // groups with at least one such casing
     long fused_correct = 0;    // groups whose fusion names it
     long fused_wrong = 0;      // groups whose fusion names another pistol (must stay 0)
+    long unfused_groups = 0;   // groups read in parts whose soft cells were not kept (study/parts.hpp): in no figure above
 };
 // Keyed by "design | firearm | ammunition | rounds | defeat | scan".
 std::map<std::string, FusionTally> fusion_gains(const std::vector<ResultRow>& rows, int group);

@@ -1,6 +1,7 @@
 // Model uncertainty: the constants' ranges, the Morris and Latin hypercube designs, and
 // screening and bands run on real fired, scanned and read casings.
 
+#include "study_support.hpp"
 #include "study/model_uncertainty.hpp"
 #include "study/report.hpp"
 #include "study/summary.hpp"
@@ -18,12 +19,7 @@ namespace {
 
 using namespace microstamp;
 
-std::filesystem::path scratch(const std::string& name) {
-    const auto folder = std::filesystem::temp_directory_path() / fmt::format("microstamp-model-{}-{}", ::getpid(), name);
-    std::filesystem::remove_all(folder);
-    std::filesystem::create_directories(folder);
-    return folder;
-}
+using study_test::scratch;
 
 TEST(ConstantRanges, EveryAssumedConstantHasARangeHoldingItsValueAndAReason) {
     const auto constants = uncertain_constants();

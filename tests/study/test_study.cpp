@@ -1,7 +1,7 @@
 // Studies: the file format and its errors, the runner's determinism and resume, the
 // report, the manifest, all on real fired, scanned and read casings of a tiny study.
 
-#include "test_locations.hpp"
+#include "study_support.hpp"
 #include "code/catalog.hpp"
 #include "code/stamp_key.hpp"
 #include "study/design_readers.hpp"
@@ -29,31 +29,11 @@ namespace {
 
 using namespace microstamp;
 
-std::filesystem::path scratch(const std::string& name) {
-    const auto folder = std::filesystem::temp_directory_path() / fmt::format("microstamp-study-{}-{}", ::getpid(), name);
-    std::filesystem::remove_all(folder);
-    std::filesystem::create_directories(folder);
-    return folder;
-}
-
-std::string slurp(const std::filesystem::path& path) {
-    std::ifstream file(path, std::ios::binary);
-    std::stringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
-
-// Two pistols, two casings each, one of them after a stone: 4 casings read.
-nlohmann::json tiny_document() {
-    return nlohmann::json::parse(R"({
-      "format": "microstamp-study", "format_version": 1, "name": "tiny",
-      "identity": {"make": "SIG Sauer", "model": "P229", "serial": "58A-10420#"},
-      "factors": {"firearms": ["service-9mm-striker"], "ammunition": ["standard-small-pistol"],
-                  "designs": ["ring"], "rounds": [3], "defeats": ["none", "stone:30"]},
-      "pistols": 2, "shots": "last:1", "fusion_group": 2,
-      "published": [{"source": "made up", "text": "all of them", "rate": 1.0, "design": "ring"}]
-    })");
-}
+using study_test::CommandResult;
+using study_test::run_cli;
+using study_test::scratch;
+using study_test::slurp;
+using study_test::tiny_document;
 
 Study tiny_study() { return parse_study(tiny_document(), "tiny.json", "0123abcd"); }
 
@@ -538,48 +518,6 @@ TEST(StudyManifest, RealScanFilesThroughTheReaderAndReport) {
     const std::string html = report_html(study, rows, nlohmann::json::object());
     EXPECT_NE(html.find("58A-999999"), std::string::npos);
     EXPECT_NE(html.find("<b>fail</b>"), std::string::npos);
-}
-
-struct CommandResult {
-    int exit_code = -1;
-    std::string out, err;
-};
-
-CommandResult run_cli(const std::string& arguments) {
-    const auto err_path = std::filesystem::temp_directory_path() / fmt::format("microstamp-study-{}.err", ::getpid());
-    FILE* pipe = ::popen(fmt::format("{} {} 2>{}", MICROSTAMP_BINARY, arguments, err_path.string()).c_str(), "r");
-    CommandResult result;
-    std::array<char, 4096> buffer{};
-    std::size_t got = 0;
-    while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.out.append(buffer.data(), got);
-    const int status = ::pclose(pipe);
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    result.err = slurp(err_path);
-    return result;
-}
-
-// The report's replay commands make the very casing the study read: the same reading.
-TEST(StudyReport, ReplayCommandsMakeTheSameCasing) {
-    const RunResult& result = tiny_results();
-    const ResultRow* replayed = nullptr;
-    for (const auto& row : result.rows)
-        if (row.defeat == "none" && row.outcome == Outcome::correct) replayed = &row;
-    ASSERT_NE(replayed, nullptr);
-    const auto folder = scratch("replay");
-    const std::string commands = replay_commands(tiny_study(), *replayed);
-    const std::string binary_folder = std::filesystem::path(MICROSTAMP_BINARY).parent_path().string();
-    const int status = std::system(fmt::format("cd '{}' && PATH='{}':$PATH && {} > /dev/null", folder.string(), binary_folder,
-                                               commands).c_str());
-    ASSERT_EQ(status, 0) << commands;
-    const CommandResult read = run_cli(fmt::format("read {}/shots-{}/shot-{:06}.x3p", folder.string(), replayed->casing,
-                                                   replayed->shot));
-    ASSERT_EQ(read.exit_code, 0) << read.err;
-    const auto reading = nlohmann::json::parse(read.out);
-    EXPECT_EQ(reading["status"], replayed->status) << commands;
-    // The very casing, not one like it: the same symbols erased and corrected.
-    EXPECT_EQ(reading["erasures"], replayed->erasures) << commands;
-    EXPECT_EQ(reading["errors"], replayed->errors) << commands;
-    EXPECT_NEAR(reading["decision_margin"].get<double>(), replayed->decision_margin, 1e-6) << commands;
 }
 
 TEST(StudyCommand, RunsAStudyFileAndRefusesBadOnesInOneLine) {
