@@ -49,20 +49,21 @@ std::vector<ResultRow> rows_from_parts(const Study& whole, const std::vector<Stu
             const ResultRow& first = rows.front();
             if (static_cast<int>(rows.size()) != first.reads)
                 throw InputError(fmt::format("{}: casing {} has {} of its {} rows", part.name, part_casing, rows.size(), first.reads));
+            // Where this casing stands in its seed's block is where it stands in the whole's.
             const auto block = seed_block.find(first.seed);
             const long index = block == seed_block.end() || part_casing < 0 || first.cell < 0
                                    ? -1
                                    : block->second * casings_per_seed + part_casing % casings_per_seed;
-            const bool fits = index >= 0 && index < static_cast<long>(all.size()) &&
-                              all[static_cast<std::size_t>(index)].cell == block->second * cells_per_seed + first.cell % cells_per_seed;
+            const Casing* casing = index >= 0 && index < static_cast<long>(all.size()) ? &all[static_cast<std::size_t>(index)] : nullptr;
+            if (casing && casing->cell != block->second * cells_per_seed + first.cell % cells_per_seed) casing = nullptr;
             for (ResultRow& row : rows) {
-                if (!fits || row.seed != first.seed || row.cell != first.cell ||
-                    !describes(row, all[static_cast<std::size_t>(index)], all_cells[static_cast<std::size_t>(all[static_cast<std::size_t>(index)].cell)]))
+                if (!casing || row.seed != first.seed || row.cell != first.cell ||
+                    !describes(row, *casing, all_cells[static_cast<std::size_t>(casing->cell)]))
                     throw InputError(fmt::format("{}: casing {} (pistol seed {}) is not a casing of study '{}' over seeds {} "
                                                  "(a part of another study file, or of seeds outside the range)",
                                                  part.name, part_casing, row.seed, whole.name, range));
                 row.casing = index;
-                row.cell = all[static_cast<std::size_t>(index)].cell;
+                row.cell = casing->cell;
                 row.soft_cells = std::string(soft_cells_not_kept);
             }
             sort_rows(rows);
