@@ -82,6 +82,12 @@ void measure_blank_impression(const FeatureMap& map, Reading& reading) {
 // unstamped where `blank` allows it (a topography shows what is there; a photograph's
 // shading must be clearly smooth).
 bool classify_ringless(Reading& reading, const RinglessThresholds& thresholds, bool blank) {
+    if (thresholds.pixel_noise > thresholds.max_pixel_noise) {
+        reading.failure = fmt::format("no ring finder circles, in a photograph with noise of {:.0f} grey levels in 255 a pixel: "
+                                      "too noisy to tell a defaced or blank pin from a ring the noise hides",
+                                      255 * thresholds.pixel_noise);
+        return false;
+    }
     if (reading.unmeasured_share > thresholds.max_unmeasured_share) {
         // Half a code, its other half unmeasured, is one-sided and rougher than the primer
         // as an abraded or dented one is: the texture cannot tell them apart.
@@ -124,16 +130,12 @@ void classify_blank_photograph(const DesignRelief& relief, double hint, const Fe
     const cv::Point2d departure =
         gradient_axis(shading.values, inside) - options.blank_photograph_coherence * gradient_axis(shading.values, outside);
     reading.scratch_coherence = std::hypot(departure.x, departure.y);
-    if (shading_noise > options.max_noise_for_blank_verdict) {
-        reading.failure = fmt::format("no ring finder circles, in a photograph with noise of {:.0f} grey levels in 255 a pixel: "
-                                      "too noisy to tell a defaced or blank pin from a ring the noise hides",
-                                      255 * shading_noise);
-        return;
-    }
     const bool clearly_blank = reading.scratch_coherence < options.max_blank_photograph_scratch &&
                                reading.texture_ratio < options.max_blank_photograph_texture_ratio;
-    const bool judged = classify_ringless(
-        reading, {options.min_photograph_scratch, options.min_damage_texture_ratio, options.max_unmeasured_share}, clearly_blank);
+    const bool judged = classify_ringless(reading,
+                                          {options.min_photograph_scratch, options.min_damage_texture_ratio,
+                                           options.max_unmeasured_share, shading_noise, options.max_noise_for_blank_verdict},
+                                          clearly_blank);
     if (judged && reading.status == ReadStatus::unreadable)
         reading.failure = "no ring finder circles; the impression is neither clearly blank nor clearly defaced";
 }

@@ -13,12 +13,15 @@ namespace microstamp {
 // A topography's texture statistics around its crater, into `reading`.
 void measure_blank_impression(const FeatureMap& map, Reading& reading);
 // The verdict from the reading's texture statistics; `blank` allows "never stamped". None
-// (unreadable, saying why, and false returned) when more of the code area or of the map
-// than `max_unmeasured_share` is unmeasured.
+// (unreadable, saying why, and false returned) when the map is too noisy (a photograph's
+// `pixel_noise` above `max_pixel_noise`: the noise may hide a ring) or when more of the
+// code area or of the map than `max_unmeasured_share` is unmeasured.
 struct RinglessThresholds {
     double min_scratch_coherence = 0;
     double min_damage_texture_ratio = 0;
     double max_unmeasured_share = 0;
+    double pixel_noise = 0;       // a topography's: none
+    double max_pixel_noise = 1;
 };
 bool classify_ringless(Reading& reading, const RinglessThresholds& thresholds, bool blank);
 // A photograph with no ring: its impression found by the crater on `relief`, its shading
