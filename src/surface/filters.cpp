@@ -1,5 +1,7 @@
 #include "surface/filters.hpp"
 
+#include <array>
+
 #include <algorithm>
 #include <cmath>
 #include <opencv2/imgproc.hpp>
@@ -53,8 +55,8 @@ cv::Mat boxes_down_columns(const cv::Mat& source, const std::vector<int>& widths
 
 } // namespace
 
-void box_gaussian_blur(cv::Mat& values, double sigma_px, int border) {
-    constexpr int passes = 3;
+std::array<int, box_gaussian_passes> box_gaussian_widths(double sigma_px) {
+    constexpr int passes = box_gaussian_passes;
     const double variance = 12.0 * sigma_px * sigma_px / passes;
     int lower = static_cast<int>(std::floor(std::sqrt(variance + 1.0)));
     if (lower % 2 == 0) --lower;
@@ -66,11 +68,15 @@ void box_gaussian_blur(cv::Mat& values, double sigma_px, int border) {
         static_cast<int>(std::lround((wanted - passes * lower * lower - 4.0 * passes * lower - 3.0 * passes) /
                                      (-4.0 * lower - 4.0))),
         0, passes);
+    std::array<int, box_gaussian_passes> widths{};
+    for (int pass = 0; pass < passes; ++pass) widths[static_cast<std::size_t>(pass)] = pass < lower_passes ? lower : upper;
+    return widths;
+}
+
+void box_gaussian_blur(cv::Mat& values, double sigma_px, int border) {
     std::vector<int> widths;
-    for (int pass = 0; pass < passes; ++pass) {
-        const int width = pass < lower_passes ? lower : upper;
+    for (const int width : box_gaussian_widths(sigma_px))
         if (width > 1) widths.push_back(width);  // a box one pixel wide leaves every value as it is
-    }
     if (border != cv::BORDER_REFLECT || values.type() != CV_32FC1 || values.empty()) {
         for (const int width : widths) cv::blur(values, values, cv::Size(width, width), cv::Point(-1, -1), border);
         return;

@@ -1,6 +1,8 @@
 #include "surface/filters.hpp"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <opencv2/imgproc.hpp>
 #include <random>
 #include <vector>
@@ -12,19 +14,8 @@ namespace {
 // definition the reader's faster passes must keep to (OpenCV sums in double).
 cv::Mat blurred_by_opencv(const cv::Mat& values, double sigma_px) {
     cv::Mat result = values.clone();
-    constexpr int passes = 3;
-    int lower = static_cast<int>(std::floor(std::sqrt(12.0 * sigma_px * sigma_px / passes + 1.0)));
-    if (lower % 2 == 0) --lower;
-    lower = std::max(lower, 1);
-    const double wanted = 12.0 * sigma_px * sigma_px;
-    const int lower_passes = std::clamp(
-        static_cast<int>(std::lround((wanted - passes * lower * lower - 4.0 * passes * lower - 3.0 * passes) /
-                                     (-4.0 * lower - 4.0))),
-        0, passes);
-    for (int pass = 0; pass < passes; ++pass) {
-        const int width = pass < lower_passes ? lower : lower + 2;
+    for (const int width : box_gaussian_widths(sigma_px))
         cv::blur(result, result, cv::Size(width, width), cv::Point(-1, -1), cv::BORDER_REFLECT);
-    }
     return result;
 }
 
@@ -56,6 +47,22 @@ TEST(BoxGaussianBlur, MatchesOpenCVsBoxFilterToFloatRoundingAtEverySizeAndSigma)
         // few parts in a million of that, never by a cell's height (microns).
         EXPECT_LT(cv::norm(ours, expected, cv::NORM_INF), 2e-3)
             << shape.rows << " x " << shape.columns << ", sigma " << shape.sigma;
+    }
+}
+
+// A box w wide has variance (w^2 - 1) / 12; the passes' variances add up to sigma^2 as
+// nearly as odd widths allow (a width step of 2 in one pass moves the sum by (w + 1) / 3).
+TEST(BoxGaussianBlur, ThePassesWidthsAddUpToTheGaussiansVariance) {
+    for (const double sigma : {0.7, 1.0, 2.0, 3.3, 4.0, 6.25, 9.0, 15.0, 40.0}) {
+        const auto widths = box_gaussian_widths(sigma);
+        double variance = 0;
+        for (const int width : widths) {
+            EXPECT_EQ(width % 2, 1) << sigma;
+            variance += (width * width - 1) / 12.0;
+        }
+        const int widest = *std::max_element(widths.begin(), widths.end());
+        EXPECT_NEAR(variance, sigma * sigma, (widest + 1) / 6.0 + 1e-9) << sigma;
+        EXPECT_LE(widest - *std::min_element(widths.begin(), widths.end()), 2) << sigma;
     }
 }
 
