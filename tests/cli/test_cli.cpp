@@ -139,7 +139,9 @@ TEST(Cli, UnwritableOutputIsOneLine) {
 TEST(Cli, CorruptFilesAreOneLine) {
     const auto dir = scratch("corrupt");
     std::filesystem::create_directories(dir);
-    const std::string sample = slurp(std::string(MICROSTAMP_SHARED_DIR) + "/x3p-samples/testing.x3p");
+    const std::string fixture = std::string(MICROSTAMP_SHARED_DIR) + "/x3p-samples/testing.x3p";
+    ASSERT_TRUE(std::filesystem::is_regular_file(fixture)) << fixture << ": fixture file missing";
+    const std::string sample = slurp(fixture);
     std::ofstream(dir / "truncated.x3p", std::ios::binary) << sample.substr(0, sample.size() / 2);
     expect_one_line_error(run(fmt::format("info {}", (dir / "truncated.x3p").string())), "truncated.x3p");
     std::ofstream(dir / "noise.png", std::ios::binary) << "this is not an image";

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <iterator>
 #include <limits>
 #include <random>
@@ -36,8 +37,11 @@ const std::string stale_checksum_warning =
 using Bytes = std::vector<std::uint8_t>;
 using Entries = std::vector<std::pair<std::string, Bytes>>;
 
+// A file's bytes; a fixture that is not there fails the test with its path (the damage
+// tests would otherwise index into nothing).
 Bytes file_bytes(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error(path.string() + ": fixture file missing or unreadable");
     return Bytes(std::istreambuf_iterator<char>(in), {});
 }
 
