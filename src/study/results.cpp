@@ -1,6 +1,7 @@
 #include "study/results.hpp"
 
 #include "code/identity.hpp"
+#include "surface/image.hpp"
 
 #include <algorithm>
 #include <array>
@@ -201,15 +202,9 @@ Journal read_journal(const std::filesystem::path& path, const std::string& study
 
 void write_journal(const std::filesystem::path& path, const std::string& study_sha256, std::size_t casings,
                    const std::vector<ResultRow>& rows) {
-    const auto staging = std::filesystem::path(path.string() + ".staging");
-    {
-        std::ofstream file(staging, std::ios::binary | std::ios::trunc);
-        if (!file) throw FileError(fmt::format("{}: cannot write the study journal", staging.string()));
-        file << journal_first_line(study_sha256, casings) << '\n' << csv_header(true) << '\n';
-        for (const auto& row : rows) file << csv_line(row, true) << '\n';
-        if (!file.flush()) throw FileError(fmt::format("{}: cannot write the study journal", staging.string()));
-    }
-    std::filesystem::rename(staging, path);
+    std::string text = journal_first_line(study_sha256, casings) + '\n' + csv_header(true) + '\n';
+    for (const auto& row : rows) text += csv_line(row, true) + '\n';
+    write_file_atomically(path, text.data(), text.size());
 }
 
 std::vector<ResultRow> read_results_csv(const std::filesystem::path& path) {

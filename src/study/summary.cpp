@@ -261,13 +261,20 @@ std::map<std::string, FusionTally> fusion_gains(const std::vector<ResultRow>& ro
                                 members.begin() + static_cast<std::ptrdiff_t>(start) + group);
     // A failed group's fusion searches its candidates (milliseconds each): on every core,
     // tallied afterwards in the groups' order so the figures do not depend on the cores.
+    // A group with a casing brought in from a part has no soft cells to fuse.
+    std::vector<char> unfused(groups.size());
+    for (std::size_t index = 0; index < groups.size(); ++index)
+        unfused[index] = std::any_of(groups[index].begin(), groups[index].end(),
+                                     [](const ResultRow* member) { return member->soft_cells == soft_cells_not_kept; });
     std::vector<GroupFusion> fusions(groups.size());
-    tbb::parallel_for(std::size_t{0}, groups.size(), [&](std::size_t index) { fusions[index] = fuse_group(groups[index]); });
+    tbb::parallel_for(std::size_t{0}, groups.size(), [&](std::size_t index) {
+        if (!unfused[index]) fusions[index] = fuse_group(groups[index]);
+    });
     std::map<std::string, FusionTally> tallies;
     for (std::size_t index = 0; index < groups.size(); ++index) {
         const auto& members = groups[index];
         FusionTally& tally = tallies[group_label(*members.front())];
-        if (std::any_of(members.begin(), members.end(), [](const ResultRow* member) { return member->soft_cells == soft_cells_not_kept; })) {
+        if (unfused[index]) {
             ++tally.unfused_groups;
             continue;
         }

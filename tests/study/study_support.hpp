@@ -1,18 +1,16 @@
 #pragma once
 // What the study tests share: scratch folders, a tiny study, and the command line.
 
+#include "support/command_run.hpp"
 #include "test_locations.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fmt/core.h>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace microstamp::study_test {
@@ -44,23 +42,14 @@ inline nlohmann::json tiny_document() {
     })");
 }
 
-struct CommandResult {
-    int exit_code = -1;
-    std::string out, err;
-};
+using CommandResult = testing::CommandRun;
 
-// The microstamp program with these arguments: exit code, standard output and error.
+// The microstamp program with these arguments (paths in them absolute): exit code,
+// standard output and error.
 inline CommandResult run_cli(const std::string& arguments) {
-    const auto err_path = std::filesystem::temp_directory_path() / fmt::format("microstamp-study-{}.err", ::getpid());
-    FILE* pipe = ::popen(fmt::format("{} {} 2>{}", MICROSTAMP_BINARY, arguments, err_path.string()).c_str(), "r");
-    CommandResult result;
-    std::array<char, 4096> buffer{};
-    std::size_t got = 0;
-    while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.out.append(buffer.data(), got);
-    const int status = ::pclose(pipe);
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    result.err = slurp(err_path);
-    return result;
+    const auto folder = std::filesystem::temp_directory_path() / fmt::format("microstamp-study-{}-cli", ::getpid());
+    std::filesystem::create_directories(folder);
+    return testing::run_in_folder(fmt::format("{} {}", MICROSTAMP_BINARY, arguments), folder);
 }
 
 } // namespace microstamp::study_test
