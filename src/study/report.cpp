@@ -2,12 +2,12 @@
 
 #include "study/summary.hpp"
 #include "study/svg_plots.hpp"
+#include "surface/image.hpp"
 #include "surface/surface.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <fmt/core.h>
-#include <fstream>
 #include <set>
 #include <tuple>
 
@@ -353,16 +353,6 @@ std::string wrong_section(const Study& study, const std::vector<ResultRow>& rows
            replay_table(study, rows, Outcome::wrong, rows.size());
 }
 
-void write_file(const std::filesystem::path& path, const std::string& text) {
-    const auto staging = std::filesystem::path(path.string() + ".staging");
-    {
-        std::ofstream file(staging, std::ios::binary | std::ios::trunc);
-        file << text;
-        if (!file.flush()) throw FileError(fmt::format("{}: cannot write", staging.string()));
-    }
-    std::filesystem::rename(staging, path);
-}
-
 } // namespace
 
 // Bit for bit, from the command line; a study's own constant overrides are in its file.
@@ -491,6 +481,9 @@ void write_study_outputs(const std::filesystem::path& folder, const Study& study
                               {"parameters", parameters}};
     for (const auto& [name, analysis] : model.items()) results[name] = analysis;
     results["rows"] = rows_json;
+    const auto write_file = [](const std::filesystem::path& path, const std::string& text) {
+        write_file_atomically(path, text.data(), text.size());
+    };
     write_file(folder / "results.csv", csv);
     write_file(folder / "results.json", results.dump(1) + '\n');
     write_file(folder / "report.html", report_html(study, rows, parameters, model));

@@ -1,26 +1,20 @@
 // The command line as a user meets it: real processes, real files, exit codes
 // and one-line errors.
 
+#include "support/command_run.hpp"
 #include "test_locations.hpp"
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fmt/core.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace {
 
-struct CommandResult {
-    int exit_code = -1;
-    std::string out;
-    std::string err;
-};
+using CommandResult = microstamp::testing::CommandRun;
 
 std::string slurp(const std::filesystem::path& path) {
     std::ifstream file(path);
@@ -29,18 +23,12 @@ std::string slurp(const std::filesystem::path& path) {
     return text.str();
 }
 
+// Every path the tests pass is absolute, so the folder only holds the stderr file.
 CommandResult run(const std::string& arguments) {
-    const auto err_path = std::filesystem::temp_directory_path() / fmt::format("microstamp-cli-{}.err", ::getpid());
-    const std::string command = fmt::format("{} {} 2>{}", MICROSTAMP_BINARY, arguments, err_path.string());
-    CommandResult result;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    std::array<char, 4096> buffer{};
-    std::size_t got = 0;
-    while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.out.append(buffer.data(), got);
-    const int status = ::pclose(pipe);
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    result.err = slurp(err_path);
-    std::filesystem::remove(err_path);
+    const auto folder = std::filesystem::temp_directory_path() / fmt::format("microstamp-cli-run-{}", ::getpid());
+    std::filesystem::create_directories(folder);
+    CommandResult result = microstamp::testing::run_in_folder(std::string(MICROSTAMP_BINARY) + " " + arguments, folder);
+    std::filesystem::remove_all(folder);
     return result;
 }
 
