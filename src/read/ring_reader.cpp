@@ -1,4 +1,5 @@
 #include "read/ring_reader.hpp"
+#include "read/order_statistics.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -70,12 +71,10 @@ double noise_level(const FeatureMap& map, int stride = 4) {
         for (int column = 0; column < map.values.cols; column += stride)
             if (map.known.at<std::uint8_t>(row, column)) values.push_back(map.values.at<float>(row, column));
     if (values.empty()) return 1;
-    auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
-    std::nth_element(values.begin(), middle, values.end());
-    const float median = *middle;
+    const std::size_t middle = values.size() / 2;
+    const float median = kth_smallest(values, middle);
     for (auto& value : values) value = std::fabs(value - median);
-    std::nth_element(values.begin(), middle, values.end());
-    return std::max(1e-9, static_cast<double>(*middle) * 1.4826);
+    return std::max(1e-9, static_cast<double>(kth_smallest(values, middle)) * 1.4826);
 }
 
 // The map at a coarser pixel, for the searches that need only a first guess:
@@ -148,21 +147,19 @@ cv::Mat centre_votes(const FeatureMap& map, double min_radius_px, double max_rad
     cv::Sobel(map.values, gy, CV_32F, 0, 1);
     cv::Mat magnitude;
     cv::magnitude(gx, gy, magnitude);
-    std::vector<float> sorted;
-    sorted.reserve(magnitude.total());
+    std::vector<float> known_strengths;
+    known_strengths.reserve(magnitude.total());
     for (int row = 1; row + 1 < magnitude.rows; ++row) {
         const float* strengths = magnitude.ptr<float>(row);
         const std::uint8_t* known = map.known.ptr<std::uint8_t>(row);
         for (int column = 1; column + 1 < magnitude.cols; ++column)
-            if (known[column]) sorted.push_back(strengths[column]);
+            if (known[column]) known_strengths.push_back(strengths[column]);
     }
     cv::Mat votes = cv::Mat::zeros(map.values.size(), CV_32F);
-    if (sorted.empty()) return votes;
+    if (known_strengths.empty()) return votes;
     // The strongest fifth of the edges, each with one vote however strong: a deep crater
     // wall or a scratch must not outshout the finder circles.
-    auto cut = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() * 4 / 5);
-    std::nth_element(sorted.begin(), cut, sorted.end());
-    const float threshold = std::max(*cut, 1e-12f);
+    const float threshold = std::max(kth_smallest(known_strengths, known_strengths.size() * 4 / 5), 1e-12f);
     const int first = static_cast<int>(std::floor(min_radius_px)), last = static_cast<int>(std::ceil(max_radius_px));
     // Whole counts: an integer accumulator adds the same as the float one did (exact far
     // beyond any count here), without a float add's latency on every vote.
