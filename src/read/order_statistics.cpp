@@ -45,7 +45,7 @@ float kth_smallest(std::span<const float> values, std::size_t k) {
 void sort_floats(std::span<float> values) {
     // A comparison sort is as quick on a few values, and the radix passes' counts would
     // outweigh them.
-    constexpr std::size_t fewest_for_counting = 64;
+    constexpr std::size_t fewest_for_counting = 32;
     if (values.size() < fewest_for_counting) {
         std::sort(values.begin(), values.end());
         return;
