@@ -477,11 +477,15 @@ TwoClasses split_two_classes(std::vector<float> values, std::size_t minimum_coun
     // Sums below each cut, then every cut's spread between the classes apart from the
     // search for the best: with no step waiting on the one before, the divisions run
     // several at a time (the same operations in the same order, so the same bits).
-    std::vector<double> below(count);
+    // One buffer per thread for both, as the split runs thousands of times in a read.
+    thread_local std::vector<double> scratch;
+    scratch.resize(2 * count);
+    double* const below = scratch.data();
+    double* const between = below + count;
+    below[0] = 0;
     double sum = 0;
     for (std::size_t cut = 1; cut < count; ++cut) below[cut] = sum += values[cut - 1];
     const double total = sum + values[count - 1];
-    std::vector<double> between(count);
     const int cuts = static_cast<int>(count);  // int: its conversions to double vectorise
     for (int cut = 1; cut < cuts; ++cut) {
         const auto at = static_cast<std::size_t>(cut);

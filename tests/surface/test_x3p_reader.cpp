@@ -3,6 +3,8 @@
 
 #include "x3p_test_support.hpp"
 
+#include <functional>
+
 namespace microstamp {
 namespace {
 
@@ -228,23 +230,25 @@ TEST(X3pReader, RefusesMalformedXml) {
                       "broken.x3p: main.xml is not well-formed XML");
 }
 
-TEST(X3pReader, RefusesPointClouds) {
+// A valid 48-byte grid whose main.xml is changed one way, then read as `name`.
+void expect_changed_main_xml_refused(const std::function<void(MainXml&)>& change, const std::string& name,
+                                     const std::string& message) {
     MainXml xml;
-    xml.feature_type = std::string("PCL");
+    change(xml);
     const Bytes data(48, 0);
     xml.data = data_link(data);
-    expect_file_error([&] { read_x3p(make_x3p(xml.text(), data), "cloud.x3p"); },
-                      "cloud.x3p: a point cloud (FeatureType PCL: unordered 3-D points, not heights on a grid) is not "
-                      "supported");
+    expect_file_error([&] { read_x3p(make_x3p(xml.text(), data), name); }, message);
+}
+
+TEST(X3pReader, RefusesPointClouds) {
+    expect_changed_main_xml_refused([](MainXml& xml) { xml.feature_type = std::string("PCL"); }, "cloud.x3p",
+                                    "cloud.x3p: a point cloud (FeatureType PCL: unordered 3-D points, not heights on a "
+                                    "grid) is not supported");
 }
 
 TEST(X3pReader, RefusesUnknownDataType) {
-    MainXml xml;
-    xml.z_data_type = std::string("Q");
-    const Bytes data(48, 0);
-    xml.data = data_link(data);
-    expect_file_error([&] { read_x3p(make_x3p(xml.text(), data), "odd.x3p"); },
-                      "odd.x3p: unknown CZ DataType 'Q' (expected I, L, F or D)");
+    expect_changed_main_xml_refused([](MainXml& xml) { xml.z_data_type = std::string("Q"); }, "odd.x3p",
+                                    "odd.x3p: unknown CZ DataType 'Q' (expected I, L, F or D)");
 }
 
 TEST(X3pReader, RefusesZeroAndLayeredDimensions) {
