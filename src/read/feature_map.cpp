@@ -482,7 +482,6 @@ TwoClasses split_two_classes(std::vector<float> values, std::size_t minimum_coun
     scratch.resize(2 * count);
     double* const below = scratch.data();
     double* const between = below + count;
-    below[0] = 0;
     double sum = 0;
     for (std::size_t cut = 1; cut < count; ++cut) below[cut] = sum += values[cut - 1];
     const double total = sum + values[count - 1];

@@ -52,6 +52,9 @@ std::vector<std::string> read_lines(int descriptor) {
     return lines;
 }
 
+// The child's first line, once its logon is done; every later line is a confirmed add.
+constexpr const char* logged_on_line = "logged-on";
+
 void report(int descriptor, const std::string& line) {
     const std::string text = line + "\n";
     if (write(descriptor, text.data(), text.size()) != static_cast<ssize_t>(text.size())) _exit(4);
@@ -76,7 +79,7 @@ TEST_P(Processes, KilledIngestsLoseNothingThatReturnedAndLeaveNothingHalfWritten
         auto [pid, output] = spawn([&, kill, seed](int descriptor) {
             Store child = Store::open(scratch.url, scratch.options());
             const Session session = child.logon("avery", examiner_password);
-            report(descriptor, "logged-on");
+            report(descriptor, logged_on_line);
             std::mt19937_64 child_random(seed);
             for (int item = 0; item < 10000; ++item) {
                 const std::string number = fmt::format("{}-{}", kill, item);
@@ -95,7 +98,7 @@ TEST_P(Processes, KilledIngestsLoseNothingThatReturnedAndLeaveNothingHalfWritten
         waitpid(pid, &status, 0);
         for (const auto& line : read_lines(output)) {
             ASSERT_NE(line.rfind("error", 0), 0u) << line;
-            if (line != "logged-on") confirmed.insert(line);
+            if (line != logged_on_line) confirmed.insert(line);
         }
     }
     Store reopened = Store::open(scratch.url, scratch.options());
